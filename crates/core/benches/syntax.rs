@@ -16,11 +16,17 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use prebounce_core::{Checker, Data, Options};
 
 fn corpus() -> Vec<String> {
-    let path = std::env::var_os("PREBOUNCE_CORPUS").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../bench/corpus/corpus-1m.txt")
+    let path = std::env::var_os("PREBOUNCE_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../bench/corpus/corpus-1m.txt")
+        });
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e}; run `python3 bench/gen_corpus.py` first",
+            path.display()
+        )
     });
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e}; run `python3 bench/gen_corpus.py` first", path.display()));
     text.lines().map(str::to_owned).collect()
 }
 
@@ -29,13 +35,16 @@ fn bench(c: &mut Criterion) {
     let data = Data::builtin();
     let checker = Checker::with_data(Options::default(), data);
     let mut g = c.benchmark_group("syntax");
-    g.sample_size(10).measurement_time(Duration::from_secs(15)).warm_up_time(Duration::from_secs(2));
+    g.sample_size(10)
+        .measurement_time(Duration::from_secs(15))
+        .warm_up_time(Duration::from_secs(2));
     g.throughput(Throughput::Elements(corpus.len() as u64));
     g.bench_function("assess", |b| {
         b.iter(|| {
             let mut invalid = 0u32;
             for s in &corpus {
-                invalid += (checker.assess(black_box(s)).reason == prebounce_core::Reason::InvalidSyntax) as u32;
+                invalid += (checker.assess(black_box(s)).reason
+                    == prebounce_core::Reason::InvalidSyntax) as u32;
             }
             invalid
         })

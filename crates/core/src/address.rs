@@ -98,11 +98,13 @@ pub enum SyntaxErrorCode {
     DomainLiteralNotAllowed,
     /// A malformed domain literal.
     InvalidDomainLiteral,
+    /// The input is not valid UTF-8 text (a line of a file, say).
+    InvalidEncoding,
 }
 
 impl SyntaxErrorCode {
     /// Every code, in code order.
-    pub const ALL: [SyntaxErrorCode; 26] = {
+    pub const ALL: [SyntaxErrorCode; 27] = {
         use SyntaxErrorCode::*;
         [
             Empty,
@@ -131,6 +133,7 @@ impl SyntaxErrorCode {
             SpecialUseDomain,
             DomainLiteralNotAllowed,
             InvalidDomainLiteral,
+            InvalidEncoding,
         ]
     };
 
@@ -174,6 +177,7 @@ impl SyntaxErrorCode {
             SpecialUseDomain => "special_use_domain",
             DomainLiteralNotAllowed => "domain_literal_not_allowed",
             InvalidDomainLiteral => "invalid_domain_literal",
+            InvalidEncoding => "invalid_encoding",
         }
     }
 
@@ -207,6 +211,7 @@ impl SyntaxErrorCode {
             SpecialUseDomain => "This domain is reserved and cannot receive email.",
             DomainLiteralNotAllowed => "Addresses with an IP address instead of a domain are not accepted here.",
             InvalidDomainLiteral => "The IP address after the @ sign is not well formed.",
+            InvalidEncoding => "This text is not valid UTF-8, so it cannot be read as an email address.",
         }
     }
 }
@@ -267,15 +272,26 @@ pub fn parse<'a>(input: &'a str, options: &Options) -> Result<Mailbox<'a>, Synta
     if local.len() + 1 + domain.ascii().len() > MAX_ADDRESS_OCTETS {
         return Err(SyntaxErrorCode::AddressTooLong);
     }
-    Ok(Mailbox { local, domain, quoted, smtputf8 })
+    Ok(Mailbox {
+        local,
+        domain,
+        quoted,
+        smtputf8,
+    })
 }
 
 /// Strips leading and trailing ASCII white space (space, tab, CR, LF, FF).
 pub(crate) fn trim_ascii_whitespace(s: &str) -> &str {
     // Trimming ASCII bytes keeps the remaining slice on char boundaries.
     let b = s.as_bytes();
-    let start = b.iter().position(|c| !c.is_ascii_whitespace()).unwrap_or(b.len());
-    let end = b.iter().rposition(|c| !c.is_ascii_whitespace()).map_or(start, |i| i + 1);
+    let start = b
+        .iter()
+        .position(|c| !c.is_ascii_whitespace())
+        .unwrap_or(b.len());
+    let end = b
+        .iter()
+        .rposition(|c| !c.is_ascii_whitespace())
+        .map_or(start, |i| i + 1);
     &s[start..end]
 }
 
@@ -354,7 +370,10 @@ fn parse_local<'a>(
         if !options.allow_smtputf8 {
             return Err(SyntaxErrorCode::Smtputf8NotAllowed);
         }
-        if local.chars().any(|c| !c.is_ascii() && !is_allowed_non_ascii(c)) {
+        if local
+            .chars()
+            .any(|c| !c.is_ascii() && !is_allowed_non_ascii(c))
+        {
             return Err(SyntaxErrorCode::LocalInvalidCharacter);
         }
         nfc(local)
@@ -411,7 +430,10 @@ fn parse_quoted_local<'a>(
         if !options.allow_smtputf8 {
             return Err(SyntaxErrorCode::Smtputf8NotAllowed);
         }
-        if local.chars().any(|c| !c.is_ascii() && !is_allowed_non_ascii(c)) {
+        if local
+            .chars()
+            .any(|c| !c.is_ascii() && !is_allowed_non_ascii(c))
+        {
             return Err(SyntaxErrorCode::InvalidQuotedLocal);
         }
         nfc(local)
@@ -467,7 +489,9 @@ mod tests {
     use super::*;
 
     fn ok(s: &str) -> String {
-        parse(s, &Options::default()).unwrap_or_else(|e| panic!("{s:?}: {e}")).address()
+        parse(s, &Options::default())
+            .unwrap_or_else(|e| panic!("{s:?}: {e}"))
+            .address()
     }
     fn err(s: &str) -> SyntaxErrorCode {
         parse(s, &Options::default()).expect_err(s)
@@ -480,7 +504,10 @@ mod tests {
     fn plain_and_special_atext() {
         assert_eq!(ok("john.doe@example.com"), "john.doe@example.com");
         assert_eq!(ok("John.Doe@EXAMPLE.com"), "John.Doe@example.com");
-        assert_eq!(ok("!#$%&'*+-/=?^_`{|}~@example.com"), "!#$%&'*+-/=?^_`{|}~@example.com");
+        assert_eq!(
+            ok("!#$%&'*+-/=?^_`{|}~@example.com"),
+            "!#$%&'*+-/=?^_`{|}~@example.com"
+        );
         assert_eq!(ok("  padded@example.com \r\n"), "padded@example.com");
     }
 
@@ -493,10 +520,22 @@ mod tests {
         assert_eq!(err(".a@example.com"), SyntaxErrorCode::LocalDot);
         assert_eq!(err("a.@example.com"), SyntaxErrorCode::LocalDot);
         assert_eq!(err("a..b@example.com"), SyntaxErrorCode::LocalDot);
-        assert_eq!(err("a b@example.com"), SyntaxErrorCode::LocalInvalidCharacter);
-        assert_eq!(err("a@b@example.com"), SyntaxErrorCode::LocalInvalidCharacter);
-        assert_eq!(err("a(comment)@example.com"), SyntaxErrorCode::LocalInvalidCharacter);
-        assert_eq!(err("a\0@example.com"), SyntaxErrorCode::LocalInvalidCharacter);
+        assert_eq!(
+            err("a b@example.com"),
+            SyntaxErrorCode::LocalInvalidCharacter
+        );
+        assert_eq!(
+            err("a@b@example.com"),
+            SyntaxErrorCode::LocalInvalidCharacter
+        );
+        assert_eq!(
+            err("a(comment)@example.com"),
+            SyntaxErrorCode::LocalInvalidCharacter
+        );
+        assert_eq!(
+            err("a\0@example.com"),
+            SyntaxErrorCode::LocalInvalidCharacter
+        );
         assert_eq!(err("John <john@example.com>"), SyntaxErrorCode::DisplayName);
         assert_eq!(err("<john@example.com>"), SyntaxErrorCode::DisplayName);
     }
@@ -504,59 +543,124 @@ mod tests {
     #[test]
     fn local_length_is_64_octets() {
         let l64 = "a".repeat(64);
-        assert_eq!(ok(&format!("{l64}@example.com")), format!("{l64}@example.com"));
-        assert_eq!(err(&format!("{l64}a@example.com")), SyntaxErrorCode::LocalTooLong);
+        assert_eq!(
+            ok(&format!("{l64}@example.com")),
+            format!("{l64}@example.com")
+        );
+        assert_eq!(
+            err(&format!("{l64}a@example.com")),
+            SyntaxErrorCode::LocalTooLong
+        );
         // 22 three-octet characters = 66 octets, though only 22 characters.
-        assert_eq!(err(&format!("{}@example.com", "用".repeat(22))), SyntaxErrorCode::LocalTooLong);
-        assert!(parse(&format!("{}@example.com", "用".repeat(21)), &Options::default()).is_ok());
+        assert_eq!(
+            err(&format!("{}@example.com", "用".repeat(22))),
+            SyntaxErrorCode::LocalTooLong
+        );
+        assert!(parse(
+            &format!("{}@example.com", "用".repeat(21)),
+            &Options::default()
+        )
+        .is_ok());
     }
 
     #[test]
     fn smtputf8_local_parts() {
         let m = parse("θσερ@example.com", &Options::default()).unwrap();
         assert!(m.smtputf8);
-        let o = Options { allow_smtputf8: false, ..Options::default() };
-        assert_eq!(err_with("θσερ@example.com", o), SyntaxErrorCode::Smtputf8NotAllowed);
+        let o = Options {
+            allow_smtputf8: false,
+            ..Options::default()
+        };
+        assert_eq!(
+            err_with("θσερ@example.com", o),
+            SyntaxErrorCode::Smtputf8NotAllowed
+        );
         // Decomposed é (e + U+0301) is normalized to U+00E9.
         let m = parse("jose\u{301}@example.com", &Options::default()).unwrap();
         assert_eq!(m.local, "jos\u{e9}");
-        assert_eq!(err("a\u{200B}b@example.com"), SyntaxErrorCode::LocalInvalidCharacter);
-        assert_eq!(err("a\u{A0}b@example.com"), SyntaxErrorCode::LocalInvalidCharacter);
-        assert_eq!(err("a\u{85}b@example.com"), SyntaxErrorCode::LocalInvalidCharacter);
+        assert_eq!(
+            err("a\u{200B}b@example.com"),
+            SyntaxErrorCode::LocalInvalidCharacter
+        );
+        assert_eq!(
+            err("a\u{A0}b@example.com"),
+            SyntaxErrorCode::LocalInvalidCharacter
+        );
+        assert_eq!(
+            err("a\u{85}b@example.com"),
+            SyntaxErrorCode::LocalInvalidCharacter
+        );
     }
 
     #[test]
     fn quoted_local_parts() {
-        assert_eq!(err("\"john doe\"@example.com"), SyntaxErrorCode::QuotedLocalNotAllowed);
-        let o = Options { allow_quoted_local: true, ..Options::default() };
+        assert_eq!(
+            err("\"john doe\"@example.com"),
+            SyntaxErrorCode::QuotedLocalNotAllowed
+        );
+        let o = Options {
+            allow_quoted_local: true,
+            ..Options::default()
+        };
         let m = parse("\"john doe\"@example.com", &o).unwrap();
         assert!(m.quoted);
         assert_eq!(m.address(), "\"john doe\"@example.com");
         assert!(parse(r#""a\"b"@example.com"#, &o).is_ok());
         assert!(parse(r#""a@b"@example.com"#, &o).is_ok());
-        assert_eq!(err_with(r#""unclosed@example.com"#, o), SyntaxErrorCode::InvalidQuotedLocal);
-        assert_eq!(err_with(r#""a"b@example.com"#, o), SyntaxErrorCode::InvalidQuotedLocal);
-        assert_eq!(err_with(r#""a".b@example.com"#, o), SyntaxErrorCode::InvalidQuotedLocal);
-        assert_eq!(err_with("\"a\tb\"@example.com", o), SyntaxErrorCode::InvalidQuotedLocal);
-        assert_eq!(err_with("\"a\\\u{1}\"@example.com", o), SyntaxErrorCode::InvalidQuotedLocal);
+        assert_eq!(
+            err_with(r#""unclosed@example.com"#, o),
+            SyntaxErrorCode::InvalidQuotedLocal
+        );
+        assert_eq!(
+            err_with(r#""a"b@example.com"#, o),
+            SyntaxErrorCode::InvalidQuotedLocal
+        );
+        assert_eq!(
+            err_with(r#""a".b@example.com"#, o),
+            SyntaxErrorCode::InvalidQuotedLocal
+        );
+        assert_eq!(
+            err_with("\"a\tb\"@example.com", o),
+            SyntaxErrorCode::InvalidQuotedLocal
+        );
+        assert_eq!(
+            err_with("\"a\\\u{1}\"@example.com", o),
+            SyntaxErrorCode::InvalidQuotedLocal
+        );
     }
 
     #[test]
     fn address_length_is_254_octets() {
         let local = "a".repeat(64);
         // 64 + 1 + 189 = 254
-        let dom = format!("{}.{}.{}.com", "b".repeat(63), "c".repeat(63), "d".repeat(57));
+        let dom = format!(
+            "{}.{}.{}.com",
+            "b".repeat(63),
+            "c".repeat(63),
+            "d".repeat(57)
+        );
         assert_eq!(dom.len(), 189);
         assert!(parse(&format!("{local}@{dom}"), &Options::default()).is_ok());
-        let dom = format!("{}.{}.{}.com", "b".repeat(63), "c".repeat(63), "d".repeat(58));
-        assert_eq!(err(&format!("{local}@{dom}")), SyntaxErrorCode::AddressTooLong);
+        let dom = format!(
+            "{}.{}.{}.com",
+            "b".repeat(63),
+            "c".repeat(63),
+            "d".repeat(58)
+        );
+        assert_eq!(
+            err(&format!("{local}@{dom}")),
+            SyntaxErrorCode::AddressTooLong
+        );
     }
 
     #[test]
     fn codes_round_trip() {
         for c in SyntaxErrorCode::ALL {
             assert_eq!(SyntaxErrorCode::from_code(c.code()), Some(c));
-            assert_eq!(serde_json::to_string(&c).unwrap(), format!("\"{}\"", c.as_str()));
+            assert_eq!(
+                serde_json::to_string(&c).unwrap(),
+                format!("\"{}\"", c.as_str())
+            );
             assert!(c.message().ends_with('.'));
         }
     }

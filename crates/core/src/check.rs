@@ -15,7 +15,7 @@ use crate::disposable::Source;
 use crate::hash::domain_hash;
 use crate::options::Options;
 use crate::typo::{self, Suggestion};
-use crate::verdict::{Depth, ErrorInfo, Flags, Reason, Status, Verdict};
+use crate::verdict::{ErrorInfo, Flags, Reason, Status, Verdict};
 
 /// The compact outcome of a syntax-depth check (no strings).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,7 +49,10 @@ pub struct Checker<'d> {
 impl Checker<'static> {
     /// A checker over the built-in data.
     pub fn new(options: Options) -> Checker<'static> {
-        Checker { options, data: Data::builtin() }
+        Checker {
+            options,
+            data: Data::builtin(),
+        }
     }
 }
 
@@ -72,35 +75,22 @@ impl<'d> Checker<'d> {
     /// The full verdict for one input, at depth `syntax`.
     pub fn verdict(&self, input: &str) -> Verdict {
         let (a, mailbox) = self.evaluate(input);
-        let mut v = Verdict {
-            input: input.to_owned(),
-            address: None,
-            address_unicode: None,
-            local: None,
-            domain: None,
-            domain_unicode: None,
-            status: a.status(),
-            reason: a.reason,
-            depth: Depth::Syntax,
-            message: None,
-            detail: None,
-            suggestion: None,
-            retry_after: None,
-            flags: a.flags,
-            error: a.error.map(|code| ErrorInfo { code, message: code.message().to_owned() }),
-            dns: None,
-            smtp: None,
-            suppression: None,
-        };
-        v.message = match &v.error {
-            Some(e) => Some(e.message.clone()),
-            None => a.reason.message().map(str::to_owned),
-        };
+        let mut v = Verdict::new(input.to_owned(), a.reason);
+        v.flags = a.flags;
+        if let Some(code) = a.error {
+            v.message = Some(code.message().to_owned());
+            v.error = Some(ErrorInfo {
+                code,
+                message: code.message().to_owned(),
+            });
+        }
         match mailbox {
             Some(m) => {
                 v.address = Some(m.address());
                 v.address_unicode = Some(m.address_unicode());
-                v.suggestion = a.suggestion.map(|s| format!("{}@{}", m.local, s.apply(m.domain.ascii())));
+                v.suggestion = a
+                    .suggestion
+                    .map(|s| format!("{}@{}", m.local, s.apply(m.domain.ascii())));
                 v.detail = self.detail(&a, m.domain.ascii());
                 v.local = Some(m.local.into_owned());
                 v.domain_unicode = Some(m.domain.unicode().into_owned());
@@ -129,9 +119,8 @@ impl<'d> Checker<'d> {
                 a.reason = Reason::InvalidSyntax;
                 a.error = Some(code);
                 if code == SyntaxErrorCode::DomainSingleLabel {
-                    a.suggestion = split_raw(input).and_then(|(_, d)| {
-                        typo::suggest_dotless(&d.to_ascii_lowercase())
-                    });
+                    a.suggestion = split_raw(input)
+                        .and_then(|(_, d)| typo::suggest_dotless(&d.to_ascii_lowercase()));
                 }
                 return (a, None);
             }
@@ -184,9 +173,24 @@ impl<'d> Checker<'d> {
     }
 }
 
+/// The `invalid_syntax` verdict for an item that is not usable text: `code`
+/// is [`SyntaxErrorCode::NotAString`] or [`SyntaxErrorCode::InvalidEncoding`];
+/// `input` is what can be shown of it (lossy text, or a JSON rendering).
+pub fn unreadable(input: String, code: SyntaxErrorCode) -> Verdict {
+    let mut v = Verdict::new(input, Reason::InvalidSyntax);
+    v.message = Some(code.message().to_owned());
+    v.error = Some(ErrorInfo {
+        code,
+        message: code.message().to_owned(),
+    });
+    v
+}
+
 /// Splits raw input at its last `@` (trimmed), for suggestions on invalid input.
 fn split_raw(input: &str) -> Option<(&str, &str)> {
-    input.trim_matches(|c: char| c.is_ascii_whitespace()).rsplit_once('@')
+    input
+        .trim_matches(|c: char| c.is_ascii_whitespace())
+        .rsplit_once('@')
 }
 
 /// The depth-`syntax` verdict for one address with the built-in data.
@@ -205,7 +209,8 @@ mod tests {
     #[test]
     fn design_example() {
         let v = v("John.Doe@Bücher.DE");
-        let json: serde_json::Value = serde_json::from_str(&serde_json::to_string(&v).unwrap()).unwrap();
+        let json: serde_json::Value =
+            serde_json::from_str(&serde_json::to_string(&v).unwrap()).unwrap();
         assert_eq!(json["address"], "John.Doe@xn--bcher-kva.de");
         assert_eq!(json["address_unicode"], "John.Doe@bücher.de");
         assert_eq!(json["local"], "John.Doe");
@@ -215,13 +220,31 @@ mod tests {
         assert_eq!(json["reason"], "ok");
         assert_eq!(json["depth"], "syntax");
         assert_eq!(json["message"], serde_json::Value::Null);
-        assert_eq!(json["flags"], serde_json::json!({"disposable": false, "role": false, "free": false, "smtputf8": false}));
+        assert_eq!(
+            json["flags"],
+            serde_json::json!({"disposable": false, "role": false, "free": false, "smtputf8": false})
+        );
         let keys: Vec<&String> = json.as_object().unwrap().keys().collect();
         assert_eq!(
             keys,
             [
-                "input", "address", "address_unicode", "local", "domain", "domain_unicode", "status", "reason",
-                "depth", "message", "detail", "suggestion", "retry_after", "flags", "error", "dns", "smtp"
+                "input",
+                "address",
+                "address_unicode",
+                "local",
+                "domain",
+                "domain_unicode",
+                "status",
+                "reason",
+                "depth",
+                "message",
+                "detail",
+                "suggestion",
+                "retry_after",
+                "flags",
+                "error",
+                "dns",
+                "smtp"
             ]
         );
     }
@@ -229,7 +252,10 @@ mod tests {
     #[test]
     fn syntax_error_carries_code_and_message() {
         let v = v("john..doe@example.com");
-        assert_eq!((v.status, v.reason), (Status::Invalid, Reason::InvalidSyntax));
+        assert_eq!(
+            (v.status, v.reason),
+            (Status::Invalid, Reason::InvalidSyntax)
+        );
         let e = v.error.unwrap();
         assert_eq!(e.code, SyntaxErrorCode::LocalDot);
         assert_eq!(v.message.as_deref(), Some(e.message.as_str()));
@@ -241,8 +267,14 @@ mod tests {
         let v = v("info@mailinator.com");
         assert_eq!((v.status, v.reason), (Status::Risky, Reason::Disposable));
         assert!(v.flags.disposable && v.flags.role);
-        assert_eq!(v.message.as_deref(), Some("This address uses a disposable email service."));
-        assert_eq!(check("x@sub.mailinator.com", &Options::default()).reason, Reason::Disposable);
+        assert_eq!(
+            v.message.as_deref(),
+            Some("This address uses a disposable email service.")
+        );
+        assert_eq!(
+            check("x@sub.mailinator.com", &Options::default()).reason,
+            Reason::Disposable
+        );
     }
 
     #[test]
@@ -250,8 +282,18 @@ mod tests {
         let v = v("john@gmial.com");
         assert_eq!((v.status, v.reason), (Status::Risky, Reason::PossibleTypo));
         assert_eq!(v.suggestion.as_deref(), Some("john@gmail.com"));
-        assert_eq!(check("john@gmail.con", &Options::default()).suggestion.as_deref(), Some("john@gmail.com"));
-        assert_eq!(check("john@hotmial.com", &Options::default()).suggestion.as_deref(), Some("john@hotmail.com"));
+        assert_eq!(
+            check("john@gmail.con", &Options::default())
+                .suggestion
+                .as_deref(),
+            Some("john@gmail.com")
+        );
+        assert_eq!(
+            check("john@hotmial.com", &Options::default())
+                .suggestion
+                .as_deref(),
+            Some("john@hotmail.com")
+        );
         for real in ["a@mail.com", "a@gmx.de", "a@yahoo.co.uk", "a@gmail.com"] {
             let v = check(real, &Options::default());
             assert_eq!((v.reason, v.suggestion), (Reason::Ok, None), "{real}");
@@ -265,7 +307,10 @@ mod tests {
     fn roles_are_risky_only_when_asked() {
         assert_eq!(v("info@example.com").reason, Reason::Ok);
         assert!(v("info@example.com").flags.role);
-        let o = Options { role_is_risky: true, ..Options::default() };
+        let o = Options {
+            role_is_risky: true,
+            ..Options::default()
+        };
         assert_eq!(check("Info@example.com", &o).reason, Reason::RoleAccount);
     }
 
@@ -280,10 +325,20 @@ mod tests {
     #[test]
     fn assess_matches_verdict() {
         let c = Checker::new(Options::default());
-        for s in ["a@gmail.com", "bad", "x@mailinator.com", "john@gmial.com", "用户@例子.中国"] {
+        for s in [
+            "a@gmail.com",
+            "bad",
+            "x@mailinator.com",
+            "john@gmial.com",
+            "用户@例子.中国",
+        ] {
             let a = c.assess(s);
             let v = c.verdict(s);
-            assert_eq!((a.reason, a.flags, a.error), (v.reason, v.flags, v.error.map(|e| e.code)), "{s}");
+            assert_eq!(
+                (a.reason, a.flags, a.error),
+                (v.reason, v.flags, v.error.map(|e| e.code)),
+                "{s}"
+            );
         }
     }
 }

@@ -53,7 +53,8 @@ impl Data {
         #[cfg(feature = "full-disposable")]
         {
             // The embedded file is checked by a test (`embedded_filter_loads`), so this cannot fail.
-            let filter = DisposableFilter::from_bytes(FULL_DISPOSABLE_FILTER).expect("embedded filter is valid");
+            let filter = DisposableFilter::from_bytes(FULL_DISPOSABLE_FILTER)
+                .expect("embedded filter is valid");
             data.disposable.set_full(filter);
         }
         data
@@ -77,7 +78,11 @@ impl Data {
         let curated: Vec<String> = list_entries(CURATED_TXT).collect();
         disposable.extend_curated(curated.iter().map(String::as_str));
         let roles = list_entries(ROLES_TXT).map(|r| domain_hash(&r)).collect();
-        Data { disposable, known, roles }
+        Data {
+            disposable,
+            known,
+            roles,
+        }
     }
 
     /// The shared built-in data ([`Data::new`]), built once.
@@ -88,7 +93,8 @@ impl Data {
 
     /// Installs the full disposable list from a filter file's bytes.
     pub fn load_disposable_filter(&mut self, bytes: &[u8]) -> Result<(), DisposableDataError> {
-        self.disposable.set_full(DisposableFilter::from_bytes(bytes)?);
+        self.disposable
+            .set_full(DisposableFilter::from_bytes(bytes)?);
         Ok(())
     }
 
@@ -162,13 +168,21 @@ mod tests {
     #[test]
     fn embedded_filter_loads_and_holds_every_listed_domain() {
         let f = DisposableFilter::from_bytes(FULL_DISPOSABLE_FILTER).unwrap();
-        let listed: Vec<String> = list_entries(include_str!("../data/disposable/domains.txt")).collect();
+        let listed: Vec<String> =
+            list_entries(include_str!("../data/disposable/domains.txt")).collect();
         assert!(listed.len() >= 100_000, "{}", listed.len());
         assert_eq!(f.domain_count(), listed.len());
-        let missing: Vec<&String> = listed.iter().filter(|d| !f.contains_hash(domain_hash(d))).take(5).collect();
+        let missing: Vec<&String> = listed
+            .iter()
+            .filter(|d| !f.contains_hash(domain_hash(d)))
+            .take(5)
+            .collect();
         assert!(missing.is_empty(), "{missing:?}");
         // Rebuilding from the list gives the same bytes: the file is current.
         let rebuilt = DisposableFilter::build(listed.iter().map(String::as_str)).unwrap();
-        assert!(rebuilt.to_bytes() == FULL_DISPOSABLE_FILTER, "filter.bin is stale: run scripts/refresh-disposable.sh");
+        assert!(
+            rebuilt.to_bytes() == FULL_DISPOSABLE_FILTER,
+            "filter.bin is stale: run scripts/refresh-disposable.sh"
+        );
     }
 }

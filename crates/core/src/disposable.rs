@@ -75,12 +75,15 @@ pub struct DisposableFilter {
 
 impl DisposableFilter {
     /// Builds the filter from lower-case ASCII domains (duplicates are fine).
-    pub fn build<'a>(domains: impl IntoIterator<Item = &'a str>) -> Result<Self, DisposableDataError> {
+    pub fn build<'a>(
+        domains: impl IntoIterator<Item = &'a str>,
+    ) -> Result<Self, DisposableDataError> {
         let mut keys: Vec<u64> = domains.into_iter().map(domain_hash).collect();
         keys.sort_unstable();
         keys.dedup();
         let filter = BinaryFuse16::try_from(&keys).map_err(DisposableDataError::Build)?;
-        let domains = u32::try_from(keys.len()).map_err(|_| DisposableDataError::Build("too many domains"))?;
+        let domains = u32::try_from(keys.len())
+            .map_err(|_| DisposableDataError::Build("too many domains"))?;
         Ok(DisposableFilter { filter, domains })
     }
 
@@ -96,12 +99,14 @@ impl DisposableFilter {
         if version != VERSION || hash != HASH_XXH3 {
             return Err(DisposableDataError::Unsupported { version, hash });
         }
-        let u32_at = |i: usize| u32::from_le_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
+        let u32_at =
+            |i: usize| u32::from_le_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
         let domains = u32_at(8);
         let mut seed = [0u8; 8];
         seed.copy_from_slice(&bytes[12..20]);
         let seed = u64::from_le_bytes(seed);
-        let (segment_length, segment_length_mask, segment_count_length) = (u32_at(20), u32_at(24), u32_at(28));
+        let (segment_length, segment_length_mask, segment_count_length) =
+            (u32_at(20), u32_at(24), u32_at(28));
         let n = u32_at(32) as usize;
         if bytes.len() != HEADER_LEN + 2 * n + 8 {
             return Err(DisposableDataError::BadLength);
@@ -127,7 +132,12 @@ impl DisposableFilter {
             .map(|c| u16::from_le_bytes([c[0], c[1]]))
             .collect();
         let filter = BinaryFuse16 {
-            descriptor: xorf::Descriptor { seed, segment_length, segment_length_mask, segment_count_length },
+            descriptor: xorf::Descriptor {
+                seed,
+                segment_length,
+                segment_length_mask,
+                segment_count_length,
+            },
             fingerprints,
         };
         Ok(DisposableFilter { filter, domains })
@@ -214,7 +224,10 @@ impl Disposable {
 
     /// The number of domains in the full list (0 when not loaded) and in the curated list.
     pub fn counts(&self) -> (usize, usize) {
-        (self.full.as_ref().map_or(0, |f| f.domain_count()), self.curated_count)
+        (
+            self.full.as_ref().map_or(0, |f| f.domain_count()),
+            self.curated_count,
+        )
     }
 
     /// Lists a domain (lower-case ASCII) as disposable, with its subdomains.
@@ -269,7 +282,11 @@ pub fn suffixes(domain: &str) -> impl Iterator<Item = &str> {
     std::iter::from_fn(move || {
         let cur = rest?;
         left -= 1;
-        rest = if left == 0 { None } else { cur.split_once('.').map(|(_, r)| r) };
+        rest = if left == 0 {
+            None
+        } else {
+            cur.split_once('.').map(|(_, r)| r)
+        };
         Some(cur)
     })
 }
@@ -280,7 +297,10 @@ mod tests {
 
     #[test]
     fn suffixes_stop_at_two_labels() {
-        assert_eq!(suffixes("a.b.example.com").collect::<Vec<_>>(), ["a.b.example.com", "b.example.com", "example.com"]);
+        assert_eq!(
+            suffixes("a.b.example.com").collect::<Vec<_>>(),
+            ["a.b.example.com", "b.example.com", "example.com"]
+        );
         assert_eq!(suffixes("example.com").collect::<Vec<_>>(), ["example.com"]);
         assert_eq!(suffixes("intranet").collect::<Vec<_>>(), ["intranet"]);
     }
@@ -294,7 +314,12 @@ mod tests {
         assert_eq!(g.domain_count(), 5000);
         assert!(domains.iter().all(|d| g.contains_hash(domain_hash(d))));
         // Deterministic: building again gives identical bytes.
-        assert_eq!(DisposableFilter::build(domains.iter().map(String::as_str)).unwrap().to_bytes(), bytes);
+        assert_eq!(
+            DisposableFilter::build(domains.iter().map(String::as_str))
+                .unwrap()
+                .to_bytes(),
+            bytes
+        );
         // Small filters carry more slack; at 5,000 domains about 2.7 bytes each.
         assert!(bytes.len() < 5000 * 3, "{} bytes", bytes.len());
     }
@@ -303,14 +328,26 @@ mod tests {
     fn corrupt_files_are_refused() {
         let f = DisposableFilter::build(["a.example", "b.example"]).unwrap();
         let bytes = f.to_bytes();
-        assert_eq!(DisposableFilter::from_bytes(b"nope").unwrap_err(), DisposableDataError::BadMagic);
-        assert_eq!(DisposableFilter::from_bytes(&bytes[..bytes.len() - 1]).unwrap_err(), DisposableDataError::BadLength);
+        assert_eq!(
+            DisposableFilter::from_bytes(b"nope").unwrap_err(),
+            DisposableDataError::BadMagic
+        );
+        assert_eq!(
+            DisposableFilter::from_bytes(&bytes[..bytes.len() - 1]).unwrap_err(),
+            DisposableDataError::BadLength
+        );
         let mut flipped = bytes.clone();
         flipped[HEADER_LEN] ^= 1;
-        assert_eq!(DisposableFilter::from_bytes(&flipped).unwrap_err(), DisposableDataError::BadChecksum);
+        assert_eq!(
+            DisposableFilter::from_bytes(&flipped).unwrap_err(),
+            DisposableDataError::BadChecksum
+        );
         let mut v2 = bytes;
         v2[4] = 9;
-        assert!(matches!(DisposableFilter::from_bytes(&v2), Err(DisposableDataError::Unsupported { .. })));
+        assert!(matches!(
+            DisposableFilter::from_bytes(&v2),
+            Err(DisposableDataError::Unsupported { .. })
+        ));
     }
 
     #[test]

@@ -15,7 +15,7 @@
 //! (`[192.0.2.1]`, `[IPv6:2001:db8::1]`) need `allow_domain_literal`.
 
 use std::borrow::Cow;
-use std::net::{Ipv4Addr, Ipv6Addr};
+use std::net::Ipv6Addr;
 
 use idna::uts46::{AsciiDenyList, DnsLength, Hyphens, Uts46};
 
@@ -51,7 +51,8 @@ impl<'a> Domain<'a> {
         if !self.idn {
             return Cow::Borrowed(&self.ascii);
         }
-        let (unicode, _) = Uts46::new().to_unicode(self.ascii.as_bytes(), AsciiDenyList::STD3, Hyphens::Check);
+        let (unicode, _) =
+            Uts46::new().to_unicode(self.ascii.as_bytes(), AsciiDenyList::STD3, Hyphens::Check);
         unicode
     }
 
@@ -122,32 +123,64 @@ pub fn parse<'a>(raw: &'a str, options: &Options) -> Result<Domain<'a>, SyntaxEr
         // A-labels must be valid Punycode of a valid U-label: let idna judge.
         return idn(raw, options, true);
     }
-    Ok(Domain { ascii, idn: false, literal: false })
+    Ok(Domain {
+        ascii,
+        idn: false,
+        literal: false,
+    })
 }
 
 /// Runs UTS #46 ToASCII, then our label policy on the result.
-fn idn<'a>(raw: &'a str, options: &Options, ascii_input: bool) -> Result<Domain<'a>, SyntaxErrorCode> {
-    let ascii = match Uts46::new().to_ascii(raw.as_bytes(), AsciiDenyList::STD3, Hyphens::Check, DnsLength::Ignore) {
+fn idn<'a>(
+    raw: &'a str,
+    options: &Options,
+    ascii_input: bool,
+) -> Result<Domain<'a>, SyntaxErrorCode> {
+    let ascii = match Uts46::new().to_ascii(
+        raw.as_bytes(),
+        AsciiDenyList::STD3,
+        Hyphens::Check,
+        DnsLength::Ignore,
+    ) {
         Ok(a) => a.into_owned(),
         Err(_) => return Err(idna_failure(raw, ascii_input)),
     };
     let idn = check_labels(&ascii, options)?;
-    Ok(Domain { ascii: Cow::Owned(ascii), idn, literal: false })
+    Ok(Domain {
+        ascii: Cow::Owned(ascii),
+        idn,
+        literal: false,
+    })
 }
 
-/// `idna` reports failure without a reason; name the most likely one.
+/// `idna` reports failure without a reason; find it. A failure that
+/// disappears when hyphens are not checked was a hyphen rule (judged on the
+/// mapped label, so a full-width hyphen counts); otherwise the first label
+/// that fails on its own names the error: an `xn--` label is bad Punycode,
+/// any other has a character or combination IDNA does not allow.
 fn idna_failure(raw: &str, ascii_input: bool) -> SyntaxErrorCode {
-    // Split on the separators UTS #46 maps to a full stop.
-    let labels = raw.split(['.', '\u{3002}', '\u{FF0E}', '\u{FF61}']);
-    for label in labels {
-        let lower = label.to_lowercase();
-        if lower.starts_with("xn--") {
-            return SyntaxErrorCode::DomainInvalidPunycode;
-        }
-        if lower.starts_with('-') || lower.ends_with('-') || lower.get(2..4) == Some("--") {
-            return SyntaxErrorCode::DomainHyphen;
+    let uts46 = Uts46::new();
+    let to_ascii = |s: &str, h| {
+        uts46
+            .to_ascii(s.as_bytes(), AsciiDenyList::STD3, h, DnsLength::Ignore)
+            .is_ok()
+    };
+    if to_ascii(raw, Hyphens::Allow) {
+        return SyntaxErrorCode::DomainHyphen;
+    }
+    for label in raw.split(['.', '\u{3002}', '\u{FF0E}', '\u{FF61}']) {
+        if !label.is_empty() && !to_ascii(label, Hyphens::Check) {
+            let is_a_label = label
+                .get(..4)
+                .is_some_and(|p| p.eq_ignore_ascii_case("xn--"));
+            return if is_a_label {
+                SyntaxErrorCode::DomainInvalidPunycode
+            } else {
+                SyntaxErrorCode::DomainInvalidIdn
+            };
         }
     }
+    // Every label passes alone: a rule across labels (bidi) failed.
     if ascii_input {
         SyntaxErrorCode::DomainInvalidPunycode
     } else {
@@ -172,7 +205,10 @@ fn check_labels(ascii: &str, options: &Options) -> Result<bool, SyntaxErrorCode>
     let mut labels = 0usize;
     let mut start = 0usize;
     loop {
-        let end = bytes[start..].iter().position(|&b| b == b'.').map_or(n, |i| start + i);
+        let end = bytes[start..]
+            .iter()
+            .position(|&b| b == b'.')
+            .map_or(n, |i| start + i);
         let lb = &bytes[start..end];
         if lb.is_empty() {
             return Err(SyntaxErrorCode::DomainEmptyLabel);
@@ -183,7 +219,10 @@ fn check_labels(ascii: &str, options: &Options) -> Result<bool, SyntaxErrorCode>
         if lb.starts_with(b"xn--") {
             // An A-label: idna decodes and validates it (hyphens included).
             has_xn = true;
-        } else if lb[0] == b'-' || lb[lb.len() - 1] == b'-' || (lb.len() >= 4 && lb[2] == b'-' && lb[3] == b'-') {
+        } else if lb[0] == b'-'
+            || lb[lb.len() - 1] == b'-'
+            || (lb.len() >= 4 && lb[2] == b'-' && lb[3] == b'-')
+        {
             return Err(SyntaxErrorCode::DomainHyphen);
         }
         labels += 1;
@@ -220,8 +259,14 @@ fn parse_literal<'a>(raw: &'a str, options: &Options) -> Result<Domain<'a>, Synt
         Some(i) => i,
         None => return Err(SyntaxErrorCode::InvalidDomainLiteral),
     };
-    let v6 = inner.get(..5).is_some_and(|p| p.eq_ignore_ascii_case("IPv6:"));
-    let well_formed = if v6 { inner[5..].parse::<Ipv6Addr>().is_ok() } else { is_dotted_quad(inner) };
+    let v6 = inner
+        .get(..5)
+        .is_some_and(|p| p.eq_ignore_ascii_case("IPv6:"));
+    let well_formed = if v6 {
+        is_ipv6_literal(&inner[5..])
+    } else {
+        is_dotted_quad(inner)
+    };
     if !well_formed {
         return Err(SyntaxErrorCode::InvalidDomainLiteral);
     }
@@ -234,13 +279,43 @@ fn parse_literal<'a>(raw: &'a str, options: &Options) -> Result<Domain<'a>, Synt
     } else {
         Cow::Borrowed(raw)
     };
-    Ok(Domain { ascii, idn: false, literal: true })
+    Ok(Domain {
+        ascii,
+        idn: false,
+        literal: true,
+    })
 }
 
-/// RFC 5321 `IPv4-address-literal`: four decimal octets, no leading zeros
-/// beyond a single `0` (std's parser enforces that).
+/// RFC 5321 `IPv4-address-literal`: four `Snum`s, each 1–3 digits with a
+/// value of at most 255 (`01` is allowed by the grammar).
 fn is_dotted_quad(s: &str) -> bool {
-    s.parse::<Ipv4Addr>().is_ok()
+    let mut parts = 0;
+    for p in s.split('.') {
+        parts += 1;
+        if p.is_empty()
+            || p.len() > 3
+            || !p.bytes().all(|b| b.is_ascii_digit())
+            || p.parse::<u16>().map_or(true, |n| n > 255)
+        {
+            return false;
+        }
+    }
+    parts == 4
+}
+
+/// RFC 5321 `IPv6-addr`, which is stricter than RFC 4291: `::` stands for
+/// at least two groups, so at most six groups (four before an IPv4 tail)
+/// may stand beside it.
+fn is_ipv6_literal(s: &str) -> bool {
+    if s.parse::<Ipv6Addr>().is_err() {
+        return false;
+    }
+    if !s.contains("::") {
+        return true;
+    }
+    let v4_tail = s.rsplit(':').next().is_some_and(|t| t.contains('.'));
+    let groups = s.split(':').filter(|g| !g.is_empty()).count() + usize::from(v4_tail);
+    groups <= 6
 }
 
 #[cfg(test)]
@@ -254,12 +329,18 @@ mod tests {
     #[test]
     fn ascii_fast_path_lowercases() {
         assert_eq!(d("Example.COM").unwrap().0, "example.com");
-        assert!(matches!(parse("example.com", &Options::default()).unwrap().ascii, Cow::Borrowed(_)));
+        assert!(matches!(
+            parse("example.com", &Options::default()).unwrap().ascii,
+            Cow::Borrowed(_)
+        ));
     }
 
     #[test]
     fn idn_maps_per_uts46() {
-        assert_eq!(d("Bücher.DE").unwrap(), ("xn--bcher-kva.de".into(), "bücher.de".into()));
+        assert_eq!(
+            d("Bücher.DE").unwrap(),
+            ("xn--bcher-kva.de".into(), "bücher.de".into())
+        );
         assert_eq!(d("xn--bcher-kva.de").unwrap().1, "bücher.de");
         // Full-width letters and the ideographic full stop map.
         assert_eq!(d("ｅｘａｍｐｌｅ。ｃｏｍ").unwrap().0, "example.com");
@@ -287,7 +368,10 @@ mod tests {
         assert_eq!(d("x.localhost"), Err(SpecialUseDomain));
         assert_eq!(d("example.example").unwrap().0, "example.example");
         assert_eq!(d(&format!("{}.com", "a".repeat(63))).unwrap().0.len(), 67);
-        assert_eq!(d(&format!("{}.com", "a".repeat(64))), Err(DomainLabelTooLong));
+        assert_eq!(
+            d(&format!("{}.com", "a".repeat(64))),
+            Err(DomainLabelTooLong)
+        );
         assert_eq!(d("xn--abc-.com"), Err(DomainInvalidPunycode));
         assert_eq!(d("XN--BCHER-KVA.de").unwrap().0, "xn--bcher-kva.de");
         assert_eq!(d("xn--.com"), Err(DomainInvalidPunycode));
@@ -306,7 +390,11 @@ mod tests {
 
     #[test]
     fn special_use_and_single_label_options() {
-        let o = Options { allow_special_use: true, allow_single_label: true, ..Options::default() };
+        let o = Options {
+            allow_special_use: true,
+            allow_single_label: true,
+            ..Options::default()
+        };
         assert!(parse("alpha.test", &o).is_ok());
         assert!(parse("intranet", &o).is_ok());
         assert!(parse("localhost", &o).is_ok());
@@ -317,11 +405,24 @@ mod tests {
         use SyntaxErrorCode::*;
         assert_eq!(d("[192.0.2.1]"), Err(DomainLiteralNotAllowed));
         assert_eq!(d("[300.0.2.1]"), Err(InvalidDomainLiteral));
-        let o = Options { allow_domain_literal: true, ..Options::default() };
+        let o = Options {
+            allow_domain_literal: true,
+            ..Options::default()
+        };
         assert_eq!(parse("[192.0.2.1]", &o).unwrap().ascii(), "[192.0.2.1]");
-        assert_eq!(parse("[ipv6:2001:DB8::1]", &o).unwrap().ascii(), "[IPv6:2001:db8::1]");
+        assert_eq!(
+            parse("[ipv6:2001:DB8::1]", &o).unwrap().ascii(),
+            "[IPv6:2001:db8::1]"
+        );
         assert_eq!(parse("[2001:db8::1]", &o), Err(InvalidDomainLiteral));
         assert_eq!(parse("[192.0.2.1", &o), Err(InvalidDomainLiteral));
-        assert_eq!(parse("[01.0.2.1]", &o), Err(InvalidDomainLiteral));
+        assert!(parse("[192.0.2.01]", &o).is_ok());
+        assert_eq!(parse("[1.2.3]", &o), Err(InvalidDomainLiteral));
+        assert_eq!(
+            parse("[IPv6:1111:2222:3333:4444:5555:6666::8888]", &o),
+            Err(InvalidDomainLiteral)
+        );
+        assert!(parse("[IPv6:1111:2222:3333:4444:5555::8888]", &o).is_ok());
+        assert!(parse("[IPv6:::ffff:192.0.2.1]", &o).is_ok());
     }
 }

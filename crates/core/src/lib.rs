@@ -27,7 +27,9 @@ pub mod typo;
 pub mod verdict;
 
 pub use address::{Mailbox, SyntaxErrorCode};
-pub use check::{check, Assessment, Checker};
+pub use check::{check, unreadable, Assessment, Checker};
 pub use data::Data;
 pub use options::Options;
-pub use verdict::{Depth, DnsInfo, ErrorInfo, Flags, MxRecord, Reason, SmtpInfo, Status, SuppressionInfo, Verdict};
+pub use verdict::{
+    Depth, DnsInfo, ErrorInfo, Flags, MxRecord, Reason, SmtpInfo, Status, SuppressionInfo, Verdict,
+};

@@ -82,6 +82,9 @@ mod tests {
         for n in Options::NAMES {
             assert!(o.set(n, true), "{n}");
         }
-        assert_eq!(serde_json::to_value(o).unwrap().as_object().unwrap().len(), 6);
+        assert_eq!(
+            serde_json::to_value(o).unwrap().as_object().unwrap().len(),
+            6
+        );
     }
 }

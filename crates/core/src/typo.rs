@@ -125,24 +125,39 @@ pub fn suggest(domain: &str) -> Option<Suggestion> {
         return Some(Suggestion::Domain(target));
     }
     let (_, tld) = domain.rsplit_once('.')?;
-    TLD_TYPOS.iter().find(|(typo, _)| *typo == tld).map(|&(_, fix)| Suggestion::Tld(fix))
+    TLD_TYPOS
+        .iter()
+        .find(|(typo, _)| *typo == tld)
+        .map(|&(_, fix)| Suggestion::Tld(fix))
 }
 
 /// For a dot-less domain (`gmailcom`), the target it is missing a dot from.
 pub fn suggest_dotless(domain: &str) -> Option<Suggestion> {
     let d = domain.as_bytes();
-    TARGETS.iter().copied().find(|t| {
-        let t = t.as_bytes();
-        t.len() == d.len() + t.iter().filter(|&&b| b == b'.').count()
-            && t.iter().copied().filter(|&b| b != b'.').eq(d.iter().copied())
-    }).map(Suggestion::Domain)
+    TARGETS
+        .iter()
+        .copied()
+        .find(|t| {
+            let t = t.as_bytes();
+            t.len() == d.len() + t.iter().filter(|&&b| b == b'.').count()
+                && t.iter()
+                    .copied()
+                    .filter(|&b| b != b'.')
+                    .eq(d.iter().copied())
+        })
+        .map(Suggestion::Domain)
 }
 
 /// Optimal string alignment distance is exactly 1 (`a != b`).
 fn within_one_edit(a: &[u8], b: &[u8]) -> bool {
     let p = a.iter().zip(b).take_while(|(x, y)| x == y).count();
     let (a, b) = (&a[p..], &b[p..]);
-    let s = a.iter().rev().zip(b.iter().rev()).take_while(|(x, y)| x == y).count();
+    let s = a
+        .iter()
+        .rev()
+        .zip(b.iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
     let (ma, mb) = (a.len() - s.min(a.len()), b.len() - s.min(b.len()));
     match (ma, mb) {
         (1, 1) | (1, 0) | (0, 1) => true,
@@ -184,7 +199,13 @@ mod tests {
 
     #[test]
     fn unrelated_domains_are_left_alone() {
-        for d in ["example.com", "acme-logistics.de", "bücher.de", "university.edu", "gmail.de.example"] {
+        for d in [
+            "example.com",
+            "acme-logistics.de",
+            "bücher.de",
+            "university.edu",
+            "gmail.de.example",
+        ] {
             assert_eq!(fix(d), None, "{d}");
         }
     }
@@ -200,8 +221,14 @@ mod tests {
 
     #[test]
     fn dotless() {
-        assert_eq!(suggest_dotless("gmailcom"), Some(Suggestion::Domain("gmail.com")));
-        assert_eq!(suggest_dotless("hotmailcouk"), Some(Suggestion::Domain("hotmail.co.uk")));
+        assert_eq!(
+            suggest_dotless("gmailcom"),
+            Some(Suggestion::Domain("gmail.com"))
+        );
+        assert_eq!(
+            suggest_dotless("hotmailcouk"),
+            Some(Suggestion::Domain("hotmail.co.uk"))
+        );
         assert_eq!(suggest_dotless("intranet"), None);
     }
 

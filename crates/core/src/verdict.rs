@@ -26,7 +26,12 @@ pub enum Status {
 
 impl Status {
     /// Every status, in code order.
-    pub const ALL: [Status; 4] = [Status::Valid, Status::Invalid, Status::Risky, Status::Unknown];
+    pub const ALL: [Status; 4] = [
+        Status::Valid,
+        Status::Invalid,
+        Status::Risky,
+        Status::Unknown,
+    ];
 
     /// The stable snake_case name used in JSON.
     pub fn as_str(self) -> &'static str {
@@ -378,6 +383,31 @@ pub struct Verdict {
 }
 
 impl Verdict {
+    /// A verdict at depth `syntax` with this reason (and its status and
+    /// message) and nothing else filled in.
+    pub fn new(input: String, reason: Reason) -> Verdict {
+        Verdict {
+            input,
+            address: None,
+            address_unicode: None,
+            local: None,
+            domain: None,
+            domain_unicode: None,
+            status: reason.status(),
+            reason,
+            depth: Depth::Syntax,
+            message: reason.message().map(str::to_owned),
+            detail: None,
+            suggestion: None,
+            retry_after: None,
+            flags: Flags::default(),
+            error: None,
+            dns: None,
+            smtp: None,
+            suppression: None,
+        }
+    }
+
     /// Replaces the reason (and status and message) with `reason` if it is
     /// more severe than the current one. Returns whether it changed.
     pub fn escalate(&mut self, reason: Reason) -> bool {
@@ -430,8 +460,14 @@ mod tests {
 
     #[test]
     fn precedence_is_design_order() {
-        assert_eq!(Reason::Disposable.most_severe(Reason::InvalidSyntax), Reason::InvalidSyntax);
-        assert_eq!(Reason::RoleAccount.most_severe(Reason::PossibleTypo), Reason::PossibleTypo);
+        assert_eq!(
+            Reason::Disposable.most_severe(Reason::InvalidSyntax),
+            Reason::InvalidSyntax
+        );
+        assert_eq!(
+            Reason::RoleAccount.most_severe(Reason::PossibleTypo),
+            Reason::PossibleTypo
+        );
         assert_eq!(Reason::Ok.most_severe(Reason::Rejected), Reason::Rejected);
         for w in Reason::ALL.windows(2) {
             assert!(w[0].precedence() < w[1].precedence());

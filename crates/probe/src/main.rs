@@ -1,1 +1,42 @@
-fn main() {}
+//! `prebounce`: check addresses from the command line.
+//!
+//! Exit codes: 0 when every check ran, whatever the verdicts; 1 for a
+//! run-time error (an unreadable file, output that cannot be written);
+//! 2 for a usage error.
+
+mod check;
+mod input;
+mod options;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Email address verification: syntax, IDN, disposable domains, typos.
+#[derive(Debug, Parser)]
+#[command(name = "prebounce", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check addresses given as arguments or in a file; one verdict each.
+    Check(Box<check::CheckArgs>),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Check(args) => check::run(*args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("prebounce: {e}");
+            e.exit_code()
+        }
+    }
+}
