@@ -30,6 +30,7 @@ pub use address::{Mailbox, SyntaxErrorCode};
 pub use check::{check, unreadable, Assessment, Checker};
 pub use data::Data;
 pub use options::Options;
+pub use reply::{classify, Classification, EnhancedCode, Reply, Stage};
 pub use verdict::{
     Depth, DnsInfo, ErrorInfo, Flags, MxRecord, Reason, SmtpInfo, Status, SuppressionInfo, Verdict,
 };

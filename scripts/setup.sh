@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs what prebounce needs to build and test, idempotently: each step
+# checks first and skips what is already there. Safe to run any number of
+# times; used by scripts/start.sh and tests/run.sh.
+#
+# Pinned tool versions live in scripts/versions.env.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=versions.env
+. "$root/scripts/versions.env"
+
+say() { printf '[setup] %s\n' "$*"; }
+
+if ! command -v cargo >/dev/null 2>&1; then
+  echo "setup: cargo not found; install Rust with rustup first" >&2
+  exit 1
+fi
+
+# The core must build for the browser.
+if command -v rustup >/dev/null 2>&1; then
+  if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    say "adding rustup target wasm32-unknown-unknown"
+    rustup target add wasm32-unknown-unknown
+  fi
+else
+  say "rustup not found; assuming the wasm32-unknown-unknown target is installed"
+fi
+
+# Benchmarks compare against other validators (node and python); tests do not need them.
+if [ "${PREBOUNCE_SETUP_BENCH:-0}" = 1 ]; then
+  "$root/bench/run-baselines.sh" --setup-only
+fi
+say "ok"

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The whole test suite: set-up (idempotent), formatting, lints, every
+# workspace test, and the core built for wasm32. CI runs exactly this.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+"$root/scripts/setup.sh"
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "rustfmt"
+cargo fmt --all -- --check
+
+step "clippy (warnings are errors)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "prebounce-core for wasm32 (with and without the embedded full disposable list)"
+cargo build --locked -p prebounce-core --target wasm32-unknown-unknown
+cargo build --locked -p prebounce-core --target wasm32-unknown-unknown --no-default-features
+
+step "tests"
+cargo test --workspace --locked
