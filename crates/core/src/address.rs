@@ -260,15 +260,25 @@ pub fn parse<'a>(input: &'a str, options: &Options) -> Result<Mailbox<'a>, Synta
     if bytes[bytes.len() - 1] == b'>' && bytes.contains(&b'<') {
         return Err(SyntaxErrorCode::DisplayName);
     }
-    let at = match memrchr_at(bytes) {
-        Some(i) => i,
-        None => return Err(SyntaxErrorCode::MissingAt),
+    let (local, at, quoted, non_ascii) = if bytes[0] == b'"' {
+        // A quoted local part may hold `@`: the domain starts after the last one.
+        let at = memrchr_at(bytes).ok_or(SyntaxErrorCode::MissingAt)?;
+        let (local, non_ascii) = parse_quoted_local(&s[..at], options)?;
+        (local, at, true, non_ascii)
+    } else {
+        let (at, non_ascii) = scan_dot_atom(bytes)?;
+        (&s[..at], at, false, non_ascii)
     };
-    let (local_raw, domain_raw) = (&s[..at], &s[at + 1..]);
-
-    let (local, quoted, smtputf8) = parse_local(local_raw, options)?;
-    let domain = domain::parse(domain_raw, options)?;
-
+    let local = finish_local(local, non_ascii, quoted, options)?;
+    let domain_raw = &s[at + 1..];
+    let domain = domain::parse(domain_raw, options).map_err(|e| {
+        if !quoted && domain_raw.as_bytes().contains(&b'@') {
+            // The local part runs to the last `@`, so it holds an `@`.
+            SyntaxErrorCode::LocalInvalidCharacter
+        } else {
+            e
+        }
+    })?;
     if local.len() + 1 + domain.ascii().len() > MAX_ADDRESS_OCTETS {
         return Err(SyntaxErrorCode::AddressTooLong);
     }
@@ -276,8 +286,77 @@ pub fn parse<'a>(input: &'a str, options: &Options) -> Result<Mailbox<'a>, Synta
         local,
         domain,
         quoted,
-        smtputf8,
+        smtputf8: non_ascii,
     })
+}
+
+/// Scans an unquoted local part up to the first `@`: one table lookup per
+/// byte. Returns the `@` position and whether non-ASCII bytes were seen.
+fn scan_dot_atom(bytes: &[u8]) -> Result<(usize, bool), SyntaxErrorCode> {
+    let mut after_dot = true; // a leading dot counts as "after a dot"
+    let mut non_ascii = false;
+    let mut at = None;
+    for (i, &b) in bytes.iter().enumerate() {
+        let c = LOCAL_CLASS[b as usize];
+        if c == ATOM {
+            after_dot = false;
+        } else if c == L_AT {
+            at = Some(i);
+            break;
+        } else if c == L_DOT && !after_dot {
+            after_dot = true;
+        } else if c == L_NON_ASCII {
+            non_ascii = true;
+            after_dot = false;
+        } else if !bytes[i..].contains(&b'@') {
+            // A bad byte: but an input without any `@` is first of all missing one.
+            return Err(SyntaxErrorCode::MissingAt);
+        } else if c == L_DOT {
+            return Err(SyntaxErrorCode::LocalDot);
+        } else {
+            return Err(SyntaxErrorCode::LocalInvalidCharacter);
+        }
+    }
+    let at = at.ok_or(SyntaxErrorCode::MissingAt)?;
+    if at == 0 {
+        return Err(SyntaxErrorCode::EmptyLocal);
+    }
+    if after_dot {
+        return Err(SyntaxErrorCode::LocalDot);
+    }
+    Ok((at, non_ascii))
+}
+
+/// Checks the non-ASCII characters of a local part, NFC-normalizes it and
+/// checks its length.
+fn finish_local<'a>(
+    local: &'a str,
+    non_ascii: bool,
+    quoted: bool,
+    options: &Options,
+) -> Result<Cow<'a, str>, SyntaxErrorCode> {
+    let local: Cow<'a, str> = if non_ascii {
+        if !options.allow_smtputf8 {
+            return Err(SyntaxErrorCode::Smtputf8NotAllowed);
+        }
+        if local
+            .chars()
+            .any(|c| !c.is_ascii() && !is_allowed_non_ascii(c))
+        {
+            return Err(if quoted {
+                SyntaxErrorCode::InvalidQuotedLocal
+            } else {
+                SyntaxErrorCode::LocalInvalidCharacter
+            });
+        }
+        nfc(local)
+    } else {
+        Cow::Borrowed(local)
+    };
+    if local.len() > MAX_LOCAL_OCTETS {
+        return Err(SyntaxErrorCode::LocalTooLong);
+    }
+    Ok(local)
 }
 
 /// Strips leading and trailing ASCII white space (space, tab, CR, LF, FF).
@@ -303,6 +382,7 @@ const L_INVALID: u8 = 0;
 const ATOM: u8 = 1;
 const L_DOT: u8 = 2;
 const L_NON_ASCII: u8 = 3;
+const L_AT: u8 = 4;
 
 /// Byte classes for the unquoted local part: RFC 5322 `atext`, the dot,
 /// and any byte of a non-ASCII UTF-8 sequence.
@@ -315,6 +395,8 @@ static LOCAL_CLASS: [u8; 256] = {
             L_NON_ASCII
         } else if b == b'.' {
             L_DOT
+        } else if b == b'@' {
+            L_AT
         } else if b.is_ascii_alphanumeric() {
             ATOM
         } else {
@@ -331,66 +413,11 @@ static LOCAL_CLASS: [u8; 256] = {
     t
 };
 
-/// Parses the local part: returns it NFC-normalized, whether it was quoted,
-/// and whether it needs SMTPUTF8.
-fn parse_local<'a>(
-    local: &'a str,
-    options: &Options,
-) -> Result<(Cow<'a, str>, bool, bool), SyntaxErrorCode> {
-    if local.is_empty() {
-        return Err(SyntaxErrorCode::EmptyLocal);
-    }
-    let bytes = local.as_bytes();
-    if bytes[0] == b'"' {
-        return parse_quoted_local(local, options);
-    }
-    // Dot-atom: the hot path is a table lookup per byte.
-    let mut prev_dot = true; // a leading dot counts as "after a dot"
-    let mut non_ascii = false;
-    for &b in bytes {
-        match LOCAL_CLASS[b as usize] {
-            ATOM => prev_dot = false,
-            L_DOT => {
-                if prev_dot {
-                    return Err(SyntaxErrorCode::LocalDot);
-                }
-                prev_dot = true;
-            }
-            L_NON_ASCII => {
-                non_ascii = true;
-                prev_dot = false;
-            }
-            _ => return Err(SyntaxErrorCode::LocalInvalidCharacter),
-        }
-    }
-    if prev_dot {
-        return Err(SyntaxErrorCode::LocalDot);
-    }
-    let local: Cow<'a, str> = if non_ascii {
-        if !options.allow_smtputf8 {
-            return Err(SyntaxErrorCode::Smtputf8NotAllowed);
-        }
-        if local
-            .chars()
-            .any(|c| !c.is_ascii() && !is_allowed_non_ascii(c))
-        {
-            return Err(SyntaxErrorCode::LocalInvalidCharacter);
-        }
-        nfc(local)
-    } else {
-        Cow::Borrowed(local)
-    };
-    if local.len() > MAX_LOCAL_OCTETS {
-        return Err(SyntaxErrorCode::LocalTooLong);
-    }
-    Ok((local, false, non_ascii))
-}
-
 /// RFC 5321 `Quoted-string` (with RFC 6531's UTF-8 extension).
 fn parse_quoted_local<'a>(
     local: &'a str,
     options: &Options,
-) -> Result<(Cow<'a, str>, bool, bool), SyntaxErrorCode> {
+) -> Result<(&'a str, bool), SyntaxErrorCode> {
     let bytes = local.as_bytes();
     // Find the closing quote, honouring backslash escapes.
     let mut i = 1;
@@ -426,24 +453,7 @@ fn parse_quoted_local<'a>(
     if !options.allow_quoted_local {
         return Err(SyntaxErrorCode::QuotedLocalNotAllowed);
     }
-    let local: Cow<'a, str> = if non_ascii {
-        if !options.allow_smtputf8 {
-            return Err(SyntaxErrorCode::Smtputf8NotAllowed);
-        }
-        if local
-            .chars()
-            .any(|c| !c.is_ascii() && !is_allowed_non_ascii(c))
-        {
-            return Err(SyntaxErrorCode::InvalidQuotedLocal);
-        }
-        nfc(local)
-    } else {
-        Cow::Borrowed(local)
-    };
-    if local.len() > MAX_LOCAL_OCTETS {
-        return Err(SyntaxErrorCode::LocalTooLong);
-    }
-    Ok((local, true, non_ascii))
+    Ok((local, non_ascii))
 }
 
 fn nfc(s: &str) -> Cow<'_, str> {

@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
 use crate::disposable::{Disposable, DisposableDataError, DisposableFilter};
-use crate::hash::{domain_hash, IdBuild};
+use crate::hash::{domain_hash, hash_bytes, IdBuild};
 
 const FREE_TXT: &str = include_str!("../data/free.txt");
 const PROVIDERS_TXT: &str = include_str!("../data/providers.txt");
@@ -128,8 +128,7 @@ impl Data {
             buf[n] = b.to_ascii_lowercase();
             n += 1;
         }
-        // ASCII in, ASCII out: the bytes are valid UTF-8.
-        std::str::from_utf8(&buf[..n]).is_ok_and(|s| self.roles.contains(&domain_hash(s)))
+        self.roles.contains(&hash_bytes(&buf[..n]))
     }
 }
 

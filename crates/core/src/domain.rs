@@ -103,31 +103,114 @@ pub fn parse<'a>(raw: &'a str, options: &Options) -> Result<Domain<'a>, SyntaxEr
         Some(b'[') => return parse_literal(raw, options),
         Some(_) => {}
     }
-    let mut seen = 0u8;
-    for &b in bytes {
-        let c = CLASS[b as usize];
-        if c == INVALID {
-            return Err(SyntaxErrorCode::DomainInvalidCharacter);
-        }
-        seen |= 1 << c;
+    let scan = match scan(bytes, options)? {
+        Some(scan) => scan,
+        None => return idn(raw, options, false),
+    };
+    if scan.has_xn {
+        // A-labels must be valid Punycode of a valid U-label: let idna judge.
+        return idn(raw, options, true);
     }
-    if seen & (1 << NON_ASCII) != 0 {
-        return idn(raw, options, false);
-    }
-    let ascii: Cow<'a, str> = if seen & (1 << UPPER) != 0 {
+    let ascii: Cow<'a, str> = if scan.upper {
         Cow::Owned(raw.to_ascii_lowercase())
     } else {
         Cow::Borrowed(raw)
     };
-    if check_labels(&ascii, options)? {
-        // A-labels must be valid Punycode of a valid U-label: let idna judge.
-        return idn(raw, options, true);
-    }
     Ok(Domain {
         ascii,
         idn: false,
         literal: false,
     })
+}
+
+/// What one pass over an ASCII domain found.
+struct Scan {
+    /// Upper-case letters to fold.
+    upper: bool,
+    /// Some label starts with `xn--`.
+    has_xn: bool,
+}
+
+/// One pass over a domain: byte classes and DESIGN.md's label policy.
+/// `Ok(None)` means non-ASCII was found (UTS #46 must map it first).
+///
+/// Errors are reported in this order: an invalid character anywhere; a
+/// trailing dot; the first label that breaks a rule (empty, over 63 octets,
+/// hyphen placement); the length of the whole; a single label; an
+/// all-numeric top label; a special-use top label.
+fn scan(bytes: &[u8], options: &Options) -> Result<Option<Scan>, SyntaxErrorCode> {
+    let mut seen = 0u8;
+    let mut has_xn = false;
+    let mut first_err = None;
+    let mut start = 0;
+    let mut labels = 1usize;
+    for (i, &b) in bytes.iter().enumerate() {
+        let c = CLASS[b as usize];
+        if c == DOT {
+            if first_err.is_none() {
+                first_err = label_rule(&bytes[start..i], &mut has_xn).err();
+            }
+            labels += 1;
+            start = i + 1;
+        } else if c == INVALID {
+            return Err(SyntaxErrorCode::DomainInvalidCharacter);
+        }
+        seen |= 1 << c;
+    }
+    if seen & (1 << NON_ASCII) != 0 {
+        return Ok(None);
+    }
+    let n = bytes.len();
+    if bytes[n - 1] == b'.' {
+        // A lone "." or "a..": report the empty label, else the trailing dot.
+        return Err(if n == 1 || bytes[n - 2] == b'.' {
+            SyntaxErrorCode::DomainEmptyLabel
+        } else {
+            SyntaxErrorCode::DomainTrailingDot
+        });
+    }
+    if let Some(e) = first_err {
+        return Err(e);
+    }
+    let last = &bytes[start..];
+    label_rule(last, &mut has_xn)?;
+    if n > MAX_DOMAIN_OCTETS {
+        return Err(SyntaxErrorCode::DomainTooLong);
+    }
+    if labels < 2 && !options.allow_single_label {
+        return Err(SyntaxErrorCode::DomainSingleLabel);
+    }
+    if last.iter().all(u8::is_ascii_digit) {
+        return Err(SyntaxErrorCode::DomainNumericTld);
+    }
+    if !options.allow_special_use && is_special_use(last) {
+        return Err(SyntaxErrorCode::SpecialUseDomain);
+    }
+    Ok(Some(Scan {
+        upper: seen & (1 << UPPER) != 0,
+        has_xn,
+    }))
+}
+
+/// The rules for one label: not empty, at most 63 octets, no hyphen first or
+/// last or in positions 3–4 — except an A-label (`xn--`), which idna checks.
+fn label_rule(lb: &[u8], has_xn: &mut bool) -> Result<(), SyntaxErrorCode> {
+    match lb.len() {
+        0 => return Err(SyntaxErrorCode::DomainEmptyLabel),
+        n if n > MAX_LABEL_OCTETS => return Err(SyntaxErrorCode::DomainLabelTooLong),
+        _ => {}
+    }
+    if lb.len() >= 4 && lb[2] == b'-' && lb[3] == b'-' && lb[..2].eq_ignore_ascii_case(b"xn") {
+        *has_xn = true;
+        Ok(())
+    } else if lb[0] == b'-'
+        || lb[lb.len() - 1] == b'-'
+        || (lb.len() >= 4 && lb[2] == b'-' && lb[3] == b'-')
+    {
+        Err(SyntaxErrorCode::DomainHyphen)
+    } else {
+        Ok(())
+    }
 }
 
 /// Runs UTS #46 ToASCII, then our label policy on the result.
@@ -145,7 +228,8 @@ fn idn<'a>(
         Ok(a) => a.into_owned(),
         Err(_) => return Err(idna_failure(raw, ascii_input)),
     };
-    let idn = check_labels(&ascii, options)?;
+    // ToASCII output is ASCII, so the scan never asks for mapping again.
+    let idn = scan(ascii.as_bytes(), options)?.is_some_and(|s| s.has_xn);
     Ok(Domain {
         ascii: Cow::Owned(ascii),
         idn,
@@ -188,69 +272,13 @@ fn idna_failure(raw: &str, ascii_input: bool) -> SyntaxErrorCode {
     }
 }
 
-/// Checks DESIGN.md's policy on a lower-case ASCII domain. Returns whether any
-/// label is an A-label (`xn--`).
-fn check_labels(ascii: &str, options: &Options) -> Result<bool, SyntaxErrorCode> {
-    let bytes = ascii.as_bytes();
-    let n = bytes.len();
-    if bytes[n - 1] == b'.' {
-        // A lone "." or "a..": report the empty label, else the trailing dot.
-        return Err(if n == 1 || bytes[n - 2] == b'.' {
-            SyntaxErrorCode::DomainEmptyLabel
-        } else {
-            SyntaxErrorCode::DomainTrailingDot
-        });
-    }
-    let mut has_xn = false;
-    let mut labels = 0usize;
-    let mut start = 0usize;
-    loop {
-        let end = bytes[start..]
-            .iter()
-            .position(|&b| b == b'.')
-            .map_or(n, |i| start + i);
-        let lb = &bytes[start..end];
-        if lb.is_empty() {
-            return Err(SyntaxErrorCode::DomainEmptyLabel);
-        }
-        if lb.len() > MAX_LABEL_OCTETS {
-            return Err(SyntaxErrorCode::DomainLabelTooLong);
-        }
-        if lb.starts_with(b"xn--") {
-            // An A-label: idna decodes and validates it (hyphens included).
-            has_xn = true;
-        } else if lb[0] == b'-'
-            || lb[lb.len() - 1] == b'-'
-            || (lb.len() >= 4 && lb[2] == b'-' && lb[3] == b'-')
-        {
-            return Err(SyntaxErrorCode::DomainHyphen);
-        }
-        labels += 1;
-        if end == n {
-            break;
-        }
-        start = end + 1;
-    }
-    let last = &ascii[start..];
-    if n > MAX_DOMAIN_OCTETS {
-        return Err(SyntaxErrorCode::DomainTooLong);
-    }
-    if labels < 2 && !options.allow_single_label {
-        return Err(SyntaxErrorCode::DomainSingleLabel);
-    }
-    if last.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(SyntaxErrorCode::DomainNumericTld);
-    }
-    if !options.allow_special_use && is_special_use(last) {
-        return Err(SyntaxErrorCode::SpecialUseDomain);
-    }
-    Ok(has_xn)
-}
-
 /// Whether a lower-case top label is one of [`SPECIAL_USE_TLDS`].
-fn is_special_use(tld: &str) -> bool {
+fn is_special_use(tld: &[u8]) -> bool {
     // Most top labels are 2 or 3 letters long; none of the special ones is.
-    matches!(tld.len(), 4 | 5 | 7 | 9) && SPECIAL_USE_TLDS.contains(&tld)
+    matches!(tld.len(), 4 | 5 | 7 | 9)
+        && SPECIAL_USE_TLDS
+            .iter()
+            .any(|s| s.as_bytes().eq_ignore_ascii_case(tld))
 }
 
 /// RFC 5321 §4.1.3 address literals: IPv4, or `IPv6:` and an IPv6 address.

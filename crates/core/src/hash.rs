@@ -6,7 +6,12 @@ use std::hash::{BuildHasherDefault, Hasher};
 /// XXH3-64 (seed 0) of a lower-case ASCII domain or local part. Stable across
 /// platforms and versions: the disposable filter file depends on it.
 pub fn domain_hash(s: &str) -> u64 {
-    xxhash_rust::xxh3::xxh3_64(s.as_bytes())
+    hash_bytes(s.as_bytes())
+}
+
+/// [`domain_hash`] of text already held as bytes.
+pub fn hash_bytes(b: &[u8]) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(b)
 }
 
 /// A hasher that passes a `u64` key through unchanged: the keys are already

@@ -61,28 +61,15 @@ pub const TARGETS: &[&str] = &[
 
 /// Slips of common top-level domains that are not themselves top-level
 /// domains (checked against the IANA root zone list, 2026-11).
-const TLD_TYPOS: &[(&str, &str)] = &[
-    ("con", "com"),
-    ("cmo", "com"),
-    ("ocm", "com"),
-    ("cpm", "com"),
-    ("vom", "com"),
-    ("xom", "com"),
-    ("cim", "com"),
-    ("clm", "com"),
-    ("coom", "com"),
-    ("comm", "com"),
-    ("comn", "com"),
-    ("c0m", "com"),
-    ("nte", "net"),
-    ("ent", "net"),
-    ("nett", "net"),
-    ("ner", "net"),
-    ("ogr", "org"),
-    ("orgg", "org"),
-    ("prg", "org"),
-    ("rog", "org"),
-];
+fn tld_fix(tld: &[u8]) -> Option<&'static str> {
+    match tld {
+        b"con" | b"cmo" | b"ocm" | b"cpm" | b"vom" | b"xom" | b"cim" | b"clm" | b"coom"
+        | b"comm" | b"comn" | b"c0m" => Some("com"),
+        b"nte" | b"ent" | b"nett" | b"ner" => Some("net"),
+        b"ogr" | b"orgg" | b"prg" | b"rog" => Some("org"),
+        _ => None,
+    }
+}
 
 /// A suggested correction of a domain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,25 +97,67 @@ impl Suggestion {
 /// provider, or `None` when it does not look like a typo.
 pub fn suggest(domain: &str) -> Option<Suggestion> {
     let d = domain.as_bytes();
-    for &target in TARGETS {
-        let t = target.as_bytes();
-        if d.len().abs_diff(t.len()) > 1 || d == t {
-            continue;
+    let index = target_index();
+    let near = index.by_len.get(d.len()).map_or(&[][..], Vec::as_slice);
+    if !near.is_empty() {
+        let sig = signature(d);
+        for &i in near {
+            let (target, t_sig) = (TARGETS[i as usize], index.sigs[i as usize]);
+            // One edit changes the set of characters used by at most two.
+            if (sig ^ t_sig).count_ones() > 2 || !within_one_edit(d, target.as_bytes()) {
+                continue;
+            }
+            let first = target.find('.').unwrap_or(target.len());
+            if first < 5 && domain.get(..=first) != target.get(..=first) {
+                continue;
+            }
+            return Some(Suggestion::Domain(target));
         }
-        if !within_one_edit(d, t) {
-            continue;
-        }
-        let first = target.find('.').unwrap_or(target.len());
-        if first < 5 && domain.get(..=first) != target.get(..=first) {
-            continue;
-        }
-        return Some(Suggestion::Domain(target));
     }
-    let (_, tld) = domain.rsplit_once('.')?;
-    TLD_TYPOS
-        .iter()
-        .find(|(typo, _)| *typo == tld)
-        .map(|&(_, fix)| Suggestion::Tld(fix))
+    let dot = d.iter().rposition(|&b| b == b'.')?;
+    tld_fix(&d[dot + 1..]).map(Suggestion::Tld)
+}
+
+/// The set of characters a lower-case ASCII domain uses, one bit each
+/// (letters, digits, `-` and `.`; anything else shares one bit).
+fn signature(s: &[u8]) -> u64 {
+    s.iter().fold(0u64, |acc, &b| {
+        let bit = match b {
+            b'a'..=b'z' => b - b'a',
+            b'0'..=b'9' => 26 + b - b'0',
+            b'-' => 36,
+            b'.' => 37,
+            _ => 38,
+        };
+        acc | 1 << bit
+    })
+}
+
+/// The targets one edit could reach from a domain of each length (in
+/// popularity order), and each target's character signature.
+struct TargetIndex {
+    by_len: Vec<Vec<u8>>,
+    sigs: Vec<u64>,
+}
+
+fn target_index() -> &'static TargetIndex {
+    static INDEX: std::sync::OnceLock<TargetIndex> = std::sync::OnceLock::new();
+    INDEX.get_or_init(|| {
+        let longest = TARGETS.iter().map(|t| t.len()).max().unwrap_or(0);
+        let by_len = (0..=longest + 1)
+            .map(|len| {
+                (0..TARGETS.len())
+                    .filter(|&i| TARGETS[i].len().abs_diff(len) <= 1)
+                    // TARGETS has fewer than 256 entries (a test checks).
+                    .map(|i| i as u8)
+                    .collect()
+            })
+            .collect();
+        TargetIndex {
+            by_len,
+            sigs: TARGETS.iter().map(|t| signature(t.as_bytes())).collect(),
+        }
+    })
 }
 
 /// For a dot-less domain (`gmailcom`), the target it is missing a dot from.
@@ -230,6 +259,13 @@ mod tests {
             Some(Suggestion::Domain("hotmail.co.uk"))
         );
         assert_eq!(suggest_dotless("intranet"), None);
+    }
+
+    #[test]
+    fn targets_fit_the_index() {
+        assert!(TARGETS.len() < 256);
+        let mut seen = std::collections::HashSet::new();
+        assert!(TARGETS.iter().all(|t| seen.insert(t)), "duplicate target");
     }
 
     #[test]

@@ -221,7 +221,15 @@ impl<W: Write> Output<W> {
             serde_json::to_writer(&mut self.w, v)?;
             return self.w.write_all(b"\n");
         }
-        let shown = v.address_unicode.as_deref().unwrap_or(&v.input);
+        // One line per address, whatever the input held: controls are shown escaped.
+        let mut shown = String::new();
+        for c in v.address_unicode.as_deref().unwrap_or(&v.input).chars() {
+            if c.is_control() {
+                shown.extend(c.escape_debug());
+            } else {
+                shown.push(c);
+            }
+        }
         write!(
             self.w,
             "{:<8} {:<17} {}",

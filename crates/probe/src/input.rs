@@ -233,24 +233,45 @@ impl Csv {
                     .collect()
             })
             .unwrap_or_default();
-        let is_header = !header.is_empty() && !header.iter().any(|c| c.contains('@'));
+        let named = |h: &String| EMAIL_HEADERS.contains(&h.to_lowercase().as_str());
+        let by_at = most_at_signs(head.get(1..).unwrap_or(&[]));
+        // A first row is a header when it names an email column, or when it
+        // looks like names: no `@`, no all-digit cell, and no dot in the
+        // cell where the other rows keep their addresses.
+        let is_header = header.iter().any(named)
+            || (!header.is_empty()
+                && !header.iter().any(|c| {
+                    c.contains('@') || (!c.is_empty() && c.bytes().all(|b| b.is_ascii_digit()))
+                })
+                && !header.get(by_at).is_some_and(|c| c.contains('.')));
+        let width = head.iter().map(|r| r.len()).max().unwrap_or(0);
+        let no_such = |column: &str| InputError::NoSuchColumn {
+            name: name.clone(),
+            column: column.to_owned(),
+            columns: if is_header {
+                header.join(", ")
+            } else {
+                format!("{width} unnamed; number them from 1")
+            },
+        };
         let column = match column {
             Column::Named(want) => match want.parse::<usize>() {
-                Ok(n) if n >= 1 => n - 1,
-                _ => header
+                Ok(n) if n >= 1 && (n <= width || head.is_empty()) => n - 1,
+                Ok(_) => return Err(no_such(want)),
+                Err(_) => header
                     .iter()
                     .position(|h| is_header && h.eq_ignore_ascii_case(want))
-                    .ok_or_else(|| InputError::NoSuchColumn {
-                        name: name.clone(),
-                        column: want.clone(),
-                        columns: header.join(", "),
-                    })?,
+                    .ok_or_else(|| no_such(want))?,
             },
             Column::Auto => {
-                let by_name = header
+                header
                     .iter()
-                    .position(|h| is_header && EMAIL_HEADERS.contains(&h.to_lowercase().as_str()));
-                by_name.unwrap_or_else(|| most_at_signs(&head))
+                    .position(|h| is_header && named(h))
+                    .unwrap_or(if is_header {
+                        by_at
+                    } else {
+                        most_at_signs(&head)
+                    })
             }
         };
         let skip = usize::from(is_header);
@@ -263,13 +284,24 @@ impl Csv {
     }
 }
 
+/// The delimiter used most on the first line, outside quotes; `,` on a tie.
 fn sniff_delimiter(first: &[u8]) -> u8 {
-    let line = first.split(|&b| b == b'\n').next().unwrap_or(first);
-    let count = |d: u8| line.iter().filter(|&&b| b == d).count();
-    [b',', b';', b'\t']
-        .into_iter()
-        .max_by_key(|&d| (count(d), d == b','))
-        .unwrap_or(b',')
+    let mut counts = [0usize; 3];
+    let mut quoted = false;
+    for &b in first {
+        match b {
+            b'"' => quoted = !quoted,
+            b'\n' if !quoted => break,
+            b',' if !quoted => counts[0] += 1,
+            b';' if !quoted => counts[1] += 1,
+            b'\t' if !quoted => counts[2] += 1,
+            _ => {}
+        }
+    }
+    let delimiters = [b',', b';', b'\t'];
+    (0..3)
+        .max_by_key(|&i| (counts[i], i == 0))
+        .map_or(b',', |i| delimiters[i])
 }
 
 fn most_at_signs(rows: &[csv::ByteRecord]) -> usize {
@@ -373,6 +405,24 @@ mod tests {
         let got = items("n.csv", b"1;John;john@x.com\n2;Ann;ann@y.org\n", None);
         let texts: Vec<_> = got.iter().map(|i| i.text.clone().unwrap()).collect();
         assert_eq!(texts, ["john@x.com", "ann@y.org"]);
+    }
+
+    #[test]
+    fn csv_first_row_without_at_is_data_when_it_looks_like_data() {
+        let got = items(
+            "d.csv",
+            b"1,Bob,bob.example.com\n2,Ann,ann@example.org\n",
+            None,
+        );
+        let texts: Vec<_> = got.iter().map(|i| i.text.clone().unwrap()).collect();
+        assert_eq!(texts, ["bob.example.com", "ann@example.org"]);
+    }
+
+    #[test]
+    fn delimiter_sniffing_ignores_quoted_text() {
+        assert_eq!(sniff_delimiter(b"\"a; b; c\",email\n"), b',');
+        assert_eq!(sniff_delimiter(b"a;b;c\n"), b';');
+        assert_eq!(sniff_delimiter(b"a\tb\n"), b'\t');
     }
 
     #[test]

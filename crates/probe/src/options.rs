@@ -1,6 +1,7 @@
 //! DESIGN.md's options as command-line flags: the same words with dashes,
-//! each taking an optional `true`/`false` (`--allow-special-use`,
-//! `--allow-smtputf8=false`).
+//! alone for `true` or with `=true` / `=false` (`--allow-special-use`,
+//! `--allow-smtputf8=false`). The `=` is required so that a bare flag never
+//! swallows the address after it.
 
 use clap::Args;
 use prebounce_core::Options;
@@ -9,22 +10,22 @@ use prebounce_core::Options;
 #[derive(Debug, Clone, Default, Args)]
 pub struct OptionFlags {
     /// Accept quoted local parts ("john doe"@example.com).
-    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     pub allow_quoted_local: Option<bool>,
     /// Accept domain literals (user@[192.0.2.1]).
-    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     pub allow_domain_literal: Option<bool>,
     /// Accept non-ASCII local parts (on by default; `--allow-smtputf8=false` turns it off).
-    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     pub allow_smtputf8: Option<bool>,
     /// Accept domains without a dot.
-    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     pub allow_single_label: Option<bool>,
     /// Accept special-use domains (.test, .localhost, …).
-    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     pub allow_special_use: Option<bool>,
     /// Make role accounts (info@, sales@) risky.
-    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     pub role_is_risky: Option<bool>,
 }
 
