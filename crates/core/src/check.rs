@@ -91,6 +91,11 @@ impl<'d> Checker<'d> {
                 v.suggestion = a
                     .suggestion
                     .map(|s| format!("{}@{}", m.local, s.apply(m.domain.ascii())));
+                if let (Reason::PossibleTypo, Some(s)) = (a.reason, &v.suggestion) {
+                    v.message = Some(format!(
+                        "This address may contain a typo: did you mean {s}?"
+                    ));
+                }
                 v.detail = self.detail(&a, m.domain.ascii());
                 v.local = Some(m.local.into_owned());
                 v.domain_unicode = Some(m.domain.unicode().into_owned());
@@ -282,6 +287,10 @@ mod tests {
         let v = v("john@gmial.com");
         assert_eq!((v.status, v.reason), (Status::Risky, Reason::PossibleTypo));
         assert_eq!(v.suggestion.as_deref(), Some("john@gmail.com"));
+        assert_eq!(
+            v.message.as_deref(),
+            Some("This address may contain a typo: did you mean john@gmail.com?")
+        );
         assert_eq!(
             check("john@gmail.con", &Options::default())
                 .suggestion
