@@ -30,8 +30,8 @@
 
 use std::borrow::Cow;
 
+use icu_normalizer::ComposingNormalizerBorrowed;
 use serde::{Deserialize, Serialize};
-use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
 
 use crate::domain::{self, Domain};
 use crate::options::Options;
@@ -457,17 +457,8 @@ fn parse_quoted_local<'a>(
 }
 
 fn nfc(s: &str) -> Cow<'_, str> {
-    match is_nfc_quick(s.chars()) {
-        IsNormalized::Yes => Cow::Borrowed(s),
-        _ => {
-            let n: String = s.nfc().collect();
-            if n == s {
-                Cow::Borrowed(s)
-            } else {
-                Cow::Owned(n)
-            }
-        }
-    }
+    // ICU4X's normalizer: idna already links its data, so NFC costs no extra tables.
+    ComposingNormalizerBorrowed::new_nfc().normalize(s)
 }
 
 /// Non-ASCII characters a local part may carry (RFC 6531 `UTF8-non-ascii`),

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{ProgressBar, ProgressState, ProgressStyle};
 use prebounce_core::data::list_entries;
 use prebounce_core::{unreadable, Checker, Data, Status, SyntaxErrorCode, Verdict};
 use thiserror::Error;
@@ -202,9 +202,15 @@ fn progress_bar(source: &Source) -> Option<ProgressBar> {
     let bar = ProgressBar::new_spinner().with_message(source.name());
     // The template is a constant known to parse.
     let style = ProgressStyle::with_template(
-        "{spinner} {msg}: {human_pos} addresses ({per_sec}, {elapsed})",
+        "{spinner} {msg}: {human_pos} addresses ({rate}/s, {elapsed})",
     )
-    .unwrap_or_else(|_| ProgressStyle::default_spinner());
+    .unwrap_or_else(|_| ProgressStyle::default_spinner())
+    .with_key(
+        "rate",
+        |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+            let _ = write!(w, "{}", indicatif::HumanCount(state.per_sec() as u64));
+        },
+    );
     bar.set_style(style);
     bar.enable_steady_tick(std::time::Duration::from_millis(120));
     Some(bar)
