@@ -26,6 +26,23 @@ else
   say "rustup not found; assuming the wasm32-unknown-unknown target is installed"
 fi
 
+# wasm-bindgen-cli at exactly the crate's version (builds from source once).
+"$root/scripts/install-wasm-bindgen.sh"
+
+# Pinned JavaScript tools (binaryen's wasm-opt, playwright-core): `npm ci` when
+# node_modules is missing or was installed from another lock file.
+if ! command -v npm >/dev/null 2>&1; then
+  echo "setup: npm not found; install Node.js 20 or newer" >&2
+  exit 1
+fi
+stamp=$root/node_modules/.prebounce-lock
+lock_sum=$(sha256sum "$root/package-lock.json" | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_sum" ]; then
+  say "npm ci (pinned build and test tools)"
+  (cd "$root" && npm ci --silent --no-audit --no-fund)
+  echo "$lock_sum" > "$stamp"
+fi
+
 # Benchmarks compare against other validators (node and python); tests do not need them.
 if [ "${PREBOUNCE_SETUP_BENCH:-0}" = 1 ]; then
   "$root/bench/run-baselines.sh" --setup-only

@@ -1,0 +1,156 @@
+// The API both entry points share, over a wasm-bindgen module bound with
+// `bind()`. Every decision is prebounce-core's; this file only shapes values.
+import { STATUSES, REASONS, ERROR_CODES, FLAGS } from './codes.js';
+
+let raw = null;
+
+/** Binds the loaded wasm-bindgen module. */
+export function bind(module) {
+  raw = module;
+}
+
+function ready() {
+  if (raw === null) {
+    throw new Error('prebounce: the WebAssembly module is not loaded yet; call and await init() first');
+  }
+  return raw;
+}
+
+/** DESIGN.md's option names, in the bit order the module expects. */
+export const OPTION_NAMES = Object.freeze([
+  'allow_quoted_local', 'allow_domain_literal', 'allow_smtputf8',
+  'allow_single_label', 'allow_special_use', 'role_is_risky',
+]);
+const DEFAULT_BITS = 1 << 2; // allow_smtputf8 is on by default
+
+/** Validates an options object and packs it into the module's bits. */
+export function optionBits(options, where = 'options') {
+  if (options === undefined || options === null) return DEFAULT_BITS;
+  if (typeof options !== 'object' || Array.isArray(options)) {
+    throw new TypeError(`prebounce: ${where} must be an object such as { allow_special_use: true }, got ${describe(options)}`);
+  }
+  let bits = DEFAULT_BITS;
+  for (const [name, value] of Object.entries(options)) {
+    const i = OPTION_NAMES.indexOf(name);
+    if (i < 0) throw new TypeError(`prebounce: unknown option "${name}" (known: ${OPTION_NAMES.join(', ')})`);
+    if (typeof value !== 'boolean') throw new TypeError(`prebounce: option "${name}" must be true or false, got ${describe(value)}`);
+    bits = value ? bits | (1 << i) : bits & ~(1 << i);
+  }
+  return bits;
+}
+
+/** The verdict for one address (DESIGN.md's JSON shape). */
+export function check(address, options) {
+  if (typeof address !== 'string') {
+    throw new TypeError(`prebounce.check(address): address must be a string, got ${describe(address)}`);
+  }
+  return JSON.parse(ready().check(address, optionBits(options)));
+}
+
+/** The whole corrected address for a likely typo, or null. */
+export function suggest(address) {
+  if (typeof address !== 'string') {
+    throw new TypeError(`prebounce.suggest(address): address must be a string, got ${describe(address)}`);
+  }
+  return ready().suggest(address) ?? null;
+}
+
+/**
+ * Checks a list in one call: an array (non-strings get their own
+ * `invalid_syntax` / `not_a_string` verdict) or one newline-separated string.
+ */
+export function checkMany(addresses, options) {
+  if (typeof addresses !== 'string' && !Array.isArray(addresses)) {
+    throw new TypeError(
+      `prebounce.checkMany(addresses): addresses must be an array or a newline-separated string, got ${describe(addresses)}`,
+    );
+  }
+  const bits = optionBits(options);
+  return new CheckResults(ready().checkMany(addresses, bits));
+}
+
+/** The package version. */
+export function version() {
+  return ready().version();
+}
+
+/** Installs the full disposable list from the bytes of its data file. */
+export function loadDisposableBytes(bytes) {
+  ready().loadDisposableBytes(bytes);
+  return disposableStatus();
+}
+
+/** How many disposable domains are known: `{ full, curated, fullLoaded }`. */
+export function disposableStatus() {
+  const [full, curated] = ready().disposableCounts();
+  return { full, curated, fullLoaded: full > 0 };
+}
+
+function describe(value) {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value;
+}
+
+/**
+ * A checked list: per-row codes in typed arrays (transferable to a Web Worker
+ * without copying), counts, and verdict objects only for the rows asked for.
+ */
+export class CheckResults {
+  #set;
+
+  constructor(set) {
+    this.#set = set;
+    /** Number of rows. */
+    this.length = set.length;
+    /** Per-row status codes (see STATUSES). */
+    this.status = set.statusCodes();
+    /** Per-row reason codes (see REASONS). */
+    this.reason = set.reasonCodes();
+    /** Per-row flag bits (see FLAGS). */
+    this.flags = set.flagBits();
+    /** Per-row syntax error codes (see ERROR_CODES), 255 for none. */
+    this.errors = set.errorCodes();
+    const byStatusCodes = set.statusCounts();
+    const byReasonCodes = set.reasonCounts();
+    const byStatus = {};
+    STATUSES.forEach((name, i) => { byStatus[name] = byStatusCodes[i]; });
+    const byReason = {};
+    REASONS.forEach((name, i) => { byReason[name] = byReasonCodes[i]; });
+    /** `{ total, byStatus: {valid, …}, byReason: {ok, …} }`. */
+    this.counts = { total: this.length, byStatus, byReason };
+  }
+
+  /** The full verdict of row `i` (built on demand), or undefined past the end. */
+  verdict(i) {
+    const json = this.#set.verdict(i);
+    return json === undefined ? undefined : JSON.parse(json);
+  }
+
+  /** Row `i` as given. */
+  input(i) {
+    return this.#set.input(i);
+  }
+
+  /** The status name of row `i`. */
+  statusOf(i) {
+    return STATUSES[this.status[i]];
+  }
+
+  /** The reason name of row `i`. */
+  reasonOf(i) {
+    return REASONS[this.reason[i]];
+  }
+
+  /** Whether row `i` has a flag (`'disposable'`, `'role'`, `'free'`, `'smtputf8'`). */
+  hasFlag(i, flag) {
+    return (this.flags[i] & FLAGS[flag]) !== 0;
+  }
+
+  /** Releases the rows' text held in WebAssembly memory (verdict() stops working). */
+  free() {
+    this.#set.free();
+  }
+}
+
+export { STATUSES, REASONS, ERROR_CODES, FLAGS };

@@ -1,0 +1,173 @@
+// Types of the npm package `prebounce`. The verdict is DESIGN.md's JSON.
+
+export type Status = 'valid' | 'invalid' | 'risky' | 'unknown';
+
+export type Reason =
+  | 'invalid_syntax' | 'suppressed' | 'no_such_domain' | 'null_mx' | 'no_mail_server'
+  | 'does_not_exist' | 'mailbox_disabled'
+  | 'disposable' | 'possible_typo' | 'mailbox_full' | 'catch_all' | 'role_account'
+  | 'dns_error' | 'smtp_unavailable' | 'temporary_failure' | 'blocked' | 'rejected'
+  | 'ok';
+
+export type Depth = 'syntax' | 'dns' | 'smtp';
+
+export type SyntaxErrorCode =
+  | 'empty' | 'not_a_string' | 'missing_at' | 'empty_local' | 'empty_domain' | 'address_too_long'
+  | 'local_too_long' | 'local_invalid_character' | 'local_dot' | 'quoted_local_not_allowed'
+  | 'invalid_quoted_local' | 'smtputf8_not_allowed' | 'display_name' | 'domain_invalid_character'
+  | 'domain_empty_label' | 'domain_trailing_dot' | 'domain_label_too_long' | 'domain_too_long'
+  | 'domain_hyphen' | 'domain_invalid_punycode' | 'domain_invalid_idn' | 'domain_single_label'
+  | 'domain_numeric_tld' | 'special_use_domain' | 'domain_literal_not_allowed'
+  | 'invalid_domain_literal' | 'invalid_encoding';
+
+export interface Flags {
+  disposable: boolean;
+  role: boolean;
+  free: boolean;
+  smtputf8: boolean;
+}
+
+export interface SyntaxError {
+  code: SyntaxErrorCode;
+  message: string;
+}
+
+export interface MxRecord {
+  preference: number;
+  exchange: string;
+}
+
+export interface DnsInfo {
+  mx: MxRecord[];
+  null_mx: boolean;
+  implicit_mx: boolean;
+  ttl: number | null;
+}
+
+export interface SmtpInfo {
+  mx: string;
+  code: number | null;
+  enhanced: string | null;
+  reply: string | null;
+  catch_all: boolean;
+  tls: boolean;
+}
+
+export interface Suppression {
+  reason: string;
+  first_seen: string;
+  last_seen: string;
+  count: number;
+  source: string;
+}
+
+export interface Verdict {
+  input: string;
+  address: string | null;
+  address_unicode: string | null;
+  local: string | null;
+  domain: string | null;
+  domain_unicode: string | null;
+  status: Status;
+  reason: Reason;
+  depth: Depth;
+  message: string | null;
+  detail: string | null;
+  suggestion: string | null;
+  retry_after: number | null;
+  flags: Flags;
+  error: SyntaxError | null;
+  dns: DnsInfo | null;
+  smtp: SmtpInfo | null;
+  suppression?: Suppression;
+  /** Added by the edge API. */
+  cache?: 'hit' | 'miss';
+}
+
+/** DESIGN.md's options; every one is optional. */
+export interface Options {
+  allow_quoted_local?: boolean;
+  allow_domain_literal?: boolean;
+  allow_smtputf8?: boolean;
+  allow_single_label?: boolean;
+  allow_special_use?: boolean;
+  role_is_risky?: boolean;
+}
+
+export interface Counts {
+  total: number;
+  byStatus: Record<Status, number>;
+  byReason: Record<Reason, number>;
+}
+
+/** A checked list: per-row codes in typed arrays, counts, verdicts on demand. */
+export declare class CheckResults {
+  readonly length: number;
+  /** Per-row status codes: index into STATUSES. */
+  readonly status: Uint8Array;
+  /** Per-row reason codes: index into REASONS. */
+  readonly reason: Uint8Array;
+  /** Per-row flag bits: see FLAGS. */
+  readonly flags: Uint8Array;
+  /** Per-row syntax error codes: index into ERROR_CODES, 255 for none. */
+  readonly errors: Uint8Array;
+  readonly counts: Counts;
+  verdict(i: number): Verdict | undefined;
+  input(i: number): string | undefined;
+  statusOf(i: number): Status;
+  reasonOf(i: number): Reason;
+  hasFlag(i: number, flag: keyof Flags): boolean;
+  free(): void;
+}
+
+export interface DisposableStatus {
+  /** Domains in the full list (0 until loaded). */
+  full: number;
+  /** Domains in the built-in curated list. */
+  curated: number;
+  fullLoaded: boolean;
+}
+
+/** Loads the WebAssembly module (browser: await once; Node: already done). */
+export declare function init(source?: string | URL | Response | WebAssembly.Module): Promise<void>;
+/** Loads the full disposable list (default: the packaged data file). */
+export declare function loadDisposableData(source?: string | URL | Response | ArrayBuffer | Uint8Array): Promise<DisposableStatus>;
+export declare const disposableDataUrl: URL;
+export declare function disposableStatus(): DisposableStatus;
+/** The verdict for one address at depth `syntax`. Throws TypeError for a non-string. */
+export declare function check(address: string, options?: Options): Verdict;
+/** Checks a list in one call. Throws TypeError unless given an array or a string. */
+export declare function checkMany(addresses: readonly unknown[] | string, options?: Options): CheckResults;
+/** The whole corrected address for a likely typo, or null. */
+export declare function suggest(address: string): string | null;
+export declare function version(): string;
+
+export declare const STATUSES: readonly Status[];
+export declare const REASONS: readonly Reason[];
+export declare const ERROR_CODES: readonly SyntaxErrorCode[];
+export declare const FLAGS: Readonly<Record<keyof Flags, number>>;
+
+export interface AttachOptions {
+  /** Block submit on `risky` too (default: only `invalid`). */
+  blockRisky?: boolean;
+  /** Check options. */
+  options?: Options;
+  /** Debounce for checks while typing, in ms (default 300). */
+  debounce?: number;
+  /** Ask the edge API for a deeper check on blur. */
+  api?: { endpoint: string; key: string; timeoutMs?: number };
+  /** Where messages are shown; created after the input when omitted. */
+  messageElement?: HTMLElement;
+  /** Called with every new verdict. */
+  onVerdict?: (verdict: Verdict) => void;
+}
+
+export interface Attachment {
+  /** Removes listeners and the elements attach() added. */
+  detach(): void;
+  /** The latest verdict, if any. */
+  readonly verdict: Verdict | null;
+}
+
+/** Validates an `<input type="email">` as the user types. */
+export declare function attach(input: HTMLInputElement, options?: AttachOptions): Attachment;

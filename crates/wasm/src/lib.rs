@@ -1,0 +1,334 @@
+//! WebAssembly bindings of `prebounce-core`, wrapped by the npm package
+//! `prebounce` (see `js/` for the JavaScript API people use).
+//!
+//! Thin by design: every decision is the core's. What lives here is the
+//! boundary — turning JavaScript values into Rust ones with clear
+//! `TypeError`s, one shared [`Data`] for the page (curated disposable list
+//! built in, the full list loadable on demand), and [`ResultSet`], which
+//! checks a whole list in one crossing and hands back typed arrays instead of
+//! a million objects.
+
+use std::cell::RefCell;
+
+use js_sys::{Array, Uint32Array, Uint8Array};
+use prebounce_core::{unreadable, Checker, Data, Options, Reason, SyntaxErrorCode, Verdict};
+use wasm_bindgen::prelude::*;
+
+thread_local! {
+    /// The page's data: wasm runs on one thread, so a thread-local is the
+    /// whole module's state.
+    static DATA: RefCell<Data> = RefCell::new(Data::without_full_disposable());
+}
+
+fn type_error(message: &str) -> JsValue {
+    js_sys::TypeError::new(message).into()
+}
+
+/// Options arrive as bits, in the order of [`Options::NAMES`] (bit 0
+/// `allow_quoted_local` … bit 5 `role_is_risky`); the JavaScript wrapper
+/// validates the object and packs it. Taking bits keeps a serde deserializer
+/// out of the module (its size budget is tight).
+pub fn options_from_bits(bits: u8) -> Options {
+    let mut o = Options::default();
+    for (i, name) in Options::NAMES.iter().enumerate() {
+        // `set` knows every name in NAMES.
+        o.set(name, bits & (1 << i) != 0);
+    }
+    o
+}
+
+/// The verdict as JSON text: JavaScript's `JSON.parse` builds the object,
+/// which costs less code than building it field by field from Rust.
+fn to_json(v: &Verdict) -> String {
+    // Serializing a Verdict cannot fail: it holds only strings, numbers, booleans.
+    serde_json::to_string(v).unwrap_or_default()
+}
+
+fn with_checker<R>(options: Options, f: impl FnOnce(&Checker<'_>) -> R) -> R {
+    DATA.with(|d| f(&Checker::with_data(options, &d.borrow())))
+}
+
+/// The verdict for one address at depth `syntax`, as JSON text.
+#[wasm_bindgen]
+pub fn check(address: &JsValue, options: u8) -> Result<String, JsValue> {
+    let Some(address) = address.as_string() else {
+        return Err(type_error("check(address): address must be a string"));
+    };
+    Ok(to_json(&with_checker(options_from_bits(options), |c| {
+        c.verdict(&address)
+    })))
+}
+
+/// The whole corrected address for a likely typo, or `undefined`.
+#[wasm_bindgen]
+pub fn suggest(address: &JsValue) -> Result<Option<String>, JsValue> {
+    let Some(address) = address.as_string() else {
+        return Err(type_error("suggest(address): address must be a string"));
+    };
+    Ok(with_checker(Options::default(), |c| {
+        c.verdict(&address).suggestion
+    }))
+}
+
+/// Installs the full disposable list from the bytes of its data file.
+#[wasm_bindgen(js_name = loadDisposableBytes)]
+pub fn load_disposable_bytes(bytes: &[u8]) -> Result<(), JsValue> {
+    DATA.with(|d| d.borrow_mut().load_disposable_filter(bytes))
+        .map_err(|e| JsValue::from(JsError::new(&format!("prebounce: disposable data: {e}"))))
+}
+
+/// How many domains the full disposable list holds (0 until loaded) and how
+/// many the built-in curated list holds: `[full, curated]`.
+#[wasm_bindgen(js_name = disposableCounts)]
+pub fn disposable_counts() -> Vec<u32> {
+    DATA.with(|d| {
+        let (full, curated) = d.borrow().disposable.counts();
+        vec![full as u32, curated as u32]
+    })
+}
+
+/// The package version.
+#[wasm_bindgen]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").to_owned()
+}
+
+/// The checked list: compact per-row codes in typed arrays, counts, and a
+/// verdict object only for the rows asked for.
+#[wasm_bindgen]
+pub struct ResultSet {
+    options: Options,
+    /// Every row's text, back to back; row `i` is `text[ends[i-1]..ends[i]]`.
+    text: String,
+    ends: Vec<u32>,
+    status: Vec<u8>,
+    reason: Vec<u8>,
+    flags: Vec<u8>,
+    /// The syntax error code, or 255 for none.
+    error: Vec<u8>,
+    status_counts: [u32; 4],
+    reason_counts: [u32; Reason::ALL.len()],
+}
+
+/// No syntax error, in [`ResultSet`]'s error column.
+pub const NO_ERROR: u8 = 255;
+
+impl ResultSet {
+    fn with_capacity(options: Options, rows: usize, bytes: usize) -> ResultSet {
+        ResultSet {
+            options,
+            text: String::with_capacity(bytes),
+            ends: Vec::with_capacity(rows),
+            status: Vec::with_capacity(rows),
+            reason: Vec::with_capacity(rows),
+            flags: Vec::with_capacity(rows),
+            error: Vec::with_capacity(rows),
+            status_counts: [0; 4],
+            reason_counts: [0; Reason::ALL.len()],
+        }
+    }
+
+    fn record(&mut self, text: &str, reason: Reason, flags: u8, error: Option<SyntaxErrorCode>) {
+        self.text.push_str(text);
+        // Lists are bounded far below 4 GiB of text by wasm32's memory.
+        self.ends.push(self.text.len() as u32);
+        let status = reason.status();
+        self.status.push(status.code());
+        self.reason.push(reason.code());
+        self.flags.push(flags);
+        self.error
+            .push(error.map_or(NO_ERROR, SyntaxErrorCode::code));
+        self.status_counts[status.code() as usize] += 1;
+        self.reason_counts[reason.code() as usize] += 1;
+    }
+
+    fn row_text(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.text[start..self.ends[i] as usize]
+    }
+
+    /// Checks every line of a newline-separated list (a final empty line is
+    /// not a row; `\r\n` line ends are accepted).
+    pub fn from_lines(list: &str, options: Options) -> ResultSet {
+        let body = list.strip_suffix('\n').unwrap_or(list);
+        let rows = if list.is_empty() {
+            0
+        } else {
+            body.bytes().filter(|&b| b == b'\n').count() + 1
+        };
+        let mut set = ResultSet::with_capacity(options, rows, body.len());
+        if rows > 0 {
+            with_checker(options, |c| {
+                for line in body.split('\n') {
+                    let line = line.strip_suffix('\r').unwrap_or(line);
+                    let a = c.assess(line);
+                    set.record(line, a.reason, a.flags.bits(), a.error);
+                }
+            });
+        }
+        set
+    }
+
+    /// The full verdict of row `i`, or `None` past the end.
+    pub fn verdict_of(&self, i: usize) -> Option<Verdict> {
+        if i >= self.ends.len() {
+            return None;
+        }
+        let text = self.row_text(i);
+        if self.error[i] == SyntaxErrorCode::NotAString.code() {
+            return Some(unreadable(text.to_owned(), SyntaxErrorCode::NotAString));
+        }
+        Some(with_checker(self.options, |c| c.verdict(text)))
+    }
+
+    /// The per-row status codes (see `prebounce_core::Status::code`).
+    pub fn status_codes(&self) -> &[u8] {
+        &self.status
+    }
+}
+
+#[wasm_bindgen]
+impl ResultSet {
+    /// The number of rows.
+    #[wasm_bindgen(getter)]
+    pub fn length(&self) -> u32 {
+        self.ends.len() as u32
+    }
+
+    /// Per-row status codes (0 valid, 1 invalid, 2 risky, 3 unknown), a fresh
+    /// transferable `Uint8Array`.
+    #[wasm_bindgen(js_name = statusCodes)]
+    pub fn status_array(&self) -> Uint8Array {
+        Uint8Array::from(&self.status[..])
+    }
+
+    /// Per-row reason codes (DESIGN.md's order, `invalid_syntax` = 0 … `ok` = 17).
+    #[wasm_bindgen(js_name = reasonCodes)]
+    pub fn reason_array(&self) -> Uint8Array {
+        Uint8Array::from(&self.reason[..])
+    }
+
+    /// Per-row flag bits: 1 disposable, 2 role, 4 free, 8 smtputf8.
+    #[wasm_bindgen(js_name = flagBits)]
+    pub fn flag_array(&self) -> Uint8Array {
+        Uint8Array::from(&self.flags[..])
+    }
+
+    /// Per-row syntax error codes, 255 where there is none.
+    #[wasm_bindgen(js_name = errorCodes)]
+    pub fn error_array(&self) -> Uint8Array {
+        Uint8Array::from(&self.error[..])
+    }
+
+    /// Rows per status code (4 counts).
+    #[wasm_bindgen(js_name = statusCounts)]
+    pub fn status_count_array(&self) -> Uint32Array {
+        Uint32Array::from(&self.status_counts[..])
+    }
+
+    /// Rows per reason code (18 counts).
+    #[wasm_bindgen(js_name = reasonCounts)]
+    pub fn reason_count_array(&self) -> Uint32Array {
+        Uint32Array::from(&self.reason_counts[..])
+    }
+
+    /// Row `i` as given (a non-string item as `String(item)`).
+    pub fn input(&self, i: u32) -> Option<String> {
+        ((i as usize) < self.ends.len()).then(|| self.row_text(i as usize).to_owned())
+    }
+
+    /// The full verdict of row `i` as JSON text (built now), or `undefined`.
+    pub fn verdict(&self, i: u32) -> Option<String> {
+        self.verdict_of(i as usize).map(|v| to_json(&v))
+    }
+}
+
+/// Checks a list in one call: an array (non-string items get their own
+/// `invalid_syntax` verdict, code `not_a_string`) or one newline-separated
+/// string.
+#[wasm_bindgen(js_name = checkMany)]
+pub fn check_many(list: &JsValue, options: u8) -> Result<ResultSet, JsValue> {
+    let options = options_from_bits(options);
+    if let Some(s) = list.as_string() {
+        return Ok(ResultSet::from_lines(&s, options));
+    }
+    if !Array::is_array(list) {
+        return Err(type_error(
+            "checkMany(addresses): addresses must be an array or a newline-separated string",
+        ));
+    }
+    let array = Array::from(list);
+    let n = array.length() as usize;
+    let mut set = ResultSet::with_capacity(options, n, n * 24);
+    with_checker(options, |c| {
+        for item in array.iter() {
+            match item.as_string() {
+                Some(s) => {
+                    let a = c.assess(&s);
+                    set.record(&s, a.reason, a.flags.bits(), a.error);
+                }
+                None => {
+                    let shown = js_sys::JSON::stringify(&item)
+                        .ok()
+                        .and_then(|j| j.as_string())
+                        .unwrap_or_else(|| format!("{item:?}"));
+                    set.record(
+                        &shown,
+                        Reason::InvalidSyntax,
+                        0,
+                        Some(SyntaxErrorCode::NotAString),
+                    );
+                }
+            }
+        }
+    });
+    Ok(set)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use prebounce_core::Status;
+
+    #[test]
+    fn lines_become_rows_with_codes_and_counts() {
+        let set = ResultSet::from_lines(
+            "a@example.com\r\nbad\nx@mailinator.com\n\nj@gmial.com\n",
+            Options::default(),
+        );
+        assert_eq!(set.ends.len(), 5);
+        assert_eq!(set.row_text(1), "bad");
+        assert_eq!(set.row_text(3), "");
+        let reasons: Vec<Reason> = set
+            .reason
+            .iter()
+            .map(|&r| Reason::from_code(r).unwrap())
+            .collect();
+        assert_eq!(
+            reasons,
+            [
+                Reason::Ok,
+                Reason::InvalidSyntax,
+                Reason::Disposable,
+                Reason::InvalidSyntax,
+                Reason::PossibleTypo
+            ]
+        );
+        assert_eq!(set.error[1], SyntaxErrorCode::MissingAt.code());
+        assert_eq!(set.error[0], NO_ERROR);
+        assert_eq!(set.status_counts, [1, 2, 2, 0]);
+        assert_eq!(set.status_codes()[2], Status::Risky.code());
+        let v = set.verdict_of(4).unwrap();
+        assert_eq!(v.suggestion.as_deref(), Some("j@gmail.com"));
+        assert!(set.verdict_of(5).is_none());
+    }
+
+    #[test]
+    fn empty_list_has_no_rows() {
+        assert_eq!(ResultSet::from_lines("", Options::default()).ends.len(), 0);
+        assert_eq!(
+            ResultSet::from_lines("\n", Options::default()).ends.len(),
+            1
+        );
+    }
+}
