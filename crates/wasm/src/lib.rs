@@ -98,9 +98,10 @@ pub fn version() -> String {
 #[wasm_bindgen]
 pub struct ResultSet {
     options: Options,
-    /// Every row's text, back to back; row `i` is `text[ends[i-1]..ends[i]]`.
+    /// The rows' text: the list as given (a newline-separated string), or
+    /// the array's strings back to back; row `i` is `text[spans[i].0..spans[i].1]`.
     text: String,
-    ends: Vec<u32>,
+    spans: Vec<(u32, u32)>,
     status: Vec<u8>,
     reason: Vec<u8>,
     flags: Vec<u8>,
@@ -118,7 +119,7 @@ impl ResultSet {
         ResultSet {
             options,
             text: String::with_capacity(bytes),
-            ends: Vec::with_capacity(rows),
+            spans: Vec::with_capacity(rows),
             status: Vec::with_capacity(rows),
             reason: Vec::with_capacity(rows),
             flags: Vec::with_capacity(rows),
@@ -128,10 +129,14 @@ impl ResultSet {
         }
     }
 
-    fn record(&mut self, text: &str, reason: Reason, flags: u8, error: Option<SyntaxErrorCode>) {
-        self.text.push_str(text);
-        // Lists are bounded far below 4 GiB of text by wasm32's memory.
-        self.ends.push(self.text.len() as u32);
+    fn record(
+        &mut self,
+        span: (u32, u32),
+        reason: Reason,
+        flags: u8,
+        error: Option<SyntaxErrorCode>,
+    ) {
+        self.spans.push(span);
         let status = reason.status();
         self.status.push(status.code());
         self.reason.push(reason.code());
@@ -142,36 +147,54 @@ impl ResultSet {
         self.reason_counts[reason.code() as usize] += 1;
     }
 
+    /// Appends an item's text and records it.
+    fn push(&mut self, text: &str, reason: Reason, flags: u8, error: Option<SyntaxErrorCode>) {
+        // Lists are bounded far below 4 GiB of text by wasm32's memory.
+        let start = self.text.len() as u32;
+        self.text.push_str(text);
+        self.record((start, self.text.len() as u32), reason, flags, error);
+    }
+
     fn row_text(&self, i: usize) -> &str {
-        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
-        &self.text[start..self.ends[i] as usize]
+        let (start, end) = self.spans[i];
+        &self.text[start as usize..end as usize]
     }
 
     /// Checks every line of a newline-separated list (a final empty line is
-    /// not a row; `\r\n` line ends are accepted).
-    pub fn from_lines(list: &str, options: Options) -> ResultSet {
-        let body = list.strip_suffix('\n').unwrap_or(list);
+    /// not a row; `\r\n` line ends are accepted). Keeps the string itself as
+    /// the rows' text: no copy.
+    pub fn from_lines(list: String, options: Options) -> ResultSet {
+        let body_len = list.strip_suffix('\n').map_or(list.len(), str::len);
         let rows = if list.is_empty() {
             0
         } else {
-            body.bytes().filter(|&b| b == b'\n').count() + 1
+            list[..body_len].bytes().filter(|&b| b == b'\n').count() + 1
         };
-        let mut set = ResultSet::with_capacity(options, rows, body.len());
+        let mut set = ResultSet::with_capacity(options, rows, 0);
         if rows > 0 {
             with_checker(options, |c| {
-                for line in body.split('\n') {
+                let mut start = 0usize;
+                for line in list[..body_len].split('\n') {
+                    let end = start + line.len();
                     let line = line.strip_suffix('\r').unwrap_or(line);
                     let a = c.assess(line);
-                    set.record(line, a.reason, a.flags.bits(), a.error);
+                    set.record(
+                        (start as u32, (start + line.len()) as u32),
+                        a.reason,
+                        a.flags.bits(),
+                        a.error,
+                    );
+                    start = end + 1;
                 }
             });
         }
+        set.text = list;
         set
     }
 
     /// The full verdict of row `i`, or `None` past the end.
     pub fn verdict_of(&self, i: usize) -> Option<Verdict> {
-        if i >= self.ends.len() {
+        if i >= self.spans.len() {
             return None;
         }
         let text = self.row_text(i);
@@ -192,7 +215,7 @@ impl ResultSet {
     /// The number of rows.
     #[wasm_bindgen(getter)]
     pub fn length(&self) -> u32 {
-        self.ends.len() as u32
+        self.spans.len() as u32
     }
 
     /// Per-row status codes (0 valid, 1 invalid, 2 risky, 3 unknown), a fresh
@@ -234,7 +257,7 @@ impl ResultSet {
 
     /// Row `i` as given (a non-string item as `String(item)`).
     pub fn input(&self, i: u32) -> Option<String> {
-        ((i as usize) < self.ends.len()).then(|| self.row_text(i as usize).to_owned())
+        ((i as usize) < self.spans.len()).then(|| self.row_text(i as usize).to_owned())
     }
 
     /// The full verdict of row `i` as JSON text (built now), or `undefined`.
@@ -250,7 +273,7 @@ impl ResultSet {
 pub fn check_many(list: &JsValue, options: u8) -> Result<ResultSet, JsValue> {
     let options = options_from_bits(options);
     if let Some(s) = list.as_string() {
-        return Ok(ResultSet::from_lines(&s, options));
+        return Ok(ResultSet::from_lines(s, options));
     }
     if !Array::is_array(list) {
         return Err(type_error(
@@ -265,14 +288,14 @@ pub fn check_many(list: &JsValue, options: u8) -> Result<ResultSet, JsValue> {
             match item.as_string() {
                 Some(s) => {
                     let a = c.assess(&s);
-                    set.record(&s, a.reason, a.flags.bits(), a.error);
+                    set.push(&s, a.reason, a.flags.bits(), a.error);
                 }
                 None => {
                     let shown = js_sys::JSON::stringify(&item)
                         .ok()
                         .and_then(|j| j.as_string())
                         .unwrap_or_else(|| format!("{item:?}"));
-                    set.record(
+                    set.push(
                         &shown,
                         Reason::InvalidSyntax,
                         0,
@@ -293,10 +316,11 @@ mod tests {
     #[test]
     fn lines_become_rows_with_codes_and_counts() {
         let set = ResultSet::from_lines(
-            "a@example.com\r\nbad\nx@mailinator.com\n\nj@gmial.com\n",
+            "a@example.com\r\nbad\nx@mailinator.com\n\nj@gmial.com\n".into(),
             Options::default(),
         );
-        assert_eq!(set.ends.len(), 5);
+        assert_eq!(set.spans.len(), 5);
+        assert_eq!(set.row_text(0), "a@example.com");
         assert_eq!(set.row_text(1), "bad");
         assert_eq!(set.row_text(3), "");
         let reasons: Vec<Reason> = set
@@ -325,9 +349,16 @@ mod tests {
 
     #[test]
     fn empty_list_has_no_rows() {
-        assert_eq!(ResultSet::from_lines("", Options::default()).ends.len(), 0);
         assert_eq!(
-            ResultSet::from_lines("\n", Options::default()).ends.len(),
+            ResultSet::from_lines(String::new(), Options::default())
+                .spans
+                .len(),
+            0
+        );
+        assert_eq!(
+            ResultSet::from_lines("\n".into(), Options::default())
+                .spans
+                .len(),
             1
         );
     }
