@@ -20,3 +20,12 @@ cargo build --locked -p prebounce-core --target wasm32-unknown-unknown --no-defa
 
 step "tests"
 cargo test --workspace --locked
+
+step "wasm bindings (wasm-bindgen-test in Node)"
+CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+  cargo test --locked -p prebounce-wasm --target wasm32-unknown-unknown --test bindings
+
+step "npm package: build, budgets, node tests (both entry points; CLI equivalence)"
+bash crates/wasm/build.sh
+bash scripts/budgets.sh --check
+node --test tests/npm/

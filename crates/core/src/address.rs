@@ -464,7 +464,8 @@ fn nfc(s: &str) -> Cow<'_, str> {
 /// Non-ASCII characters a local part may carry (RFC 6531 `UTF8-non-ascii`),
 /// minus those that make an address unsafe to show or compare: C1 controls,
 /// white space and separators, invisible format characters (zero-width and
-/// bidi controls), private use and noncharacters.
+/// bidi controls), private use, noncharacters, and U+FFFD, the replacement
+/// character a decoder leaves where it met garbage (a lone surrogate, say).
 pub(crate) fn is_allowed_non_ascii(c: char) -> bool {
     let u = c as u32;
     !(c.is_whitespace()
@@ -477,6 +478,7 @@ pub(crate) fn is_allowed_non_ascii(c: char) -> bool {
         || (0x2028..=0x202E).contains(&u)
         || (0x2060..=0x206F).contains(&u)
         || u == 0xFEFF
+        || u == 0xFFFD
         || (0xFFF9..=0xFFFB).contains(&u)
         || (0xE000..=0xF8FF).contains(&u)
         || (0xFDD0..=0xFDEF).contains(&u)
@@ -589,6 +591,11 @@ mod tests {
         );
         assert_eq!(
             err("a\u{85}b@example.com"),
+            SyntaxErrorCode::LocalInvalidCharacter
+        );
+        // The replacement character: what a lone surrogate becomes.
+        assert_eq!(
+            err("a\u{FFFD}b@example.com"),
             SyntaxErrorCode::LocalInvalidCharacter
         );
     }

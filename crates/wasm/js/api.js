@@ -1,20 +1,7 @@
-// The API both entry points share, over a wasm-bindgen module bound with
-// `bind()`. Every decision is prebounce-core's; this file only shapes values.
+// The API both entry points share, over a wasm-bindgen module that each
+// entry loads its own way. Every decision is prebounce-core's; this file only
+// checks arguments and shapes values.
 import { STATUSES, REASONS, ERROR_CODES, FLAGS } from './codes.js';
-
-let raw = null;
-
-/** Binds the loaded wasm-bindgen module. */
-export function bind(module) {
-  raw = module;
-}
-
-function ready() {
-  if (raw === null) {
-    throw new Error('prebounce: the WebAssembly module is not loaded yet; call and await init() first');
-  }
-  return raw;
-}
 
 /** DESIGN.md's option names, in the bit order the module expects. */
 export const OPTION_NAMES = Object.freeze([
@@ -39,68 +26,76 @@ export function optionBits(options, where = 'options') {
   return bits;
 }
 
-/** The verdict for one address (DESIGN.md's JSON shape). */
-export function check(address, options) {
-  if (typeof address !== 'string') {
-    throw new TypeError(`prebounce.check(address): address must be a string, got ${describe(address)}`);
-  }
-  return JSON.parse(ready().check(address, optionBits(options)));
-}
-
-/** The whole corrected address for a likely typo, or null. */
-export function suggest(address) {
-  if (typeof address !== 'string') {
-    throw new TypeError(`prebounce.suggest(address): address must be a string, got ${describe(address)}`);
-  }
-  return ready().suggest(address) ?? null;
-}
-
 /**
- * Checks a list in one call: an array (non-strings get their own
- * `invalid_syntax` / `not_a_string` verdict) or one newline-separated string.
+ * The package's functions over a wasm-bindgen module. `ready()` returns the
+ * module, or throws when it is not loaded yet.
  */
-export function checkMany(addresses, options) {
-  if (typeof addresses !== 'string' && !Array.isArray(addresses)) {
-    throw new TypeError(
-      `prebounce.checkMany(addresses): addresses must be an array or a newline-separated string, got ${describe(addresses)}`,
-    );
+export function makeApi(ready) {
+  /** The verdict for one address (DESIGN.md's JSON shape). */
+  function check(address, options) {
+    if (typeof address !== 'string') {
+      throw new TypeError(`prebounce.check(address): address must be a string, got ${describe(address)}`);
+    }
+    return JSON.parse(ready().check(address, optionBits(options)));
   }
-  const bits = optionBits(options);
-  return new CheckResults(ready().checkMany(asLines(addresses), bits));
-}
 
-/**
- * An array of plain one-line strings crosses into WebAssembly fastest as one
- * newline-joined string (one conversion instead of one per row); anything
- * else (non-strings, line breaks inside an item, a trailing empty item that
- * joining would lose) goes over as the array itself.
- */
-function asLines(addresses) {
-  if (typeof addresses === 'string') return addresses;
-  const n = addresses.length;
-  if (n === 0 || addresses[n - 1] === '') return addresses;
-  for (let i = 0; i < n; i++) {
-    const s = addresses[i];
-    if (typeof s !== 'string' || s.includes('\n') || s.includes('\r')) return addresses;
+  /** The whole corrected address for a likely typo, or null. */
+  function suggest(address) {
+    if (typeof address !== 'string') {
+      throw new TypeError(`prebounce.suggest(address): address must be a string, got ${describe(address)}`);
+    }
+    return ready().suggest(address) ?? null;
   }
-  return addresses.join('\n');
-}
 
-/** The package version. */
-export function version() {
-  return ready().version();
-}
+  /**
+   * Checks a list in one call: an array (non-strings get their own
+   * `invalid_syntax` / `not_a_string` verdict) or one newline-separated string.
+   */
+  function checkMany(addresses, options) {
+    if (typeof addresses !== 'string' && !Array.isArray(addresses)) {
+      throw new TypeError(
+        `prebounce.checkMany(addresses): addresses must be an array or a newline-separated string, got ${describe(addresses)}`,
+      );
+    }
+    const bits = optionBits(options);
+    return new CheckResults(ready().checkMany(asLines(addresses), bits));
+  }
 
-/** Installs the full disposable list from the bytes of its data file. */
-export function loadDisposableBytes(bytes) {
-  ready().loadDisposableBytes(bytes);
-  return disposableStatus();
-}
+  /**
+   * An array of plain one-line strings crosses into WebAssembly fastest as one
+   * newline-joined string (one conversion instead of one per row); anything
+   * else (non-strings, line breaks inside an item, a trailing empty item that
+   * joining would lose) goes over as the array itself.
+   */
+  function asLines(addresses) {
+    if (typeof addresses === 'string') return addresses;
+    const n = addresses.length;
+    if (n === 0 || addresses[n - 1] === '') return addresses;
+    for (let i = 0; i < n; i++) {
+      const s = addresses[i];
+      if (typeof s !== 'string' || s.includes('\n') || s.includes('\r')) return addresses;
+    }
+    return addresses.join('\n');
+  }
 
-/** How many disposable domains are known: `{ full, curated, fullLoaded }`. */
-export function disposableStatus() {
-  const [full, curated] = ready().disposableCounts();
-  return { full, curated, fullLoaded: full > 0 };
+  /** The package version. */
+  function version() {
+    return ready().version();
+  }
+
+  /** Installs the full disposable list from the bytes of its data file. */
+  function loadDisposableBytes(bytes) {
+    ready().loadDisposableBytes(bytes);
+    return disposableStatus();
+  }
+
+  /** How many disposable domains are known: `{ full, curated, fullLoaded }`. */
+  function disposableStatus() {
+    const [full, curated] = ready().disposableCounts();
+    return { full, curated, fullLoaded: full > 0 };
+  }
+
+  return { check, suggest, checkMany, version, loadDisposableBytes, disposableStatus };
 }
 
 function describe(value) {

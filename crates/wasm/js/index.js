@@ -1,8 +1,15 @@
 // Browser and bundler entry (ES module). Await init() once before checking.
 import wasmInit, * as wasm from './wasm/web/prebounce_wasm.js';
-import { bind, loadDisposableBytes } from './api.js';
+import { makeApi } from './api.js';
 
+let loaded = false;
 let loading = null;
+const api = makeApi(() => {
+  if (!loaded) throw new Error('prebounce: the WebAssembly module is not loaded yet; call and await init() first');
+  return wasm;
+});
+
+export const { check, checkMany, suggest, version, disposableStatus } = api;
 
 /**
  * Loads the WebAssembly module (once; later calls share the same promise).
@@ -13,7 +20,7 @@ export function init(source) {
   if (loading === null) {
     const wasmUrl = source ?? new URL('./wasm/web/prebounce_wasm_bg.wasm', import.meta.url);
     loading = wasmInit({ module_or_path: wasmUrl }).then(
-      () => { bind(wasm); },
+      () => { loaded = true; },
       (e) => {
         loading = null;
         throw new Error(`prebounce: could not load its WebAssembly module (${String(wasmUrl)}): ${e?.message ?? e}`, { cause: e });
@@ -42,8 +49,8 @@ export async function loadDisposableData(source = disposableDataUrl) {
     throw new TypeError('prebounce.loadDisposableData(source): source must be a URL, Response, ArrayBuffer or Uint8Array');
   }
   await init();
-  return loadDisposableBytes(bytes);
+  return api.loadDisposableBytes(bytes);
 }
 
-export { check, checkMany, suggest, version, disposableStatus, CheckResults, OPTION_NAMES, STATUSES, REASONS, ERROR_CODES, FLAGS } from './api.js';
+export { CheckResults, OPTION_NAMES, STATUSES, REASONS, ERROR_CODES, FLAGS } from './api.js';
 export { attach } from './form.js';

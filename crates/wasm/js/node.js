@@ -2,10 +2,13 @@
 import { createRequire } from 'node:module';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { bind, loadDisposableBytes } from './api.js';
+import { makeApi } from './api.js';
 
 const require = createRequire(import.meta.url);
-bind(require('./wasm/node/prebounce_wasm.js'));
+const wasm = require('./wasm/node/prebounce_wasm.js');
+const api = makeApi(() => wasm);
+
+export const { check, checkMany, suggest, version, disposableStatus } = api;
 
 /** Already initialised in Node; kept so code can call it in both worlds. */
 export async function init() {}
@@ -18,7 +21,7 @@ export const disposableDataUrl = new URL('./disposable.bin', import.meta.url);
  * Response, an ArrayBuffer or a Uint8Array (default: the packaged file).
  */
 export async function loadDisposableData(source = disposableDataUrl) {
-  return loadDisposableBytes(await toBytes(source));
+  return api.loadDisposableBytes(await toBytes(source));
 }
 
 async function toBytes(source) {
@@ -38,5 +41,5 @@ async function toBytes(source) {
   throw new TypeError('prebounce.loadDisposableData(source): source must be a path, URL, Response, ArrayBuffer or Uint8Array');
 }
 
-export { check, checkMany, suggest, version, disposableStatus, CheckResults, OPTION_NAMES, STATUSES, REASONS, ERROR_CODES, FLAGS } from './api.js';
+export { CheckResults, OPTION_NAMES, STATUSES, REASONS, ERROR_CODES, FLAGS } from './api.js';
 export { attach } from './form.js';
