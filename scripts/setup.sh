@@ -43,6 +43,9 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_sum" ]; then
   echo "$lock_sum" > "$stamp"
 fi
 
+# Debian's Chromium for the browser tests (skipped when /usr/bin/chromium exists).
+"$root/scripts/install-chromium.sh"
+
 # Benchmarks compare against other validators (node and python); tests do not need them.
 if [ "${PREBOUNCE_SETUP_BENCH:-0}" = 1 ]; then
   "$root/bench/run-baselines.sh" --setup-only

@@ -29,3 +29,6 @@ step "npm package: build, budgets, node tests (both entry points; CLI equivalenc
 bash crates/wasm/build.sh
 bash scripts/budgets.sh --check
 node --test tests/npm/
+
+step "browser: the form helper in headless Chromium"
+node --test tests/browser/

@@ -150,24 +150,46 @@ export declare const FLAGS: Readonly<Record<keyof Flags, number>>;
 export interface AttachOptions {
   /** Block submit on `risky` too (default: only `invalid`). */
   blockRisky?: boolean;
-  /** Check options. */
+  /** Check options (also sent to the edge API as query parameters). */
   options?: Options;
-  /** Debounce for checks while typing, in ms (default 300). */
+  /**
+   * Debounce, in ms, of the message, the announcement and `onVerdict` while
+   * typing (default 300). The custom validity follows every keystroke.
+   */
   debounce?: number;
-  /** Ask the edge API for a deeper check on blur. */
+  /**
+   * Ask the edge API (`GET endpoint + /v1/check`) for a deeper check on blur,
+   * with a publishable key (`pk_...`; a secret `sk_...` key throws). Any
+   * failure, or no answer within `timeoutMs` (default 5000), keeps the local
+   * verdict.
+   */
   api?: { endpoint: string; key: string; timeoutMs?: number };
-  /** Where messages are shown; created after the input when omitted. */
+  /**
+   * Where messages (and the suggestion button) are shown; a `<div>` is
+   * created right after the input when omitted. Pass one when a framework
+   * renders the input's siblings.
+   */
   messageElement?: HTMLElement;
-  /** Called with every new verdict. */
-  onVerdict?: (verdict: Verdict) => void;
+  /** Called with every new verdict; `null` when the field is emptied. */
+  onVerdict?: (verdict: Verdict | null) => void;
 }
 
 export interface Attachment {
-  /** Removes listeners and the elements attach() added. */
+  /**
+   * Removes listeners, the elements attach() added, pending timers and
+   * requests, and the custom validity.
+   */
   detach(): void;
-  /** The latest verdict, if any. */
+  /** The latest verdict (the deep one when the edge API answered); null for an empty field. */
   readonly verdict: Verdict | null;
+  /** Checks again now: for values set from code, which fire no `input` event. */
+  recheck(): Verdict | null;
 }
 
-/** Validates an `<input type="email">` as the user types. */
+/**
+ * Validates an `<input type="email">` as the user types, through the
+ * browser's constraint validation (`setCustomValidity`). Throws a TypeError
+ * unless `input` is an HTMLInputElement, and an Error before `init()` has
+ * resolved.
+ */
 export declare function attach(input: HTMLInputElement, options?: AttachOptions): Attachment;

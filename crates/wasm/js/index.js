@@ -1,6 +1,7 @@
 // Browser and bundler entry (ES module). Await init() once before checking.
 import wasmInit, * as wasm from './wasm/web/prebounce_wasm.js';
 import { makeApi } from './api.js';
+import { makeAttach } from './form.js';
 
 let loaded = false;
 let loading = null;
@@ -10,6 +11,8 @@ const api = makeApi(() => {
 });
 
 export const { check, checkMany, suggest, version, disposableStatus } = api;
+/** Validates an `<input type="email">` as the user types (see the README). */
+export const attach = makeAttach(api);
 
 /**
  * Loads the WebAssembly module (once; later calls share the same promise).
@@ -53,4 +56,3 @@ export async function loadDisposableData(source = disposableDataUrl) {
 }
 
 export { CheckResults, OPTION_NAMES, STATUSES, REASONS, ERROR_CODES, FLAGS } from './api.js';
-export { attach } from './form.js';

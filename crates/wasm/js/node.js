@@ -3,12 +3,15 @@ import { createRequire } from 'node:module';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { makeApi } from './api.js';
+import { makeAttach } from './form.js';
 
 const require = createRequire(import.meta.url);
 const wasm = require('./wasm/node/prebounce_wasm.js');
 const api = makeApi(() => wasm);
 
 export const { check, checkMany, suggest, version, disposableStatus } = api;
+/** Validates an `<input type="email">` as the user types (see the README). */
+export const attach = makeAttach(api);
 
 /** Already initialised in Node; kept so code can call it in both worlds. */
 export async function init() {}
@@ -42,4 +45,3 @@ async function toBytes(source) {
 }
 
 export { CheckResults, OPTION_NAMES, STATUSES, REASONS, ERROR_CODES, FLAGS } from './api.js';
-export { attach } from './form.js';
