@@ -21,6 +21,9 @@ cargo build --locked -p prebounce-core --target wasm32-unknown-unknown --no-defa
 step "tests"
 cargo test --workspace --locked
 
+step "fuzz targets still build (running them needs nightly: fuzz/README.md)"
+cargo check --locked --quiet --manifest-path fuzz/Cargo.toml
+
 step "wasm bindings (wasm-bindgen-test in Node)"
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
   cargo test --locked -p prebounce-wasm --target wasm32-unknown-unknown --test bindings

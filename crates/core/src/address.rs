@@ -266,10 +266,10 @@ pub fn parse<'a>(input: &'a str, options: &Options) -> Result<Mailbox<'a>, Synta
         let (local, non_ascii) = parse_quoted_local(&s[..at], options)?;
         (local, at, true, non_ascii)
     } else {
-        let (at, non_ascii) = scan_dot_atom(bytes)?;
+        let (at, non_ascii) = split_dot_atom(bytes)?;
         (&s[..at], at, false, non_ascii)
     };
-    let local = finish_local(local, non_ascii, quoted, options)?;
+    let (local, smtputf8) = finish_local(local, non_ascii, quoted, options)?;
     let domain_raw = &s[at + 1..];
     let domain = domain::parse(domain_raw, options).map_err(|e| {
         if !quoted && domain_raw.as_bytes().contains(&b'@') {
@@ -286,13 +286,14 @@ pub fn parse<'a>(input: &'a str, options: &Options) -> Result<Mailbox<'a>, Synta
         local,
         domain,
         quoted,
-        smtputf8: non_ascii,
+        smtputf8,
     })
 }
 
-/// Scans an unquoted local part up to the first `@`: one table lookup per
-/// byte. Returns the `@` position and whether non-ASCII bytes were seen.
-fn scan_dot_atom(bytes: &[u8]) -> Result<(usize, bool), SyntaxErrorCode> {
+/// Scans an unquoted local part up to the first `@` (or the end): one table
+/// lookup per byte. Returns where the `@` is (`None`: no `@`) and whether
+/// non-ASCII bytes were seen.
+fn scan_dot_atom(bytes: &[u8]) -> Result<(Option<usize>, bool), SyntaxErrorCode> {
     let mut after_dot = true; // a leading dot counts as "after a dot"
     let mut non_ascii = false;
     let mut at = None;
@@ -308,34 +309,64 @@ fn scan_dot_atom(bytes: &[u8]) -> Result<(usize, bool), SyntaxErrorCode> {
         } else if c == L_NON_ASCII {
             non_ascii = true;
             after_dot = false;
-        } else if !bytes[i..].contains(&b'@') {
-            // A bad byte: but an input without any `@` is first of all missing one.
-            return Err(SyntaxErrorCode::MissingAt);
         } else if c == L_DOT {
             return Err(SyntaxErrorCode::LocalDot);
         } else {
             return Err(SyntaxErrorCode::LocalInvalidCharacter);
         }
     }
-    let at = at.ok_or(SyntaxErrorCode::MissingAt)?;
-    if at == 0 {
+    if at == Some(0) {
         return Err(SyntaxErrorCode::EmptyLocal);
     }
-    if after_dot {
+    if after_dot && !bytes.is_empty() {
         return Err(SyntaxErrorCode::LocalDot);
     }
     Ok((at, non_ascii))
 }
 
-/// Checks the non-ASCII characters of a local part, NFC-normalizes it and
-/// checks its length.
+/// The local part before the first `@` of an unquoted address.
+fn split_dot_atom(bytes: &[u8]) -> Result<(usize, bool), SyntaxErrorCode> {
+    match scan_dot_atom(bytes) {
+        Ok((Some(at), non_ascii)) => Ok((at, non_ascii)),
+        Ok((None, _)) => Err(SyntaxErrorCode::MissingAt),
+        // A bad byte: but an input without any `@` is first of all missing one.
+        Err(_) if !bytes.contains(&b'@') => Err(SyntaxErrorCode::MissingAt),
+        Err(e) => Err(e),
+    }
+}
+
+/// NFC-normalizes a local part, then checks what normalization may have
+/// changed (three characters, such as the Greek question mark, normalize to
+/// ASCII: `;` must then be refused as if typed), its non-ASCII characters and
+/// its length. Returns it with whether it still needs SMTPUTF8.
 fn finish_local<'a>(
     local: &'a str,
     non_ascii: bool,
     quoted: bool,
     options: &Options,
-) -> Result<Cow<'a, str>, SyntaxErrorCode> {
-    let local: Cow<'a, str> = if non_ascii {
+) -> Result<(Cow<'a, str>, bool), SyntaxErrorCode> {
+    if !non_ascii {
+        if local.len() > MAX_LOCAL_OCTETS {
+            return Err(SyntaxErrorCode::LocalTooLong);
+        }
+        return Ok((Cow::Borrowed(local), false));
+    }
+    let local = nfc(local);
+    if let Cow::Owned(normalized) = &local {
+        // Normalization changed it: the structure must hold for the new text.
+        if quoted {
+            parse_quoted_local(normalized, options)?;
+        } else {
+            match scan_dot_atom(normalized.as_bytes()) {
+                Ok((None, _)) => {}
+                // NFC never makes an `@` of something else; were it to, it is a bad character here.
+                Ok((Some(_), _)) => return Err(SyntaxErrorCode::LocalInvalidCharacter),
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    let smtputf8 = !local.is_ascii();
+    if smtputf8 {
         if !options.allow_smtputf8 {
             return Err(SyntaxErrorCode::Smtputf8NotAllowed);
         }
@@ -349,14 +380,11 @@ fn finish_local<'a>(
                 SyntaxErrorCode::LocalInvalidCharacter
             });
         }
-        nfc(local)
-    } else {
-        Cow::Borrowed(local)
-    };
+    }
     if local.len() > MAX_LOCAL_OCTETS {
         return Err(SyntaxErrorCode::LocalTooLong);
     }
-    Ok(local)
+    Ok((local, smtputf8))
 }
 
 /// Strips leading and trailing ASCII white space (space, tab, CR, LF, FF).

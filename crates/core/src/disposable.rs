@@ -120,9 +120,13 @@ impl DisposableFilter {
         // The lookup indexes up to segment_count_length + 2 * segment_length;
         // refuse descriptors that could reach past the fingerprints.
         let reach = segment_count_length as u64 + 2 * segment_length as u64;
+        // xorf builds segment_count_length as a whole number of segments; the
+        // bound above only holds for such descriptors.
         if segment_length == 0
             || segment_length_mask != segment_length - 1
             || !segment_length.is_power_of_two()
+            || segment_count_length == 0
+            || segment_count_length % segment_length != 0
             || reach > n as u64
         {
             return Err(DisposableDataError::BadDescriptor);

@@ -228,6 +228,10 @@ fn idn<'a>(
         Ok(a) => a.into_owned(),
         Err(_) => return Err(idna_failure(raw, ascii_input)),
     };
+    if ascii.is_empty() {
+        // Every character was one UTS #46 ignores (a soft hyphen, a zero-width space).
+        return Err(SyntaxErrorCode::EmptyDomain);
+    }
     // ToASCII output is ASCII, so the scan never asks for mapping again.
     let idn = scan(ascii.as_bytes(), options)?.is_some_and(|s| s.has_xn);
     Ok(Domain {

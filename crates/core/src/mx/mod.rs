@@ -278,6 +278,13 @@ enum Exchange {
     Unusable(SkipReason),
 }
 
+/// Skipped records by preference, then name: independent of answer order.
+fn sort_skipped(skipped: &mut [SkippedRecord]) {
+    skipped.sort_by(|a, b| {
+        (a.record.preference, &a.record.exchange).cmp(&(b.record.preference, &b.record.exchange))
+    });
+}
+
 fn plan_records(domain: &str, records: Vec<MxRecord>, ttl: Option<u32>, seed: u64) -> MxDecision {
     // Lowest preference per distinct usable host; unusable records aside.
     let mut hosts: BTreeMap<String, u16> = BTreeMap::new();
@@ -320,7 +327,9 @@ fn plan_records(domain: &str, records: Vec<MxRecord>, ttl: Option<u32>, seed: u6
                 }),
             });
         }
-        // A few words, not a dump: at most three records, then a count.
+        // A few words, not a dump: at most three records, then a count, in a
+        // fixed order so every resolver's answer reads the same.
+        sort_skipped(&mut skipped);
         let mut list: Vec<String> = skipped.iter().take(3).map(ToString::to_string).collect();
         if skipped.len() > 3 {
             list.push(format!("{} more", skipped.len() - 3));
@@ -346,9 +355,7 @@ fn plan_records(domain: &str, records: Vec<MxRecord>, ttl: Option<u32>, seed: u6
             why,
         });
     }
-    skipped.sort_by(|a, b| {
-        (a.record.preference, &a.record.exchange).cmp(&(b.record.preference, &b.record.exchange))
-    });
+    sort_skipped(&mut skipped);
 
     MxDecision::Plan(MxPlan {
         hosts: order(hosts, seed),
