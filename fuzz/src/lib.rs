@@ -3,12 +3,8 @@
 //!
 //! Each harness feeds bytes to one part of `prebounce-core` and asserts the
 //! same invariants as `crates/core/tests/props.rs`: a panic is a finding.
-//!
-//! Known bugs (pinned as `#[ignore]`d tests in `props.rs`) are skipped so a
-//! run can get past them; set `PREBOUNCE_FUZZ_KNOWN_BUGS=1` to let them crash.
 
 use std::borrow::Cow;
-use std::sync::OnceLock;
 
 use prebounce_core::disposable::{Disposable, DisposableFilter};
 use prebounce_core::hash::domain_hash;
@@ -27,12 +23,6 @@ const STAGES: [Stage; 6] = [
     Stage::Other,
 ];
 
-/// Whether to skip inputs that hit a known bug (the default).
-fn skip_known_bugs() -> bool {
-    static SKIP: OnceLock<bool> = OnceLock::new();
-    *SKIP.get_or_init(|| std::env::var_os("PREBOUNCE_FUZZ_KNOWN_BUGS").is_none())
-}
-
 /// The options for the low six bits of a byte: all 64 combinations.
 pub fn options_from_byte(b: u8) -> Options {
     Options {
@@ -49,27 +39,6 @@ pub fn options_from_byte(b: u8) -> Options {
 // verdict
 // ---------------------------------------------------------------------------
 
-/// Known verdict bugs: a domain of code points UTS #46 ignores (panics), and
-/// local parts with the three characters whose NFC form is ASCII.
-fn known_verdict_bug(input: &str) -> bool {
-    let s = input.trim_matches(|c: char| c.is_ascii_whitespace());
-    let Some((local, domain)) = s.rsplit_once('@') else {
-        return false;
-    };
-    let maps_to_empty = || {
-        use idna::uts46::{AsciiDenyList, DnsLength, Hyphens, Uts46};
-        Uts46::new()
-            .to_ascii(
-                domain.as_bytes(),
-                AsciiDenyList::STD3,
-                Hyphens::Check,
-                DnsLength::Ignore,
-            )
-            .is_ok_and(|a| a.is_empty())
-    };
-    (!domain.is_empty() && maps_to_empty()) || local.contains(['\u{37e}', '\u{1fef}', '\u{212a}'])
-}
-
 /// First byte: the options; the rest: the address (UTF-8, else lossy).
 pub fn verdict(data: &[u8]) {
     let Some((&first, rest)) = data.split_first() else {
@@ -77,9 +46,6 @@ pub fn verdict(data: &[u8]) {
     };
     let options = options_from_byte(first);
     let text: Cow<'_, str> = String::from_utf8_lossy(rest);
-    if skip_known_bugs() && known_verdict_bug(&text) {
-        return;
-    }
     check_verdict(&text, &options, true);
 }
 
@@ -208,21 +174,6 @@ pub fn reply(data: &[u8]) {
 // disposable_filter
 // ---------------------------------------------------------------------------
 
-const HEADER_LEN: usize = 36;
-
-/// The known reader bug: a descriptor whose segment count length is not a
-/// non-zero multiple of the segment length passes the reader's bounds check
-/// but lets a lookup index past the fingerprints.
-fn known_filter_bug(bytes: &[u8]) -> bool {
-    if bytes.len() < HEADER_LEN + 8 {
-        return false;
-    }
-    let u32_at = |i: usize| u64::from(u32::from_le_bytes(bytes[i..i + 4].try_into().unwrap()));
-    let (l, mask, c, n) = (u32_at(20), u32_at(24), u32_at(28), u32_at(32));
-    let accepted = l != 0 && l.is_power_of_two() && mask == l - 1 && c + 2 * l <= n;
-    accepted && (c.saturating_sub(1) / l + 3) * l > n
-}
-
 /// First byte: bit 0 set means "the rest is a file body: append its correct
 /// checksum", so mutated headers reach the descriptor checks.
 pub fn disposable_filter(data: &[u8]) {
@@ -237,9 +188,6 @@ pub fn disposable_filter(data: &[u8]) {
     } else {
         Cow::Borrowed(rest)
     };
-    if skip_known_bugs() && known_filter_bug(&bytes) {
-        return;
-    }
     let Ok(filter) = DisposableFilter::from_bytes(&bytes) else {
         return;
     };
@@ -345,8 +293,7 @@ pub fn mx_plan(data: &[u8]) {
             let _ = mx::plan_implicit(&domain, addresses);
         }
     }
-    // The record order a resolver returned never matters (DESIGN); the
-    // `no_mail_server` detail text is a known exception.
+    // The record order a resolver returned never matters (DESIGN).
     if kind % 4 == 0 && records.len() > 1 {
         let mut reversed = records;
         reversed.reverse();
@@ -358,12 +305,7 @@ pub fn mx_plan(data: &[u8]) {
             },
             seed,
         );
-        match (&decision, &other) {
-            (MxDecision::Fail(a), MxDecision::Fail(b)) if skip_known_bugs() => {
-                assert_eq!((a.reason, &a.dns), (b.reason, &b.dns));
-            }
-            _ => assert_eq!(decision, other, "record order changed the plan"),
-        }
+        assert_eq!(decision, other, "record order changed the plan");
     }
     let _ = mx::domain_seed(&domain);
 }

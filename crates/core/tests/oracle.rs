@@ -8,7 +8,7 @@
 //! (established mechanically by [`explain`]; hand-picked examples of each,
 //! commented, are in [`ORACLE_WRONG`]); anything else fails the test and
 //! must be judged: a new `Gap` if our acceptance is right per RFC 5321 /
-//! 6531 / UTS #46, else a parser bug. Known parser bugs: [`NFC_TO_ASCII`].
+//! 6531 / UTS #46, else a parser bug.
 //!
 //! The other direction (the oracle accepts, we reject) is not an error: it is
 //! where our policy is deliberately stricter. It is printed as a summary by
@@ -114,20 +114,6 @@ const ORACLE_WRONG: &[(&str, Gap)] = &[
     ),
 ];
 
-/// Where *we* are wrong (see the report; do not add a [`Gap`] for these):
-/// the local part is checked before NFC, and three characters normalize to
-/// ASCII — U+037E GREEK QUESTION MARK to `;` (not atext: we output
-/// `a;b@example.com`, an invalid address), U+1FEF to `` ` `` and U+212A
-/// KELVIN SIGN to `K` (with `smtputf8` set on an ASCII address). Inputs
-/// with them are left out of the comparison and listed in the output.
-const NFC_TO_ASCII: [char; 3] = ['\u{37e}', '\u{1fef}', '\u{212a}'];
-
-fn known_parser_bug(input: &str) -> bool {
-    input
-        .rsplit_once('@')
-        .is_some_and(|(local, _)| local.contains(NFC_TO_ASCII))
-}
-
 // ---------------------------------------------------------------------------
 // The corpus
 // ---------------------------------------------------------------------------
@@ -179,7 +165,7 @@ const FIXED: &[&str] = &[
     "a@\u{200d}.com",
     "a@🙂.com",
     "a@☃.com",
-    // Known parser bug: NFC turns these into ASCII (see NFC_TO_ASCII).
+    // NFC turns these local parts into ASCII: `a;b` (refused) and `K`.
     "a\u{37e}b@example.com",
     "\u{212a}@example.com",
 ];
@@ -526,7 +512,6 @@ struct Pass {
 struct Outcome {
     accepted: usize,
     by_gap: BTreeMap<Gap, (usize, Vec<String>)>,
-    known_bugs: Vec<String>,
     failures: String,
 }
 
@@ -538,10 +523,6 @@ fn run_pass(pass: &Pass, corpus: &[String]) -> Outcome {
             continue;
         }
         out.accepted += 1;
-        if known_parser_bug(input) {
-            out.known_bugs.push(format!("{input:?} -> {:?}", v.address));
-            continue;
-        }
         let address = v
             .address
             .as_deref()
@@ -596,18 +577,6 @@ fn report(pass: &Pass, corpus: &[String], out: &Outcome) {
             "  {:<16} {n:>5}  e.g. {}",
             format!("{gap:?}"),
             examples.join(", ")
-        );
-    }
-    if !out.known_bugs.is_empty() {
-        println!(
-            "  known parser bug (NFC to ASCII), {} inputs left out: {}",
-            out.known_bugs.len(),
-            out.known_bugs
-                .iter()
-                .take(3)
-                .cloned()
-                .collect::<Vec<_>>()
-                .join(", ")
         );
     }
 }

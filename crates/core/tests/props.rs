@@ -12,8 +12,8 @@
 //! -- --skip long_inputs` (the variable sets every property's count, and the
 //! 300 KB one takes about 50 ms a case).
 //! Failure persistence is off (no `proptest-regressions/` files appear);
-//! minimal failing inputs found so far are pinned as plain `#[test]`s at the
-//! end of this file.
+//! the minimal inputs of the bugs found so far are pinned as regression
+//! tests at the end of this file.
 
 use std::collections::BTreeSet;
 
@@ -22,7 +22,7 @@ use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 
 use prebounce_core::address::{self, MAX_ADDRESS_OCTETS, MAX_LOCAL_OCTETS};
-use prebounce_core::disposable::{Disposable, DisposableFilter};
+use prebounce_core::disposable::{Disposable, DisposableDataError, DisposableFilter};
 use prebounce_core::domain::MAX_DOMAIN_OCTETS;
 use prebounce_core::hash::domain_hash;
 use prebounce_core::mx::{self, AddressAnswer, MxAnswer, MxDecision};
@@ -40,8 +40,8 @@ const CASES: u32 = 512;
 fn config(cases: u32) -> ProptestConfig {
     ProptestConfig {
         cases,
-        // Inputs that hit a known bug are rejected (a few per cent of some
-        // strategies); never let that abort a long run.
+        // Some properties reject inputs (`prop_assume!`); never let that
+        // abort a long run.
         max_global_rejects: 1_000_000,
         failure_persistence: None,
         ..ProptestConfig::default()
@@ -267,10 +267,6 @@ fn is_literal(domain: &str) -> bool {
 /// The invariants of one depth-`syntax` verdict; recurses once into the
 /// normalized forms (idempotence) when `recheck` is set.
 fn verdict_props(input: &str, o: &Options, recheck: bool) -> Result<Verdict, TestCaseError> {
-    if known_verdict_bug(input) {
-        // See the pinned tests at the end of this file.
-        return Err(TestCaseError::reject("known bug"));
-    }
     let checker = Checker::new(*o);
     let v = checker.verdict(input);
     prop_assert_eq!(&v, &check(input, o), "check and Checker::verdict differ");
@@ -430,7 +426,6 @@ proptest! {
 
     #[test]
     fn parse_never_panics(s in any_input(), o in any_options()) {
-        prop_assume!(!known_verdict_bug(&s));
         if let Ok(m) = address::parse(&s, &o) {
             prop_assert!(m.address().len() <= MAX_ADDRESS_OCTETS);
             prop_assert_eq!(m.quoted, m.local.starts_with('"'));
@@ -927,13 +922,7 @@ proptest! {
         }
         let a = mx::plan(&domain, MxAnswer::Records { records: recs.clone(), ttl }, seed);
         let b = mx::plan(&domain, MxAnswer::Records { records: shuffled.clone(), ttl }, seed);
-        match (&a, &b) {
-            (MxDecision::Fail(fa), MxDecision::Fail(fb)) if KNOWN_MX_DETAIL_ORDER_BUG => {
-                // See `mx_failure_detail_depends_on_record_order` below.
-                prop_assert_eq!((fa.reason, &fa.dns), (fb.reason, &fb.dns));
-            }
-            _ => prop_assert_eq!(&a, &b, "records {:?} vs {:?}", recs, shuffled),
-        }
+        prop_assert_eq!(&a, &b, "records {:?} vs {:?}", recs, shuffled);
     }
 }
 
@@ -984,7 +973,6 @@ proptest! {
         }
         // The whole address path: a suggested address is valid and fixes the domain only.
         let input = format!("someone@{d}");
-        prop_assume!(!known_verdict_bug(&input));
         let v = check(&input, &Options::default());
         if let Some(s) = &v.suggestion {
             prop_assert!(s.starts_with("someone@"));
@@ -1153,10 +1141,6 @@ proptest! {
             prop_assert!(DisposableFilter::from_bytes(&bytes).is_err());
             return Ok(());
         }
-        if known_filter_oob_bug(segment_length, mask, segment_count_length, need) {
-            // See `filter_with_unaligned_segment_count_panics_on_lookup` below.
-            return Ok(());
-        }
         let fingerprints: Vec<u16> = (0..need as u16).collect();
         let bytes = craft_filter(1, seed, segment_length, mask, segment_count_length, &fingerprints);
         if let Ok(f) = DisposableFilter::from_bytes(&bytes) {
@@ -1183,13 +1167,6 @@ fn builtin_filter_is_accepted_and_mutations_of_it_do_not_panic() {
                 "byte {i} = {v} accepted with a stale checksum"
             );
             fix_checksum(&mut b, true);
-            let descriptor =
-                |b: &[u8], at: usize| u32::from_le_bytes(b[at..at + 4].try_into().unwrap());
-            let (l, m, c) = (descriptor(&b, 20), descriptor(&b, 24), descriptor(&b, 28));
-            let n = (b.len() - HEADER_LEN - 8) / 2;
-            if known_filter_oob_bug(l, m, c, n) {
-                continue;
-            }
             if let Ok(f) = DisposableFilter::from_bytes(&b) {
                 exercise_filter(f, &[0, 1, u64::MAX, domain_hash("mailinator.com")]);
             }
@@ -1198,111 +1175,94 @@ fn builtin_filter_is_accepted_and_mutations_of_it_do_not_panic() {
 }
 
 // ---------------------------------------------------------------------------
-// Known bugs: the minimal inputs found by the properties above. The
-// properties skip exactly these inputs (so the suite stays green); each
-// `#[ignore]`d test fails until the bug is fixed. When a fix lands, remove
-// the `#[ignore]`, set the flag to false / delete the predicate, and the
-// properties cover the case again.
+// Regressions: the minimal inputs of the bugs the properties above found,
+// pinned as plain tests. All four are fixed; the properties cover these
+// inputs again too.
 // ---------------------------------------------------------------------------
 
-/// `mx::plan`'s `no_mail_server` detail lists the first three skipped
+/// `mx::plan`'s `no_mail_server` detail listed the first three skipped
 /// records in the order the resolver returned them, so two resolvers that
-/// order the same record set differently give different `detail` strings.
-const KNOWN_MX_DETAIL_ORDER_BUG: bool = true;
-
+/// ordered the same record set differently gave different `detail` strings.
+/// The detail now lists them by preference, then name.
 #[test]
-#[ignore = "known bug: no_mail_server detail depends on resolver record order"]
-fn mx_failure_detail_depends_on_record_order() {
+fn mx_failure_detail_ignores_record_order() {
     let rec = |p, e: &str| MxRecord {
         preference: p,
         exchange: e.to_owned(),
     };
-    let a = vec![rec(10, "192.0.2.1"), rec(20, "bad_name!")];
-    let b = vec![rec(20, "bad_name!"), rec(10, "192.0.2.1")];
     let plan = |records| mx::plan("example.com", MxAnswer::Records { records, ttl: None }, 0);
-    assert_eq!(plan(a), plan(b));
+    let detail = |d: &MxDecision| match d {
+        MxDecision::Fail(f) if f.reason == Reason::NoMailServer => f.detail.clone(),
+        other => panic!("not a no_mail_server failure: {other:?}"),
+    };
+
+    let a = plan(vec![rec(10, "192.0.2.1"), rec(20, "bad_name!")]);
+    let b = plan(vec![rec(20, "bad_name!"), rec(10, "192.0.2.1")]);
+    assert_eq!(a, b);
+    assert_eq!(
+        detail(&a),
+        "no usable MX host for example.com (MX 10 192.0.2.1: an IP address, not a host name; \
+         MX 20 bad_name!: not a valid host name)"
+    );
+
+    // More than three: the same three are named whatever the order, then a count.
+    let many = vec![rec(40, "d!"), rec(30, "c!"), rec(20, "b!"), rec(10, "a!")];
+    let mut reversed = many.clone();
+    reversed.reverse();
+    let (a, b) = (plan(many), plan(reversed));
+    assert_eq!(a, b);
+    assert_eq!(
+        detail(&a),
+        "no usable MX host for example.com (MX 10 a!: not a valid host name; \
+         MX 20 b!: not a valid host name; MX 30 c!: not a valid host name; 1 more)"
+    );
 }
 
-/// `DisposableFilter::from_bytes` checks that `segment_count_length + 2 *
-/// segment_length` fingerprints exist, but xorf's lookup reads index
+/// `DisposableFilter::from_bytes` checked only that `segment_count_length +
+/// 2 * segment_length` fingerprints exist, but xorf's lookup reads index
 /// `h0 + 2 * segment_length` with its low bits XOR-ed by the mask, where `h0`
 /// is below `segment_count_length` (or 0 when that is 0): the reach is the end
 /// of the block of `segment_length` that contains `max(h0) + 2 * segment_length`.
 /// That equals the reader's bound only when `segment_count_length` is a
 /// non-zero multiple of `segment_length` (as in every filter xorf builds);
-/// any other descriptor it accepts can make a lookup index out of bounds.
-/// Whether the reader accepts this descriptor although a lookup can overrun.
-fn known_filter_oob_bug(
-    segment_length: u32,
-    mask: u32,
-    segment_count_length: u32,
-    n: usize,
-) -> bool {
-    let (l, c, n) = (
-        u64::from(segment_length),
-        u64::from(segment_count_length),
-        n as u64,
-    );
-    let accepted = l != 0 && l.is_power_of_two() && u64::from(mask) == l - 1 && c + 2 * l <= n;
-    let needed = (c.saturating_sub(1) / l.max(1) + 3) * l;
-    accepted && needed > n
-}
-
+/// any other descriptor it accepted could make a lookup index out of bounds.
+/// The reader now refuses such descriptors.
 #[test]
-#[ignore = "known bug: crafted filter descriptor makes lookups index out of bounds"]
-fn filter_with_unaligned_segment_count_panics_on_lookup() {
-    // segment_length 4, mask 3, segment_count_length 5, 13 fingerprints
-    // (= 5 + 2 * 4, the least the reader asks for).
-    let bytes = craft_filter(1, 0, 4, 3, 5, &[0; 13]);
-    match DisposableFilter::from_bytes(&bytes) {
-        Err(_) => {} // refusing it is the fix
-        Ok(f) => {
-            for k in 0..10_000u64 {
-                let _ = f.contains_hash(k.wrapping_mul(0x9e37_79b9_7f4a_7c15));
-            }
-        }
+fn filter_with_unaligned_segment_count_is_refused() {
+    // segment_length 4, mask 3: a descriptor with the given segment count
+    // length and number of fingerprints.
+    let read = |segment_count_length, fingerprints: usize| {
+        DisposableFilter::from_bytes(&craft_filter(
+            1,
+            0,
+            4,
+            3,
+            segment_count_length,
+            &vec![0; fingerprints],
+        ))
+    };
+    // 13 = 5 + 2 * 4 fingerprints, the least the reader asked for: lookups overran.
+    assert_eq!(read(5, 13).err(), Some(DisposableDataError::BadDescriptor));
+    // Refused on its shape, even with enough fingerprints for the real reach.
+    assert_eq!(read(5, 16).err(), Some(DisposableDataError::BadDescriptor));
+    // A segment count length of 0: h0 is 0 and lookups reach 3 * 4 > 8.
+    assert_eq!(read(0, 8).err(), Some(DisposableDataError::BadDescriptor));
+    assert_eq!(read(0, 64).err(), Some(DisposableDataError::BadDescriptor));
+    // Whole segments, as xorf builds them, still load, and lookups stay in bounds.
+    let f = read(8, 16).expect("an aligned descriptor loads");
+    for k in 0..10_000u64 {
+        let _ = f.contains_hash(k.wrapping_mul(0x9e37_79b9_7f4a_7c15));
     }
 }
 
-/// Whether `input` hits one of the known verdict bugs below (a superset:
-/// it looks at the raw parts, not at how far parsing gets).
-fn known_verdict_bug(input: &str) -> bool {
-    let s = input.trim_matches(|c: char| c.is_ascii_whitespace());
-    let Some((local, domain)) = s.rsplit_once('@') else {
-        return false;
-    };
-    let local = local.split('@').next().unwrap_or(local);
-    maps_to_empty(domain) || local.contains(NFC_TO_ASCII)
-}
-
-/// A non-empty domain that UTS #46 maps to nothing at all (only ignored
-/// code points: soft hyphen, zero-width space, BOM, variation selectors …).
-fn maps_to_empty(domain: &str) -> bool {
-    use idna::uts46::{AsciiDenyList, DnsLength, Hyphens, Uts46};
-    !domain.is_empty()
-        && Uts46::new()
-            .to_ascii(
-                domain.as_bytes(),
-                AsciiDenyList::STD3,
-                Hyphens::Check,
-                DnsLength::Ignore,
-            )
-            .is_ok_and(|a| a.is_empty())
-}
-
-/// The only non-ASCII characters whose NFC form is ASCII: GREEK QUESTION
-/// MARK → `;`, GREEK VARIA → `` ` ``, KELVIN SIGN → `K`.
-const NFC_TO_ASCII: [char; 3] = ['\u{37e}', '\u{1fef}', '\u{212a}'];
-
-/// PANIC: a domain made only of code points UTS #46 ignores maps to the
-/// empty string; `domain::idn` hands "" to `scan`, which reads
-/// `bytes[n - 1]` with n = 0 (`attempt to subtract with overflow` in debug,
-/// index out of bounds in release). Any depth, any options, any part that
-/// checks addresses (the wasm module aborts). Fix: treat an empty ToASCII
-/// result as `empty_domain` (or `domain_empty_label`) before scanning.
+/// A domain made only of code points UTS #46 ignores maps to the empty
+/// string; `domain::idn` handed "" to `scan`, which read `bytes[n - 1]` with
+/// n = 0 (`attempt to subtract with overflow` in debug, index out of bounds
+/// in release), at any depth, with any options (the wasm module aborted). An
+/// empty ToASCII result is now `empty_domain`.
 #[test]
-#[ignore = "known bug: check panics when the domain maps to nothing under UTS #46"]
-fn domain_of_ignored_code_points_does_not_panic() {
+fn domain_of_ignored_code_points_is_empty_domain() {
+    assert_eq!(SyntaxErrorCode::EmptyDomain.as_str(), "empty_domain");
     for s in [
         "a@\u{ad}",
         "a@\u{200b}",
@@ -1311,40 +1271,76 @@ fn domain_of_ignored_code_points_does_not_panic() {
         "a@\u{34f}",
         "a@\u{2060}",
     ] {
-        let v = std::panic::catch_unwind(|| check(s, &Options::default()))
-            .unwrap_or_else(|_| panic!("check({s:?}) panicked"));
-        assert_eq!(v.reason, Reason::InvalidSyntax, "{s:?}");
+        for bits in 0..64 {
+            let o = options_from_bits(bits);
+            let v = std::panic::catch_unwind(|| check(s, &o))
+                .unwrap_or_else(|_| panic!("check({s:?}) panicked"));
+            assert_eq!(v.reason, Reason::InvalidSyntax, "{s:?} {o:?}");
+            assert_eq!(
+                v.error.as_ref().map(|e| e.code),
+                Some(SyntaxErrorCode::EmptyDomain),
+                "{s:?} {o:?}"
+            );
+            assert_eq!(
+                address::parse(s, &o).err(),
+                Some(SyntaxErrorCode::EmptyDomain),
+                "{s:?} {o:?}"
+            );
+        }
     }
 }
 
-/// WRONG OUTPUT: the local part's characters are checked before NFC, and
-/// three non-ASCII characters normalize to ASCII. `a\u{37e}b@example.com`
-/// (GREEK QUESTION MARK) is accepted and normalized to `a;b@example.com`,
-/// which is not a valid address (`;` is not atext) and which `check` itself
-/// rejects; `\u{212a}@example.com` (KELVIN SIGN) becomes `K@example.com` with
+/// The local part's characters were checked before NFC, and three non-ASCII
+/// characters normalize to ASCII. `a\u{37e}b@example.com` (GREEK QUESTION
+/// MARK) was accepted and normalized to `a;b@example.com`, which is not a
+/// valid address (`;` is not atext) and which `check` itself rejects;
+/// `\u{212a}@example.com` (KELVIN SIGN) became `K@example.com` with
 /// `flags.smtputf8 = true`, while `K@example.com` has it false (and with
-/// `allow_smtputf8=false` the input is refused although its normal form is
-/// plain ASCII). Fix: check characters and compute `smtputf8` on the NFC form.
+/// `allow_smtputf8=false` the input was refused although its normal form is
+/// plain ASCII). Characters and `smtputf8` are now judged on the NFC form.
 #[test]
-#[ignore = "known bug: NFC can turn an accepted local part into an invalid or ASCII one"]
 fn local_part_normalization_is_idempotent() {
-    let o = Options::default();
-    for s in [
-        "a\u{37e}b@example.com",
-        "\u{212a}@example.com",
-        "a\u{1fef}@example.com",
-    ] {
-        let v = check(s, &o);
-        if v.reason == Reason::InvalidSyntax {
-            continue; // refusing these is a fix too
+    let no_smtputf8 = Options {
+        allow_smtputf8: false,
+        ..Options::default()
+    };
+    for o in [Options::default(), no_smtputf8] {
+        // NFC makes `;`: refused as if it had been typed.
+        for s in ["a\u{37e}b@example.com", "a;b@example.com"] {
+            let v = check(s, &o);
+            assert_eq!(v.reason, Reason::InvalidSyntax, "{s:?} {o:?}");
+            assert_eq!(
+                v.error.as_ref().map(|e| e.code),
+                Some(SyntaxErrorCode::LocalInvalidCharacter),
+                "{s:?} {o:?}"
+            );
         }
-        let address = v.address.clone().unwrap();
-        let again = check(&address, &o);
-        assert_ne!(
-            again.reason,
-            Reason::InvalidSyntax,
-            "{s:?} normalizes to the invalid {address:?}"
-        );
-        assert_eq!(again.flags, v.flags, "{s:?} vs its normal form {address:?}");
+        // NFC makes plain ASCII: valid, without SMTPUTF8, even where that is
+        // not allowed; the same verdict as the normal form's.
+        for (s, local) in [
+            ("\u{212a}@example.com", "K"),
+            ("a\u{1fef}@example.com", "a`"),
+        ] {
+            let v = check(s, &o);
+            assert_ne!(
+                v.reason,
+                Reason::InvalidSyntax,
+                "{s:?} {o:?}: {:?}",
+                v.error
+            );
+            let address = format!("{local}@example.com");
+            assert_eq!(v.local.as_deref(), Some(local), "{s:?} {o:?}");
+            assert_eq!(v.address.as_deref(), Some(address.as_str()), "{s:?} {o:?}");
+            assert_eq!(
+                v.address_unicode.as_deref(),
+                Some(address.as_str()),
+                "{s:?} {o:?}"
+            );
+            assert!(!v.flags.smtputf8, "{s:?} {o:?}");
+            let mut again = check(&address, &o);
+            assert_eq!(again.input, address);
+            again.input = v.input.clone();
+            assert_eq!(again, v, "{s:?} vs its normal form {address:?}");
+        }
     }
 }
