@@ -28,7 +28,7 @@ echo "== prebounce-core, timed like the baselines"
 cargo build --release --quiet --manifest-path "$root/Cargo.toml" -p prebounce-core --example throughput
 : > "$out/rust.jsonl"
 for mode in assess verdict; do
-  "$root/target/release/examples/throughput" "$corpus" --mode "$mode" | tee -a "$out/rust.jsonl"
+  "${CARGO_TARGET_DIR:-$root/target}/release/examples/throughput" "$corpus" --mode "$mode" --runs 5 | tee -a "$out/rust.jsonl"
 done
 
 "$bench/run-baselines.sh" "${args[@]}"
