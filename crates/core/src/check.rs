@@ -12,7 +12,9 @@
 use crate::address::{self, Mailbox, SyntaxErrorCode};
 use crate::data::Data;
 use crate::disposable::Source;
-use crate::hash::domain_hash;
+use std::collections::HashMap;
+
+use crate::hash::{domain_hash, IdBuild};
 use crate::options::Options;
 use crate::typo::{self, Suggestion};
 use crate::verdict::{ErrorInfo, Flags, Reason, Status, Verdict};
@@ -36,6 +38,44 @@ impl Assessment {
     /// The status implied by the reason.
     pub fn status(&self) -> Status {
         self.reason.status()
+    }
+}
+
+/// What the data says about one domain.
+#[derive(Debug, Clone, Copy)]
+struct DomainFacts {
+    free: bool,
+    disposable: Option<Source>,
+    suggestion: Option<Suggestion>,
+}
+
+/// Domain facts remembered across the addresses of one list (see
+/// [`Checker::assess_memo`]). Keyed by the domain's 64-bit hash; bounded:
+/// it starts over when full. Use one memo with one checker and its data.
+#[derive(Debug, Default)]
+pub struct DomainMemo {
+    facts: HashMap<u64, DomainFacts, IdBuild>,
+}
+
+impl DomainMemo {
+    /// Distinct domains remembered at most; past that the memo starts over.
+    pub const CAPACITY: usize = 1 << 16;
+
+    /// An empty memo.
+    pub fn new() -> DomainMemo {
+        DomainMemo::default()
+    }
+
+    fn get_or_insert(&mut self, hash: u64, compute: impl FnOnce() -> DomainFacts) -> DomainFacts {
+        if let Some(f) = self.facts.get(&hash) {
+            return *f;
+        }
+        if self.facts.len() >= Self::CAPACITY {
+            self.facts.clear();
+        }
+        let f = compute();
+        self.facts.insert(hash, f);
+        f
     }
 }
 
@@ -110,7 +150,22 @@ impl<'d> Checker<'d> {
         v
     }
 
+    /// Like [`assess`](Self::assess), remembering what it learns about each
+    /// domain in `memo`, so a list where domains repeat (most lists) looks
+    /// each domain up once. The answers are the same as `assess`'s.
+    pub fn assess_memo(&self, input: &str, memo: &mut DomainMemo) -> Assessment {
+        self.evaluate_with(input, Some(memo)).0
+    }
+
     fn evaluate<'a>(&self, input: &'a str) -> (Assessment, Option<Mailbox<'a>>) {
+        self.evaluate_with(input, None)
+    }
+
+    fn evaluate_with<'a>(
+        &self,
+        input: &'a str,
+        memo: Option<&mut DomainMemo>,
+    ) -> (Assessment, Option<Mailbox<'a>>) {
         let mut a = Assessment {
             reason: Reason::Ok,
             flags: Flags::default(),
@@ -135,19 +190,14 @@ impl<'d> Checker<'d> {
         if !m.domain.is_literal() {
             let domain = m.domain.ascii();
             let h = domain_hash(domain);
-            let (free, known) = self.data.known(h);
-            a.flags.free = free;
-            if !known {
-                a.suggestion = typo::suggest(domain);
-                // One edit from a major provider is a typo even when a public
-                // list carries the domain (lists collect typosquats such as
-                // gmial.com): the user meant the provider, so the correction,
-                // not "disposable", is the useful answer.
-                if !matches!(a.suggestion, Some(Suggestion::Domain(_))) {
-                    a.disposable_source = self.data.disposable.lookup_hashed(domain, h);
-                    a.flags.disposable = a.disposable_source.is_some();
-                }
-            }
+            let facts = match memo {
+                Some(memo) => memo.get_or_insert(h, || self.domain_facts(domain, h)),
+                None => self.domain_facts(domain, h),
+            };
+            a.flags.free = facts.free;
+            a.suggestion = facts.suggestion;
+            a.disposable_source = facts.disposable;
+            a.flags.disposable = facts.disposable.is_some();
         }
         a.reason = if a.flags.disposable {
             Reason::Disposable
@@ -159,6 +209,27 @@ impl<'d> Checker<'d> {
             Reason::Ok
         };
         (a, Some(m))
+    }
+
+    /// What the data says about a lower-case ASCII domain (`h` is its hash).
+    fn domain_facts(&self, domain: &str, h: u64) -> DomainFacts {
+        let (free, known) = self.data.known(h);
+        let mut facts = DomainFacts {
+            free,
+            disposable: None,
+            suggestion: None,
+        };
+        if !known {
+            facts.suggestion = typo::suggest(domain);
+            // One edit from a major provider is a typo even when a public
+            // list carries the domain (lists collect typosquats such as
+            // gmial.com): the user meant the provider, so the correction,
+            // not "disposable", is the useful answer.
+            if !matches!(facts.suggestion, Some(Suggestion::Domain(_))) {
+                facts.disposable = self.data.disposable.lookup_hashed(domain, h);
+            }
+        }
+        facts
     }
 
     fn detail(&self, a: &Assessment, domain: &str) -> Option<String> {
@@ -329,6 +400,28 @@ mod tests {
         let v = v("josé@example.com");
         assert!(v.flags.smtputf8);
         assert_eq!(v.reason, Reason::Ok);
+    }
+
+    #[test]
+    fn memo_gives_the_same_answers() {
+        let c = Checker::new(Options::default());
+        let mut memo = DomainMemo::new();
+        let inputs = [
+            "a@gmail.com",
+            "b@gmail.com",
+            "x@mailinator.com",
+            "y@mailinator.com",
+            "j@gmial.com",
+            "k@gmial.com",
+            "bad",
+            "z@example.con",
+        ];
+        for _ in 0..2 {
+            for s in inputs {
+                assert_eq!(c.assess_memo(s, &mut memo), c.assess(s), "{s}");
+            }
+        }
+        assert_eq!(memo.facts.len(), 4);
     }
 
     #[test]

@@ -27,7 +27,7 @@ pub mod typo;
 pub mod verdict;
 
 pub use address::{Mailbox, SyntaxErrorCode};
-pub use check::{check, unreadable, Assessment, Checker};
+pub use check::{check, unreadable, Assessment, Checker, DomainMemo};
 pub use data::Data;
 pub use options::Options;
 pub use reply::{classify, Classification, EnhancedCode, Reply, Stage};

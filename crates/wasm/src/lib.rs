@@ -11,7 +11,9 @@
 use std::cell::RefCell;
 
 use js_sys::{Array, Uint32Array, Uint8Array};
-use prebounce_core::{unreadable, Checker, Data, Options, Reason, SyntaxErrorCode, Verdict};
+use prebounce_core::{
+    unreadable, Checker, Data, DomainMemo, Options, Reason, SyntaxErrorCode, Verdict,
+};
 use wasm_bindgen::prelude::*;
 
 thread_local! {
@@ -173,11 +175,12 @@ impl ResultSet {
         let mut set = ResultSet::with_capacity(options, rows, 0);
         if rows > 0 {
             with_checker(options, |c| {
+                let mut memo = DomainMemo::new();
                 let mut start = 0usize;
                 for line in list[..body_len].split('\n') {
                     let end = start + line.len();
                     let line = line.strip_suffix('\r').unwrap_or(line);
-                    let a = c.assess(line);
+                    let a = c.assess_memo(line, &mut memo);
                     set.record(
                         (start as u32, (start + line.len()) as u32),
                         a.reason,
@@ -266,6 +269,16 @@ impl ResultSet {
     }
 }
 
+/// Checks a newline-separated list handed over as UTF-8 bytes (what
+/// `TextEncoder` makes of a string): a bulk copy into WebAssembly memory,
+/// where passing the string itself costs a per-character loop in the glue.
+#[wasm_bindgen(js_name = checkManyBytes)]
+pub fn check_many_bytes(list: Vec<u8>, options: u8) -> Result<ResultSet, JsValue> {
+    let list =
+        String::from_utf8(list).map_err(|_| type_error("checkManyBytes: the list is not UTF-8"))?;
+    Ok(ResultSet::from_lines(list, options_from_bits(options)))
+}
+
 /// Checks a list in one call: an array (non-string items get their own
 /// `invalid_syntax` verdict, code `not_a_string`) or one newline-separated
 /// string.
@@ -284,10 +297,11 @@ pub fn check_many(list: &JsValue, options: u8) -> Result<ResultSet, JsValue> {
     let n = array.length() as usize;
     let mut set = ResultSet::with_capacity(options, n, n * 24);
     with_checker(options, |c| {
+        let mut memo = DomainMemo::new();
         for item in array.iter() {
             match item.as_string() {
                 Some(s) => {
-                    let a = c.assess(&s);
+                    let a = c.assess_memo(&s, &mut memo);
                     set.push(&s, a.reason, a.flags.bits(), a.error);
                 }
                 None => {
