@@ -26,6 +26,10 @@ TOML
 cargo fetch --quiet --manifest-path "$work/fetch/Cargo.toml"
 src=$(ls -d "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/wasm-bindgen-cli-"$want" | head -1)
 cp -r "$src" "$work/cli"
-(cd "$work/cli" && cargo update --quiet -p webpki-roots --precise "$WASM_BINDGEN_WEBPKI_ROOTS")
-cargo install --quiet --locked --path "$work/cli"
+# Its own lock first; where the registry lacks a crate that lock names (here:
+# webpki-roots), the pinned replacement.
+if ! cargo install --quiet --locked --path "$work/cli" 2>/dev/null; then
+  (cd "$work/cli" && cargo update --quiet -p webpki-roots --precise "$WASM_BINDGEN_WEBPKI_ROOTS")
+  cargo install --quiet --locked --path "$work/cli"
+fi
 wasm-bindgen --version

@@ -16,6 +16,30 @@ if ! command -v cargo >/dev/null 2>&1; then
   exit 1
 fi
 
+# rustfmt and clippy run in the test suite; a minimal rustup profile lacks them.
+if command -v rustup >/dev/null 2>&1; then
+  for c in rustfmt clippy; do
+    if ! rustup component list --installed 2>/dev/null | grep -q "^$c"; then
+      say "adding rustup component $c"
+      rustup component add "$c"
+    fi
+  done
+fi
+
+# A C/C++ compiler: some dependencies build C (and the fuzz targets' libFuzzer C++).
+if ! command -v cc >/dev/null 2>&1 || ! command -v c++ >/dev/null 2>&1; then
+  say "installing a C/C++ compiler (Debian build-essential)"
+  sudo=; [ "$(id -u)" -ne 0 ] && sudo=sudo
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -q
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q build-essential
+fi
+
+# Node.js 20 or newer runs the package's tests and tools.
+if ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' 2>/dev/null; then
+  echo "setup: Node.js 20 or newer is needed (found: $(node --version 2>/dev/null || echo none))" >&2
+  exit 1
+fi
+
 # The core must build for the browser.
 if command -v rustup >/dev/null 2>&1; then
   if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then

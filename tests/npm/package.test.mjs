@@ -92,6 +92,9 @@ for (const [name, api] of [['node entry', node], ['browser entry', browser]]) {
     assert.equal(r.verdict(3).input, '{"x":1}');
     assert.equal(r.verdict(4).suggestion, 'john@gmail.com');
     assert.equal(r.verdict(items.length), undefined);
+    assert.equal(r.verdict(NaN), undefined);
+    assert.equal(r.verdict(1.5), undefined);
+    assert.equal(r.verdict(-1), undefined);
     assert.ok(r.hasFlag(0, 'free') && r.hasFlag(6, 'disposable'));
     assert.deepEqual(r.counts.byStatus, { valid: 1, invalid: 5, risky: 2, unknown: 0 });
     assert.equal(r.counts.byReason.not_a_string, undefined);
@@ -104,6 +107,14 @@ for (const [name, api] of [['node entry', node], ['browser entry', browser]]) {
       assert.equal(v.reason, r.reasonOf(i), `row ${i}`);
     }
     r.free();
+    r.free(); // twice is fine
+    assert.throws(() => r.verdict(0), /were freed/);
+  });
+
+  test(`${name}: non-strings are shown as JavaScript would show them`, () => {
+    const r = api.checkMany([undefined, Symbol('s'), 10n, [1, 'a'], true]);
+    assert.deepEqual([0, 1, 2, 3, 4].map((i) => r.input(i)), ['undefined', 'Symbol(s)', '10', '[1,"a"]', 'true']);
+    assert.ok([0, 1, 2, 3, 4].every((i) => r.verdict(i).error.code === 'not_a_string'));
   });
 
   test(`${name}: a newline-separated string and an array give the same rows`, () => {

@@ -153,6 +153,30 @@ mod tests {
     }
 
     #[test]
+    fn real_providers_are_never_disposable() {
+        // Real providers some public lists carry by mistake, and the majors.
+        for d in [
+            "21cn.com",
+            "189.cn",
+            "wo.cn",
+            "zoho.com",
+            "hushmail.com",
+            "139.com",
+            "email.com",
+            "inbox.com",
+            "gmail.com",
+            "outlook.com",
+            "yahoo.co.uk",
+            "gmx.de",
+            "mail.ru",
+            "qq.com",
+            "proton.me",
+        ] {
+            assert!(Data::builtin().disposable.lookup(d).is_none(), "{d}");
+        }
+    }
+
+    #[test]
     fn every_role_fits_the_lookup_buffer() {
         assert!(list_entries(ROLES_TXT).all(|r| r.len() <= ROLE_MAX));
     }

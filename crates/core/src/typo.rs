@@ -18,7 +18,8 @@
 //! 3. **A missing dot** (`gmailcom`) for the targets, used on addresses that
 //!    fail syntax for lack of a dot.
 //!
-//! Distance 1 only: two edits reach too many real domains to be worth it.
+//! Distance 1 only, and never at the first character: two edits, or an edit
+//! up front, reach too many real domains (`cloud.com` is not `icloud.com`).
 
 /// Major providers typos are corrected towards, most popular first.
 pub const TARGETS: &[&str] = &[
@@ -96,26 +97,41 @@ impl Suggestion {
 /// Suggests a correction for a lower-case ASCII domain that is not a known
 /// provider, or `None` when it does not look like a typo.
 pub fn suggest(domain: &str) -> Option<Suggestion> {
+    if let Some(target) = provider_typo(domain.as_bytes()) {
+        return Some(Suggestion::Domain(target));
+    }
     let d = domain.as_bytes();
+    let dot = d.iter().rposition(|&b| b == b'.')?;
+    let fix = tld_fix(&d[dot + 1..])?;
+    // A slip in both halves (`hotmial.con`): the fixed domain may be a provider typo too.
+    let fixed = Suggestion::Tld(fix).apply(domain);
+    Some(provider_typo(fixed.as_bytes()).map_or(Suggestion::Tld(fix), Suggestion::Domain))
+}
+
+/// The major provider one edit away, if any. The first character must be
+/// right: edits there reach real companies (`cloud.com`, `wahoo.com`) far
+/// more often than they fix typos.
+fn provider_typo(d: &[u8]) -> Option<&'static str> {
     let index = target_index();
     let near = index.by_len.get(d.len()).map_or(&[][..], Vec::as_slice);
-    if !near.is_empty() {
-        let sig = signature(d);
-        for &i in near {
-            let (target, t_sig) = (TARGETS[i as usize], index.sigs[i as usize]);
-            // One edit changes the set of characters used by at most two.
-            if (sig ^ t_sig).count_ones() > 2 || !within_one_edit(d, target.as_bytes()) {
-                continue;
-            }
-            let first = target.find('.').unwrap_or(target.len());
-            if first < 5 && domain.get(..=first) != target.get(..=first) {
-                continue;
-            }
-            return Some(Suggestion::Domain(target));
-        }
+    if near.is_empty() {
+        return None;
     }
-    let dot = d.iter().rposition(|&b| b == b'.')?;
-    tld_fix(&d[dot + 1..]).map(Suggestion::Tld)
+    let sig = signature(d);
+    for &i in near {
+        let (target, t_sig) = (TARGETS[i as usize], index.sigs[i as usize]);
+        let t = target.as_bytes();
+        // One edit changes the set of characters used by at most two.
+        if d.first() != t.first() || (sig ^ t_sig).count_ones() > 2 || !within_one_edit(d, t) {
+            continue;
+        }
+        let first = target.find('.').unwrap_or(target.len());
+        if first < 5 && d.get(..=first) != t.get(..=first) {
+            continue;
+        }
+        return Some(target);
+    }
+    None
 }
 
 /// The set of characters a lower-case ASCII domain uses, one bit each
@@ -221,6 +237,10 @@ mod tests {
     #[test]
     fn short_targets_only_fix_after_the_first_label() {
         assert_eq!(fix("aon.com"), None);
+        // Real companies one edit away at the first character are left alone.
+        assert_eq!(fix("cloud.com"), None);
+        assert_eq!(fix("wahoo.com"), None);
+        assert_eq!(fix("saver.com"), None);
         assert_eq!(fix("msm.com"), None);
         assert_eq!(fix("gmc.de"), None);
         assert_eq!(fix("gmx.dr").as_deref(), Some("gmx.de"));
@@ -244,6 +264,8 @@ mod tests {
         assert_eq!(fix("example.con").as_deref(), Some("example.com"));
         assert_eq!(fix("acme.co.ogr").as_deref(), Some("acme.co.org"));
         assert_eq!(fix("example.nte").as_deref(), Some("example.net"));
+        // Both halves slipped: the TLD fix leads on to the provider.
+        assert_eq!(fix("hotmial.con").as_deref(), Some("hotmail.com"));
         assert_eq!(fix("example.co"), None);
         assert_eq!(fix("example.cm"), None);
     }

@@ -248,6 +248,8 @@ impl<W: Write> Output<W> {
         }
         if let Some(e) = &v.error {
             write!(self.w, "  {} [{}]", e.message, e.code)?;
+        } else if let (Some(m), None) = (&v.message, &v.suggestion) {
+            write!(self.w, "  {m}")?;
         }
         self.w.write_all(b"\n")
     }

@@ -142,13 +142,18 @@ export class CheckResults {
 
   /** The full verdict of row `i` (built on demand), or undefined past the end. */
   verdict(i) {
-    const json = this.#set.verdict(i);
-    return json === undefined ? undefined : JSON.parse(json);
+    if (!this.#row(i)) return undefined;
+    return JSON.parse(this.#set.verdict(i));
   }
 
   /** Row `i` as given. */
   input(i) {
-    return this.#set.input(i);
+    return this.#row(i) ? this.#set.input(i) : undefined;
+  }
+
+  #row(i) {
+    if (this.#set === null) throw new Error('prebounce: these results were freed; check the list again');
+    return Number.isInteger(i) && i >= 0 && i < this.length;
   }
 
   /** The status name of row `i`. */
@@ -168,7 +173,10 @@ export class CheckResults {
 
   /** Releases the rows' text held in WebAssembly memory (verdict() stops working). */
   free() {
-    this.#set.free();
+    if (this.#set !== null) {
+      this.#set.free();
+      this.#set = null;
+    }
   }
 }
 

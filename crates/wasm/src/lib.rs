@@ -15,6 +15,7 @@ use prebounce_core::{
     unreadable, Checker, Data, DomainMemo, Options, Reason, SyntaxErrorCode, Verdict,
 };
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 thread_local! {
     /// The page's data: wasm runs on one thread, so a thread-local is the
@@ -305,10 +306,18 @@ pub fn check_many(list: &JsValue, options: u8) -> Result<ResultSet, JsValue> {
                     set.push(&s, a.reason, a.flags.bits(), a.error);
                 }
                 None => {
-                    let shown = js_sys::JSON::stringify(&item)
-                        .ok()
-                        .and_then(|j| j.as_string())
-                        .unwrap_or_else(|| format!("{item:?}"));
+                    // JSON where it has one ({"x":1}, 5, null), else String(item)
+                    // (undefined, Symbol(s), 10 for 10n).
+                    let shown = if item.is_undefined() {
+                        "undefined".to_owned()
+                    } else {
+                        js_sys::JSON::stringify(&item)
+                            .ok()
+                            .and_then(|j| j.as_string())
+                            .unwrap_or_else(|| {
+                                item.unchecked_ref::<js_sys::Object>().to_string().into()
+                            })
+                    };
                     set.push(
                         &shown,
                         Reason::InvalidSyntax,

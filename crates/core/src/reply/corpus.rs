@@ -494,6 +494,24 @@ const CORPUS: &[Case] = &[
         b"450 4.7.1 Greylisted for 10 minutes (1)\r\n", 600),
     retry("Stalwart greylisting under 4.2.2 (its sieve script): text beats the quota code", S::RcptTo,
         b"422 4.2.2 Greylisted, please try again in a few moments.\r\n", 300),
+    // Texts about our own account or session that name "suspended", "inactive"
+    // or "invalid user" must never condemn the recipient (review, 2026-11-28).
+    case("provider notice about the sending account", S::RcptTo,
+        b"550 5.7.1 Message rejected: your account has been suspended for sending spam\r\n", R::Blocked),
+    case("provider notice about the sending account, no reason", S::RcptTo,
+        b"554 5.7.1 Your account has been suspended. Contact support.\r\n", R::Blocked),
+    case("sending account deactivated", S::RcptTo,
+        b"550 5.7.0 Your email was rejected because the sending account is deactivated\r\n", R::Blocked),
+    case("session timeout worded with 'inactive'", S::RcptTo,
+        b"550 5.0.0 Your message could not be delivered because the inactive session timed out\r\n", R::Rejected),
+    case("Microsoft 365 SMTP AUTH disabled for the client", S::RcptTo,
+        b"550 5.7.0 Account inactive? Contact your administrator to enable SMTP AUTH\r\n", R::Blocked),
+    case("relay refusal worded with 'invalid user'", S::RcptTo,
+        b"550 5.7.1 Invalid user: authentication required for relay\r\n", R::Blocked),
+    case("Gmail inactive account (5.2.1)", S::RcptTo,
+        b"550 5.2.1 The email account that you tried to reach is inactive.\r\n", R::MailboxDisabled),
+    case("QQ deactivated mailbox", S::RcptTo,
+        b"550 Mailbox unavailable or access denied, this is a deactivated mailbox\r\n", R::MailboxDisabled),
 ];
 
 #[test]

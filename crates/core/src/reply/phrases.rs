@@ -96,6 +96,14 @@ pub(super) const POLICY_ABOUT_US: &[&str] = &[
     "sender verify",         // Exim "Sender verify failed"
     "sender verification",   // generic
     "sender account",        // Google Workspace "the sender account is disabled"
+    "sender's account",      // generic: our sending account, not the recipient's
+    "sending account",       // generic ("the sending account is deactivated")
+    "account of the sender", // generic
+    "your account",          // provider notices to the sending client ("your account has been suspended")
+    "your mailbox",          // generic: addressed to us, the sender
+    "authentication required", // submission/relay refusals ("authentication required for relay")
+    "smtp auth",             // Microsoft 365 "enable SMTP AUTH"
+    "must authenticate",     // generic
     "sender not ",           // Microsoft 5.7.133 "Sender not authenticated for group"
     "sender was not",        // Microsoft 5.7.134/136 "sender was not authenticated"
     "envelope sender",       // generic
@@ -221,7 +229,14 @@ pub(super) const DISABLED: &[&str] = &[
     "disabled mailbox",      // generic
     "disabled user",         // generic
     "disabled recipient",    // generic
-    "deactivated",           // QQ "is a deactivated mailbox", generic "account deactivated"
+    "deactivated mailbox",   // QQ "is a deactivated mailbox"
+    "deactivated account",   // generic
+    "deactivated user",      // generic
+    "account deactivated",   // generic
+    "account has been deactivated", // generic
+    "mailbox deactivated",   // generic
+    "mailbox has been deactivated", // generic
+    "user deactivated",      // generic
     "account suspended",     // generic
     "account is suspended",  // generic
     "account has been suspended", // generic
@@ -235,8 +250,22 @@ pub(super) const DISABLED: &[&str] = &[
     "suspended account",     // generic
     "suspended mailbox",     // generic
     "recipient suspend",     // generic ("recipient suspend the service")
-    "inactive",              // Gmail "is inactive", GMX 5.2.1 "User is inactive", Korean "Inactive mbox"
-    "inactivity",            // generic ("blocked for inactivity", "closed due to inactivity")
+    // "inactive" only beside the mailbox or user it describes: a bare
+    // "inactive" also appears in texts about sessions and our own account.
+    "is inactive",           // Gmail 5.2.1 "The email account that you tried to reach is inactive", GMX "User is inactive"
+    "user inactive",         // generic
+    "inactive user",         // generic
+    "inactive mailbox",      // generic
+    "mailbox inactive",      // generic
+    "inactive account",      // generic
+    "account inactive",      // generic
+    "inactive mbox",         // Korean portals "Inactive mbox"
+    "inactive recipient",    // generic
+    "recipient inactive",    // generic
+    "closed due to inactivity", // generic
+    "disabled due to inactivity", // generic
+    "blocked for inactivity", // generic
+    "suspended due to inactivity", // generic
     "no longer active",      // generic
     "user not active",       // generic
     "account not active",    // generic
