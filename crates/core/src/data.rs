@@ -36,6 +36,9 @@ pub struct Data {
     pub disposable: Disposable,
     known: HashMap<u64, u8, IdBuild>,
     roles: HashSet<u64, IdBuild>,
+    /// For each lower-case first byte, bit `n` is set when some role of `n`
+    /// bytes starts with it: most local parts are ruled out without hashing.
+    role_shapes: [u32; 128],
 }
 
 impl Default for Data {
@@ -77,11 +80,21 @@ impl Data {
         }
         let curated: Vec<String> = list_entries(CURATED_TXT).collect();
         disposable.extend_curated(curated.iter().map(String::as_str));
-        let roles = list_entries(ROLES_TXT).map(|r| domain_hash(&r)).collect();
+        let mut role_shapes = [0u32; 128];
+        let mut roles = HashSet::default();
+        for r in list_entries(ROLES_TXT) {
+            if let Some(&first) = r.as_bytes().first() {
+                if first < 128 && r.len() <= ROLE_MAX {
+                    role_shapes[first as usize] |= 1 << r.len();
+                }
+            }
+            roles.insert(domain_hash(&r));
+        }
         Data {
             disposable,
             known,
             roles,
+            role_shapes,
         }
     }
 
@@ -116,24 +129,30 @@ impl Data {
     /// case-insensitively, without its `+` subaddress. Non-ASCII local parts
     /// are never role accounts.
     pub fn is_role(&self, local: &str) -> bool {
-        let mut buf = [0u8; ROLE_MAX];
-        let mut n = 0;
-        for &b in local.as_bytes() {
-            if b == b'+' {
-                break;
-            }
-            if n == ROLE_MAX || !b.is_ascii() {
-                return false;
-            }
-            buf[n] = b.to_ascii_lowercase();
-            n += 1;
+        let b = local.as_bytes();
+        let base = b
+            .iter()
+            .position(|&c| c == b'+')
+            .map_or(b, |plus| &b[..plus]);
+        let (Some(&first), true) = (base.first(), base.len() <= ROLE_MAX) else {
+            return false;
+        };
+        if first >= 128
+            || self.role_shapes[first.to_ascii_lowercase() as usize] & (1 << base.len()) == 0
+        {
+            return false;
         }
-        self.roles.contains(&hash_bytes(&buf[..n]))
+        let mut buf = [0u8; ROLE_MAX];
+        let lower = &mut buf[..base.len()];
+        lower.copy_from_slice(base);
+        lower.make_ascii_lowercase();
+        // Non-ASCII bytes never match: every role is ASCII.
+        self.roles.contains(&hash_bytes(lower))
     }
 }
 
 /// Local parts longer than this are never looked up as roles (the longest
-/// role in roles.txt is shorter; a test checks).
+/// role in roles.txt is shorter; a test checks). Below 32: `role_shapes` bits.
 const ROLE_MAX: usize = 24;
 
 #[cfg(test)]
