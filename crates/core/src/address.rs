@@ -41,102 +41,98 @@ pub const MAX_LOCAL_OCTETS: usize = 64;
 /// The longest address, in octets (RFC 5321 §4.5.3.1.3, less `<` and `>`).
 pub const MAX_ADDRESS_OCTETS: usize = 254;
 
-/// Why an input is not an acceptable address. Stable snake_case codes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[repr(u8)]
-pub enum SyntaxErrorCode {
+/// Defines [`SyntaxErrorCode`] from one table: each code's variant, its
+/// stable snake_case name and the sentence a form shows, so the lists cannot
+/// drift apart. Codes are numbered in table order (append only).
+macro_rules! syntax_error_codes {
+    ($($(#[$doc:meta])* $variant:ident = $name:literal, $message:literal;)*) => {
+        /// Why an input is not an acceptable address. Stable snake_case codes.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[repr(u8)]
+        pub enum SyntaxErrorCode {
+            $($(#[$doc])* #[serde(rename = $name)] $variant,)*
+        }
+
+        impl SyntaxErrorCode {
+            /// Every code, in code order.
+            pub const ALL: [SyntaxErrorCode; [$(SyntaxErrorCode::$variant),*].len()] =
+                [$(SyntaxErrorCode::$variant),*];
+
+            /// The stable snake_case name.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(SyntaxErrorCode::$variant => $name,)*
+                }
+            }
+
+            /// One plain sentence a signup form can show.
+            pub fn message(self) -> &'static str {
+                match self {
+                    $(SyntaxErrorCode::$variant => $message,)*
+                }
+            }
+        }
+    };
+}
+
+syntax_error_codes! {
     /// The input is empty (or only white space).
-    Empty = 0,
+    Empty = "empty", "Enter an email address.";
     /// The item is not a string (lists handed in from JavaScript).
-    NotAString,
+    NotAString = "not_a_string", "This item is not text, so it cannot be an email address.";
     /// No `@` sign.
-    MissingAt,
+    MissingAt = "missing_at", "An email address needs an @ sign, as in name@example.com.";
     /// Nothing before the `@`.
-    EmptyLocal,
+    EmptyLocal = "empty_local", "Add the part before the @ sign.";
     /// Nothing after the `@`.
-    EmptyDomain,
+    EmptyDomain = "empty_domain", "Add the domain after the @ sign, as in name@example.com.";
     /// The whole address is longer than 254 octets.
-    AddressTooLong,
+    AddressTooLong = "address_too_long", "This email address is too long (at most 254 characters).";
     /// The local part is longer than 64 octets.
-    LocalTooLong,
+    LocalTooLong = "local_too_long", "The part before the @ sign is too long (at most 64 characters).";
     /// A character not allowed in an unquoted local part.
-    LocalInvalidCharacter,
+    LocalInvalidCharacter = "local_invalid_character", "The part before the @ sign contains a character that is not allowed.";
     /// A dot at the start or end of the local part, or two in a row.
-    LocalDot,
+    LocalDot = "local_dot", "The part before the @ sign cannot start or end with a dot or have two dots in a row.";
     /// A quoted local part while `allow_quoted_local` is off.
-    QuotedLocalNotAllowed,
+    QuotedLocalNotAllowed = "quoted_local_not_allowed", "Quoted addresses are not accepted here.";
     /// A malformed quoted local part.
-    InvalidQuotedLocal,
+    InvalidQuotedLocal = "invalid_quoted_local", "The quoted part before the @ sign is not well formed.";
     /// A non-ASCII local part while `allow_smtputf8` is off.
-    Smtputf8NotAllowed,
+    Smtputf8NotAllowed = "smtputf8_not_allowed", "The part before the @ sign may only use plain letters, digits and common symbols here.";
     /// A display name or angle brackets around the address.
-    DisplayName,
+    DisplayName = "display_name", "Enter only the address, without a name or angle brackets.";
     /// A character not allowed in a domain.
-    DomainInvalidCharacter,
+    DomainInvalidCharacter = "domain_invalid_character", "The domain contains a character that is not allowed.";
     /// An empty label (two dots in a row, or a leading dot).
-    DomainEmptyLabel,
+    DomainEmptyLabel = "domain_empty_label", "The domain cannot start with a dot or have two dots in a row.";
     /// The domain ends with a dot.
-    DomainTrailingDot,
+    DomainTrailingDot = "domain_trailing_dot", "The domain cannot end with a dot.";
     /// A label longer than 63 octets.
-    DomainLabelTooLong,
+    DomainLabelTooLong = "domain_label_too_long", "A part of the domain is too long (at most 63 characters between dots).";
     /// The domain is longer than 253 octets in ASCII form.
-    DomainTooLong,
+    DomainTooLong = "domain_too_long", "The domain is too long (at most 253 characters).";
     /// A label starts or ends with a hyphen, or has `--` in positions 3–4.
-    DomainHyphen,
+    DomainHyphen = "domain_hyphen", "A part of the domain cannot start or end with a hyphen.";
     /// An `xn--` label that is not valid Punycode or does not round-trip.
-    DomainInvalidPunycode,
+    DomainInvalidPunycode = "domain_invalid_punycode", "The domain contains an invalid internationalized (xn--) name.";
     /// A label IDNA does not allow (disallowed code points, bidi or joiner rules).
-    DomainInvalidIdn,
+    DomainInvalidIdn = "domain_invalid_idn", "The domain contains characters that are not allowed in domain names.";
     /// A domain without a dot.
-    DomainSingleLabel,
+    DomainSingleLabel = "domain_single_label", "The domain needs a dot, as in example.com.";
     /// An all-numeric top-level label.
-    DomainNumericTld,
+    DomainNumericTld = "domain_numeric_tld", "The domain cannot end in a number.";
     /// A special-use name (`.test`, `.localhost` …).
-    SpecialUseDomain,
+    SpecialUseDomain = "special_use_domain", "This domain is reserved and cannot receive email.";
     /// A domain literal while `allow_domain_literal` is off.
-    DomainLiteralNotAllowed,
+    DomainLiteralNotAllowed = "domain_literal_not_allowed", "Addresses with an IP address instead of a domain are not accepted here.";
     /// A malformed domain literal.
-    InvalidDomainLiteral,
+    InvalidDomainLiteral = "invalid_domain_literal", "The IP address after the @ sign is not well formed.";
     /// The input is not valid UTF-8 text (a line of a file, say).
-    InvalidEncoding,
+    InvalidEncoding = "invalid_encoding", "This text is not valid UTF-8, so it cannot be read as an email address.";
 }
 
 impl SyntaxErrorCode {
-    /// Every code, in code order.
-    pub const ALL: [SyntaxErrorCode; 27] = {
-        use SyntaxErrorCode::*;
-        [
-            Empty,
-            NotAString,
-            MissingAt,
-            EmptyLocal,
-            EmptyDomain,
-            AddressTooLong,
-            LocalTooLong,
-            LocalInvalidCharacter,
-            LocalDot,
-            QuotedLocalNotAllowed,
-            InvalidQuotedLocal,
-            Smtputf8NotAllowed,
-            DisplayName,
-            DomainInvalidCharacter,
-            DomainEmptyLabel,
-            DomainTrailingDot,
-            DomainLabelTooLong,
-            DomainTooLong,
-            DomainHyphen,
-            DomainInvalidPunycode,
-            DomainInvalidIdn,
-            DomainSingleLabel,
-            DomainNumericTld,
-            SpecialUseDomain,
-            DomainLiteralNotAllowed,
-            InvalidDomainLiteral,
-            InvalidEncoding,
-        ]
-    };
-
     /// The compact numeric code (stable; used in typed arrays).
     pub fn code(self) -> u8 {
         self as u8
@@ -145,74 +141,6 @@ impl SyntaxErrorCode {
     /// The error for a compact code, if it is one.
     pub fn from_code(code: u8) -> Option<SyntaxErrorCode> {
         Self::ALL.get(code as usize).copied()
-    }
-
-    /// The stable snake_case name.
-    pub fn as_str(self) -> &'static str {
-        use SyntaxErrorCode::*;
-        match self {
-            Empty => "empty",
-            NotAString => "not_a_string",
-            MissingAt => "missing_at",
-            EmptyLocal => "empty_local",
-            EmptyDomain => "empty_domain",
-            AddressTooLong => "address_too_long",
-            LocalTooLong => "local_too_long",
-            LocalInvalidCharacter => "local_invalid_character",
-            LocalDot => "local_dot",
-            QuotedLocalNotAllowed => "quoted_local_not_allowed",
-            InvalidQuotedLocal => "invalid_quoted_local",
-            Smtputf8NotAllowed => "smtputf8_not_allowed",
-            DisplayName => "display_name",
-            DomainInvalidCharacter => "domain_invalid_character",
-            DomainEmptyLabel => "domain_empty_label",
-            DomainTrailingDot => "domain_trailing_dot",
-            DomainLabelTooLong => "domain_label_too_long",
-            DomainTooLong => "domain_too_long",
-            DomainHyphen => "domain_hyphen",
-            DomainInvalidPunycode => "domain_invalid_punycode",
-            DomainInvalidIdn => "domain_invalid_idn",
-            DomainSingleLabel => "domain_single_label",
-            DomainNumericTld => "domain_numeric_tld",
-            SpecialUseDomain => "special_use_domain",
-            DomainLiteralNotAllowed => "domain_literal_not_allowed",
-            InvalidDomainLiteral => "invalid_domain_literal",
-            InvalidEncoding => "invalid_encoding",
-        }
-    }
-
-    /// One plain sentence a signup form can show.
-    pub fn message(self) -> &'static str {
-        use SyntaxErrorCode::*;
-        match self {
-            Empty => "Enter an email address.",
-            NotAString => "This item is not text, so it cannot be an email address.",
-            MissingAt => "An email address needs an @ sign, as in name@example.com.",
-            EmptyLocal => "Add the part before the @ sign.",
-            EmptyDomain => "Add the domain after the @ sign, as in name@example.com.",
-            AddressTooLong => "This email address is too long (at most 254 characters).",
-            LocalTooLong => "The part before the @ sign is too long (at most 64 characters).",
-            LocalInvalidCharacter => "The part before the @ sign contains a character that is not allowed.",
-            LocalDot => "The part before the @ sign cannot start or end with a dot or have two dots in a row.",
-            QuotedLocalNotAllowed => "Quoted addresses are not accepted here.",
-            InvalidQuotedLocal => "The quoted part before the @ sign is not well formed.",
-            Smtputf8NotAllowed => "The part before the @ sign may only use plain letters, digits and common symbols here.",
-            DisplayName => "Enter only the address, without a name or angle brackets.",
-            DomainInvalidCharacter => "The domain contains a character that is not allowed.",
-            DomainEmptyLabel => "The domain cannot start with a dot or have two dots in a row.",
-            DomainTrailingDot => "The domain cannot end with a dot.",
-            DomainLabelTooLong => "A part of the domain is too long (at most 63 characters between dots).",
-            DomainTooLong => "The domain is too long (at most 253 characters).",
-            DomainHyphen => "A part of the domain cannot start or end with a hyphen.",
-            DomainInvalidPunycode => "The domain contains an invalid internationalized (xn--) name.",
-            DomainInvalidIdn => "The domain contains characters that are not allowed in domain names.",
-            DomainSingleLabel => "The domain needs a dot, as in example.com.",
-            DomainNumericTld => "The domain cannot end in a number.",
-            SpecialUseDomain => "This domain is reserved and cannot receive email.",
-            DomainLiteralNotAllowed => "Addresses with an IP address instead of a domain are not accepted here.",
-            InvalidDomainLiteral => "The IP address after the @ sign is not well formed.",
-            InvalidEncoding => "This text is not valid UTF-8, so it cannot be read as an email address.",
-        }
     }
 }
 
