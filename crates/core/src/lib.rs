@@ -22,6 +22,7 @@ pub mod domain;
 pub mod hash;
 pub mod mx;
 pub mod options;
+pub mod outcome;
 pub mod reply;
 pub mod typo;
 pub mod verdict;

@@ -5,8 +5,11 @@
 //! 2 for a usage error.
 
 mod check;
+mod engine;
 mod input;
+mod net;
 mod options;
+mod serve;
 
 use std::process::ExitCode;
 
@@ -24,12 +27,21 @@ struct Cli {
 enum Command {
     /// Check addresses given as arguments or in a file; one verdict each.
     Check(Box<check::CheckArgs>),
+    /// Serve the probe API (`POST /v1/probe`) for the edge worker.
+    Serve(Box<serve::ServeArgs>),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Check(args) => check::run(*args),
+        Command::Serve(args) => match serve::run(*args) {
+            Ok(code) => return code,
+            Err(e) => {
+                eprintln!("prebounce serve: {e}");
+                return ExitCode::FAILURE;
+            }
+        },
     };
     match result {
         Ok(code) => code,
