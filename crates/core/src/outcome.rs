@@ -9,8 +9,9 @@
 //!   ([`MxFailure`]) does the same and escalates to its reason
 //!   (`no_such_domain`, `null_mx`, `no_mail_server`, `dns_error`).
 //! - SMTP: `depth` becomes `smtp` once a server answered anything; an MX that
-//!   could not be reached, or that we refused to contact, leaves it at `dns`
-//!   with `smtp_unavailable`. The reply to RCPT TO is classified by
+//!   could not be reached, or that we refused to contact, leaves it where DNS
+//!   left it (`dns`; `syntax` when the caller named the server) with
+//!   `smtp_unavailable`. The reply to RCPT TO is classified by
 //!   [`classify`](crate::reply::classify); a 2xx at a domain that also accepted
 //!   a random address is `catch_all`.
 //! - Reasons only ever escalate ([`Verdict::escalate`], DESIGN's order): a
@@ -129,6 +130,7 @@ pub fn apply_smtp(v: &mut Verdict, outcome: &SmtpOutcome) {
             tls,
             detail,
         } => {
+            // No server answered: the depth stays where DNS (if any) left it.
             if *answered {
                 deepen(v, Depth::Smtp);
                 v.smtp = Some(SmtpInfo {
@@ -136,11 +138,20 @@ pub fn apply_smtp(v: &mut Verdict, outcome: &SmtpOutcome) {
                     tls: *tls,
                     ..SmtpInfo::default()
                 });
-            } else {
-                deepen(v, Depth::Dns);
             }
             escalate(v, Reason::SmtpUnavailable, Some(detail.clone()), None);
         }
+    }
+}
+
+/// Whether an outcome is worth another attempt later: a temporary failure
+/// (greylisting, other 4xx, 421) — never `mailbox_full`, never a refusal.
+pub fn retryable(outcome: &SmtpOutcome) -> bool {
+    match outcome {
+        SmtpOutcome::Answered { stage, reply, .. } => {
+            classify(*stage, reply).reason == Reason::TemporaryFailure
+        }
+        SmtpOutcome::Unavailable { .. } => false,
     }
 }
 
@@ -283,6 +294,15 @@ mod tests {
     }
 
     #[test]
+    fn only_temporary_failures_are_retried() {
+        assert!(retryable(&answered("450 4.7.1 greylisted\r\n", None)));
+        assert!(retryable(&answered("421 4.7.0 too many errors\r\n", None)));
+        assert!(!retryable(&answered("452 4.2.2 Mailbox full\r\n", None)));
+        assert!(!retryable(&answered("550 5.1.1 unknown\r\n", None)));
+        assert!(!retryable(&answered("250 ok\r\n", None)));
+    }
+
+    #[test]
     fn reasons_only_escalate() {
         let mut v = check("x@mailinator.com", &Options::default());
         assert_eq!(v.reason, Reason::Disposable);
@@ -310,12 +330,16 @@ mod tests {
             },
         );
         assert_eq!(v.reason, Reason::Blocked);
-        assert_eq!(v.detail.as_deref(), Some("mx.alpha.test answered MAIL FROM with 554"));
+        assert_eq!(
+            v.detail.as_deref(),
+            Some("mx.alpha.test answered MAIL FROM with 554")
+        );
     }
 
     #[test]
     fn unreachable_servers_leave_depth_dns() {
         let mut v = check("x@alpha.test", &opts());
+        apply_dns(&mut v, DnsInfo::default());
         apply_smtp(
             &mut v,
             &SmtpOutcome::Unavailable {

@@ -1,8 +1,10 @@
 //! `prebounce check`: one verdict per address, as text or JSON Lines.
 
+use std::collections::HashMap;
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Args;
 use indicatif::{ProgressBar, ProgressState, ProgressStyle};
@@ -10,7 +12,9 @@ use prebounce_core::data::list_entries;
 use prebounce_core::{unreadable, Checker, Data, Status, SyntaxErrorCode, Verdict};
 use thiserror::Error;
 
+use crate::engine::Prober;
 use crate::input::{self, Column, InputError, Source};
+use crate::net::NetFlags;
 use crate::options::OptionFlags;
 
 /// Arguments of `prebounce check`.
@@ -27,9 +31,13 @@ pub struct CheckArgs {
     /// number. Found automatically when omitted.
     #[arg(long, value_name = "NAME|N")]
     column: Option<String>,
-    /// Print JSON Lines: one verdict object per line.
+    /// Print JSON Lines: one verdict object per line (same as `--format json`).
     #[arg(long)]
     json: bool,
+    /// Output format: `text` (one line per address), `json` (JSON Lines) or
+    /// `csv` (a header, then one row per address).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
     /// Stop at depth `syntax`: no DNS, no SMTP.
     #[arg(long)]
     offline: bool,
@@ -41,7 +49,27 @@ pub struct CheckArgs {
     allowlist: Option<PathBuf>,
     #[command(flatten)]
     options: OptionFlags,
+    #[command(flatten)]
+    net: NetFlags,
 }
+
+/// How verdicts are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// One aligned line per address.
+    Text,
+    /// JSON Lines: DESIGN.md's verdict object, one per line.
+    Json,
+    /// CSV: the main verdict fields as columns.
+    Csv,
+}
+
+/// Addresses probed together: large enough that a domain's addresses share
+/// sessions, small enough that a list of millions streams.
+const CHUNK: usize = 50_000;
+
+/// The retry window for `--file` lists when `--retry-window` is not given.
+const LIST_RETRY_WINDOW: Duration = Duration::from_secs(15 * 60);
 
 /// What can stop `check`.
 #[derive(Debug, Error)]
@@ -60,6 +88,9 @@ pub enum CheckError {
     /// Standard output could not be written.
     #[error("writing output: {0}")]
     Output(#[from] io::Error),
+    /// The network checks could not start.
+    #[error("{0}")]
+    Network(String),
 }
 
 impl CheckError {
@@ -84,27 +115,51 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, CheckError> {
             "give addresses to check, or --file PATH".into(),
         ));
     }
-    if !args.offline {
-        return Err(CheckError::Usage(
-            "checks beyond syntax (DNS, SMTP) are not in this build yet; add --offline".into(),
-        ));
-    }
+    let format = if args.json { Format::Json } else { args.format };
     let data = load_data(&args)?;
     let checker = Checker::with_data(args.options.to_options(), &data);
-    let stdout = io::stdout();
-    let mut out = Output {
-        w: io::BufWriter::with_capacity(1 << 16, stdout.lock()),
-        json: args.json,
+    let prober = if args.offline {
+        None
+    } else {
+        let window = if args.file.is_empty() {
+            Duration::ZERO
+        } else {
+            LIST_RETRY_WINDOW
+        };
+        let cfg = args
+            .net
+            .to_config(window, false)
+            .map_err(|e| CheckError::Usage(e.to_string()))?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| CheckError::Network(format!("starting the network runtime: {e}")))?;
+        let prober = {
+            let _guard = runtime.enter();
+            Prober::new(cfg).map_err(|e| CheckError::Network(e.to_string()))?
+        };
+        Some(Network { runtime, prober })
     };
+    let stdout = io::stdout();
+    let mut out = Output::new(io::BufWriter::with_capacity(1 << 16, stdout.lock()), format)?;
 
-    for a in &args.addresses {
-        out.write(&checker.verdict(a))?;
+    if !args.addresses.is_empty() {
+        let verdicts = args.addresses.iter().map(|a| checker.verdict(a)).collect();
+        for v in deepen(prober.as_ref(), verdicts, None) {
+            out.write(&v)?;
+        }
     }
     let column = args.column.clone().map(Column::Named);
     let mut failed = false;
     for path in &args.file {
         let source = Source::from_arg(path);
-        if let Err(e) = check_list(&checker, &source, column.as_ref(), &mut out) {
+        if let Err(e) = check_list(
+            &checker,
+            prober.as_ref(),
+            &source,
+            column.as_ref(),
+            &mut out,
+        ) {
             match e {
                 ListError::Input(e) => {
                     eprintln!("prebounce: {e}");
@@ -114,12 +169,61 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, CheckError> {
             }
         }
     }
-    out.w.flush()?;
+    out.flush()?;
+    if let Some(n) = prober {
+        // Sessions have said QUIT; nothing left worth waiting for.
+        n.runtime.shutdown_timeout(Duration::from_millis(100));
+    }
     Ok(if failed {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The network side of `check`: a runtime and the probe engine.
+struct Network {
+    runtime: tokio::runtime::Runtime,
+    prober: Prober,
+}
+
+/// DNS and SMTP for these verdicts when not offline; `progress` ticks as
+/// domains finish.
+fn deepen(
+    net: Option<&Network>,
+    verdicts: Vec<Verdict>,
+    progress: Option<&ProgressBar>,
+) -> Vec<Verdict> {
+    let Some(net) = net else {
+        if let Some(p) = progress {
+            p.inc(verdicts.len() as u64);
+        }
+        return verdicts;
+    };
+    let n = verdicts.len() as u64;
+    let no_mx = HashMap::new();
+    let stats = net.prober.stats().clone();
+    let start = stats.addresses();
+    let out = net.runtime.block_on(async {
+        let probe = net.prober.probe(verdicts, &no_mx);
+        tokio::pin!(probe);
+        let mut tick = tokio::time::interval(Duration::from_millis(200));
+        loop {
+            tokio::select! {
+                v = &mut probe => break v,
+                _ = tick.tick() => {
+                    if let Some(p) = progress {
+                        p.set_position(p.position().max(stats.addresses() - start));
+                    }
+                }
+            }
+        }
+    });
+    if let Some(p) = progress {
+        // Addresses decided without the network count too.
+        p.set_position(p.position() + n - (stats.addresses() - start).min(n));
+    }
+    out
 }
 
 fn load_data(args: &CheckArgs) -> Result<std::borrow::Cow<'static, Data>, CheckError> {
@@ -153,6 +257,7 @@ enum ListError {
 
 fn check_list(
     checker: &Checker<'_>,
+    net: Option<&Network>,
     source: &Source,
     column: Option<&Column>,
     out: &mut Output<impl Write>,
@@ -160,6 +265,15 @@ fn check_list(
     let items = input::open(source, column).map_err(ListError::Input)?;
     let progress = progress_bar(source);
     let mut counts = [0u64; 4];
+    let mut chunk: Vec<Verdict> = Vec::new();
+    let mut flush = |chunk: &mut Vec<Verdict>, out: &mut Output<_>| {
+        let verdicts = deepen(net, std::mem::take(chunk), progress.as_ref());
+        for v in &verdicts {
+            counts[v.status.code() as usize] += 1;
+            out.write(v).map_err(ListError::Output)?;
+        }
+        Ok(())
+    };
     for item in items {
         let item = item.map_err(ListError::Input)?;
         let verdict = match item.text {
@@ -176,12 +290,12 @@ fn check_list(
                 )
             }
         };
-        counts[verdict.status.code() as usize] += 1;
-        out.write(&verdict).map_err(ListError::Output)?;
-        if let Some(p) = &progress {
-            p.inc(1);
+        chunk.push(verdict);
+        if chunk.len() >= CHUNK || net.is_none() {
+            flush(&mut chunk, out)?;
         }
     }
+    flush(&mut chunk, out)?;
     if let Some(p) = progress {
         p.finish_and_clear();
         let n: u64 = counts.iter().sum();
@@ -216,41 +330,134 @@ fn progress_bar(source: &Source) -> Option<ProgressBar> {
     Some(bar)
 }
 
+/// Where verdicts go, in the chosen format.
 struct Output<W: Write> {
-    w: W,
-    json: bool,
+    w: OutputSink<W>,
 }
 
+enum OutputSink<W: Write> {
+    Text(W),
+    Json(W),
+    Csv(Box<csv::Writer<W>>),
+}
+
+/// The CSV columns, in order.
+const CSV_HEADER: [&str; 20] = [
+    "input",
+    "address",
+    "status",
+    "reason",
+    "depth",
+    "message",
+    "detail",
+    "suggestion",
+    "retry_after",
+    "error_code",
+    "disposable",
+    "role",
+    "free",
+    "smtputf8",
+    "mx",
+    "smtp_code",
+    "smtp_enhanced",
+    "smtp_reply",
+    "catch_all",
+    "tls",
+];
+
 impl<W: Write> Output<W> {
-    fn write(&mut self, v: &Verdict) -> io::Result<()> {
-        if self.json {
-            serde_json::to_writer(&mut self.w, v)?;
-            return self.w.write_all(b"\n");
-        }
-        // One line per address, whatever the input held: controls are shown escaped.
-        let mut shown = String::new();
-        for c in v.address_unicode.as_deref().unwrap_or(&v.input).chars() {
-            if c.is_control() {
-                shown.extend(c.escape_debug());
-            } else {
-                shown.push(c);
+    fn new(w: W, format: Format) -> io::Result<Output<W>> {
+        let w = match format {
+            Format::Text => OutputSink::Text(w),
+            Format::Json => OutputSink::Json(w),
+            Format::Csv => {
+                let mut c = csv::Writer::from_writer(w);
+                c.write_record(CSV_HEADER).map_err(io::Error::other)?;
+                OutputSink::Csv(Box::new(c))
             }
-        }
-        write!(
-            self.w,
-            "{:<8} {:<17} {}",
-            v.status.as_str(),
-            v.reason.as_str(),
-            shown
-        )?;
-        if let Some(s) = &v.suggestion {
-            write!(self.w, "  (did you mean {s}?)")?;
-        }
-        if let Some(e) = &v.error {
-            write!(self.w, "  {} [{}]", e.message, e.code)?;
-        } else if let (Some(m), None) = (&v.message, &v.suggestion) {
-            write!(self.w, "  {m}")?;
-        }
-        self.w.write_all(b"\n")
+        };
+        Ok(Output { w })
     }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match &mut self.w {
+            OutputSink::Text(w) | OutputSink::Json(w) => w.flush(),
+            OutputSink::Csv(c) => c.flush(),
+        }
+    }
+
+    fn write(&mut self, v: &Verdict) -> io::Result<()> {
+        match &mut self.w {
+            OutputSink::Json(w) => {
+                serde_json::to_writer(&mut *w, v)?;
+                w.write_all(b"\n")
+            }
+            OutputSink::Csv(c) => c.write_record(csv_row(v)).map_err(io::Error::other),
+            OutputSink::Text(w) => write_text(w, v),
+        }
+    }
+}
+
+fn csv_row(v: &Verdict) -> [String; 20] {
+    let s = |o: &Option<String>| o.clone().unwrap_or_default();
+    let b = |x: bool| if x { "true" } else { "false" }.to_owned();
+    let smtp = v.smtp.as_ref();
+    [
+        v.input.clone(),
+        s(&v.address),
+        v.status.as_str().to_owned(),
+        v.reason.as_str().to_owned(),
+        v.depth.as_str().to_owned(),
+        s(&v.message),
+        s(&v.detail),
+        s(&v.suggestion),
+        v.retry_after.map(|r| r.to_string()).unwrap_or_default(),
+        v.error
+            .as_ref()
+            .map(|e| e.code.as_str().to_owned())
+            .unwrap_or_default(),
+        b(v.flags.disposable),
+        b(v.flags.role),
+        b(v.flags.free),
+        b(v.flags.smtputf8),
+        smtp.map(|x| x.mx.clone()).unwrap_or_default(),
+        smtp.and_then(|x| x.code)
+            .map(|c| c.to_string())
+            .unwrap_or_default(),
+        smtp.and_then(|x| x.enhanced.clone()).unwrap_or_default(),
+        smtp.and_then(|x| x.reply.clone()).unwrap_or_default(),
+        smtp.map(|x| b(x.catch_all)).unwrap_or_default(),
+        smtp.map(|x| b(x.tls)).unwrap_or_default(),
+    ]
+}
+
+/// One line per address, whatever the input held: controls are shown escaped.
+fn write_text(w: &mut impl Write, v: &Verdict) -> io::Result<()> {
+    let mut shown = String::new();
+    for c in v.address_unicode.as_deref().unwrap_or(&v.input).chars() {
+        if c.is_control() {
+            shown.extend(c.escape_debug());
+        } else {
+            shown.push(c);
+        }
+    }
+    write!(
+        w,
+        "{:<8} {:<17} {}",
+        v.status.as_str(),
+        v.reason.as_str(),
+        shown
+    )?;
+    if let Some(s) = &v.suggestion {
+        write!(w, "  (did you mean {s}?)")?;
+    }
+    if let Some(e) = &v.error {
+        write!(w, "  {} [{}]", e.message, e.code)?;
+    } else if let (Some(m), None) = (&v.message, &v.suggestion) {
+        write!(w, "  {m}")?;
+        if let Some(d) = &v.detail {
+            write!(w, " ({})", d.escape_debug())?;
+        }
+    }
+    w.write_all(b"\n")
 }

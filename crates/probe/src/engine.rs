@@ -1,15 +1,58 @@
 //! The probe engine: DNS, then SMTP, for a batch of addresses.
-//! (Being written: this is the interface other modules rely on.)
+//!
+//! - Addresses are grouped by domain; each domain is planned once (core's
+//!   `mx::plan`) and its addresses share SMTP sessions: many RCPTs per
+//!   transaction, pipelined where offered, a new connection before the
+//!   server's error limits bite (`--errors-per-session`) or after a 421.
+//! - The catch-all question (a random local part at the same domain) is asked
+//!   once per domain, right after the first real address, and remembered for
+//!   an hour.
+//! - Sessions are capped in all (`--concurrency`) and per server IP address
+//!   (`--per-mx`). Hosts learned from DNS are checked against core's
+//!   address-safety rules before any connection, unless `--allow-private`.
+//! - Temporary failures are retried with doubling waits inside the retry
+//!   window, while other domains go on; every attempt has its own deadline.
+//!
+//! What a reply means, and how it changes a verdict, is core's business
+//! (`prebounce_core::reply`, `prebounce_core::outcome`).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use prebounce_core::verdict::MxRecord;
-use prebounce_core::Verdict;
+use prebounce_core::mx::{check_target_ip, domain_seed, plan, MxAnswer, MxDecision, MxFailure};
+use prebounce_core::outcome::{
+    apply_dns, apply_mx_failure, apply_smtp, needs_network, retryable, SmtpOutcome,
+};
+use prebounce_core::verdict::{DnsInfo, MxRecord};
+use prebounce_core::{Reply, Stage, Verdict};
+use rand::Rng;
 use thiserror::Error;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::task::JoinSet;
+use tokio::time::Instant;
 
+use crate::dns::Dns;
 use crate::net::ProbeConfig;
+use crate::smtp::conn::{Conn, ConnError};
+use crate::smtp::session::{Greeting, GroupAnswer, OpenError, Session};
+
+/// The most recipients pipelined in one write.
+const MAX_GROUP: usize = 50;
+/// Attempts at an address whose session broke before it was answered.
+const MAX_TRIES: u8 = 2;
+/// Attempts at the catch-all question per domain.
+const MAX_CATCH_ALL_TRIES: u8 = 2;
+/// How long a catch-all answer is remembered.
+const CATCH_ALL_TTL: Duration = Duration::from_secs(3600);
+/// Catch-all answers remembered at most (the cache is cleared beyond).
+const CATCH_ALL_CAPACITY: usize = 100_000;
+/// Queued addresses per parallel session to one domain (see `run_sessions`).
+const ADDRESSES_PER_WORKER: usize = 500;
+/// DNS lookups in flight at once.
+const DNS_CONCURRENCY: usize = 64;
 
 /// What stops the engine from starting.
 #[derive(Debug, Error)]
@@ -24,6 +67,8 @@ pub enum EngineError {
 pub struct Stats {
     /// SMTP connections opened (TCP connects that succeeded).
     pub connections: AtomicU64,
+    /// Addresses whose domain has finished (for progress bars).
+    pub addresses: AtomicU64,
 }
 
 impl Stats {
@@ -31,43 +76,711 @@ impl Stats {
     pub fn connections(&self) -> u64 {
         self.connections.load(Ordering::Relaxed)
     }
+
+    /// Addresses whose network checks have finished so far.
+    pub fn addresses(&self) -> u64 {
+        self.addresses.load(Ordering::Relaxed)
+    }
 }
 
 /// Probes addresses: one per process, shared by every request.
 #[derive(Debug, Clone)]
 pub struct Prober {
-    cfg: Arc<ProbeConfig>,
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    cfg: ProbeConfig,
+    dns: Option<Dns>,
     stats: Arc<Stats>,
+    sessions: Arc<Semaphore>,
+    dns_slots: Arc<Semaphore>,
+    per_ip: Mutex<HashMap<IpAddr, Arc<Semaphore>>>,
+    catch_all: Mutex<HashMap<String, (bool, Instant)>>,
+}
+
+/// A host to try, in plan order.
+#[derive(Debug, Clone)]
+struct Host {
+    name: String,
+    port: u16,
+    /// Named by the user (`--mx`): used as given, no address-safety check.
+    explicit: bool,
+}
+
+/// An address waiting for an answer.
+#[derive(Debug)]
+struct Pending {
+    address: String,
+    tries: u8,
+}
+
+/// The catch-all question for one domain during a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CatchAll {
+    Unknown { tries: u8 },
+    Asking { tries: u8 },
+    Known(bool),
+}
+
+/// One domain's run: the queue, the answers, the catch-all state.
+#[derive(Debug)]
+struct DomainRun {
+    domain: String,
+    hosts: Vec<Host>,
+    smtputf8: bool,
+    queue: Mutex<VecDeque<Pending>>,
+    results: Mutex<HashMap<String, SmtpOutcome>>,
+    catch_all: Mutex<CatchAll>,
+}
+
+/// What a domain's task found for its addresses.
+enum DomainResult {
+    Failed(MxFailure),
+    Probed {
+        dns: Option<DnsInfo>,
+        outcomes: HashMap<String, SmtpOutcome>,
+    },
 }
 
 impl Prober {
-    /// A prober with this configuration.
+    /// A prober with this configuration. Must be called inside a tokio
+    /// runtime.
     pub fn new(cfg: ProbeConfig) -> Result<Prober, EngineError> {
+        let dns = match Dns::new(
+            cfg.resolver,
+            cfg.connect_timeout.min(Duration::from_secs(5)),
+        ) {
+            Ok(d) => Some(d),
+            // `--mx` needs no DNS; anything else does.
+            Err(_) if cfg.mx.is_some() => None,
+            Err(e) => return Err(EngineError::Resolver(e)),
+        };
         Ok(Prober {
-            cfg: Arc::new(cfg),
-            stats: Arc::default(),
+            inner: Arc::new(Inner {
+                sessions: Arc::new(Semaphore::new(cfg.concurrency)),
+                dns_slots: Arc::new(Semaphore::new(DNS_CONCURRENCY)),
+                cfg,
+                dns,
+                stats: Arc::default(),
+                per_ip: Mutex::default(),
+                catch_all: Mutex::default(),
+            }),
         })
     }
 
     /// The configuration.
+    #[allow(dead_code)]
     pub fn config(&self) -> &ProbeConfig {
-        &self.cfg
+        &self.inner.cfg
     }
 
     /// The counters.
+    #[allow(dead_code)]
     pub fn stats(&self) -> &Arc<Stats> {
-        &self.stats
+        &self.inner.stats
     }
 
     /// Deepens depth-`syntax` verdicts with DNS and SMTP, returning them in
     /// the same order. `known_mx` maps an ASCII domain to MX records the
-    /// caller already resolved (DNS is then skipped for that domain).
+    /// caller already resolved (the MX query is then skipped for it).
     pub async fn probe(
         &self,
-        verdicts: Vec<Verdict>,
+        mut verdicts: Vec<Verdict>,
         known_mx: &HashMap<String, Vec<MxRecord>>,
     ) -> Vec<Verdict> {
-        let _ = known_mx;
+        let mut by_domain: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for (i, v) in verdicts.iter().enumerate() {
+            if let (true, Some(d)) = (needs_network(v), &v.domain) {
+                by_domain.entry(d.clone()).or_default().push(i);
+            }
+        }
+        let mut tasks = JoinSet::new();
+        for (domain, idx) in &by_domain {
+            let mut addresses: Vec<String> = idx
+                .iter()
+                .filter_map(|&i| verdicts[i].address.clone())
+                .collect();
+            addresses.sort();
+            addresses.dedup();
+            let known = known_mx.get(domain).cloned();
+            let this = self.clone();
+            let domain = domain.clone();
+            let n = idx.len() as u64;
+            tasks.spawn(async move {
+                let result = this.probe_domain(&domain, addresses, known).await;
+                this.inner.stats.addresses.fetch_add(n, Ordering::Relaxed);
+                (domain, result)
+            });
+        }
+        let mut done: HashMap<String, DomainResult> = HashMap::new();
+        while let Some(joined) = tasks.join_next().await {
+            if let Ok((domain, result)) = joined {
+                done.insert(domain, result);
+            }
+        }
+        for (domain, idx) in by_domain {
+            let result = done.remove(&domain);
+            for i in idx {
+                let v = &mut verdicts[i];
+                match &result {
+                    Some(DomainResult::Failed(f)) => apply_mx_failure(v, f),
+                    Some(DomainResult::Probed { dns, outcomes }) => {
+                        if let Some(dns) = dns {
+                            apply_dns(v, dns.clone());
+                        }
+                        let key = v.address.clone().unwrap_or_default();
+                        if let Some(o) = outcomes.get(&key) {
+                            apply_smtp(v, o);
+                        }
+                    }
+                    None => apply_smtp(
+                        v,
+                        &SmtpOutcome::Unavailable {
+                            mx: None,
+                            answered: false,
+                            tls: false,
+                            detail: "internal error while probing this domain".into(),
+                        },
+                    ),
+                }
+            }
+        }
         verdicts
+    }
+
+    async fn probe_domain(
+        &self,
+        domain: &str,
+        addresses: Vec<String>,
+        known: Option<Vec<MxRecord>>,
+    ) -> DomainResult {
+        let cfg = &self.inner.cfg;
+        let (hosts, dns) = if let Some(t) = &cfg.mx {
+            let host = Host {
+                name: t.host.clone(),
+                port: t.port,
+                explicit: true,
+            };
+            (vec![host], None)
+        } else {
+            match self.plan(domain, known).await {
+                Ok((hosts, dns)) => (hosts, Some(dns)),
+                Err(f) => return DomainResult::Failed(f),
+            }
+        };
+        let smtputf8 = addresses.iter().any(|a| !a.is_ascii());
+        let catch_all = match self.cached_catch_all(domain) {
+            Some(b) => CatchAll::Known(b),
+            None => CatchAll::Unknown { tries: 0 },
+        };
+        let run = Arc::new(DomainRun {
+            domain: domain.to_owned(),
+            hosts,
+            smtputf8,
+            queue: Mutex::new(
+                addresses
+                    .into_iter()
+                    .map(|address| Pending { address, tries: 0 })
+                    .collect(),
+            ),
+            results: Mutex::default(),
+            catch_all: Mutex::new(catch_all),
+        });
+        let window_end = Instant::now() + cfg.retry_window;
+        let mut delay = cfg.retry_delay;
+        loop {
+            self.run_sessions(&run).await;
+            let retry: Vec<String> = lock(&run.results)
+                .iter()
+                .filter(|(_, o)| retryable(o))
+                .map(|(a, _)| a.clone())
+                .collect();
+            if retry.is_empty() || Instant::now() + delay > window_end {
+                break;
+            }
+            tokio::time::sleep(delay).await;
+            delay = delay.saturating_mul(2);
+            let mut q = lock(&run.queue);
+            for address in retry {
+                q.push_back(Pending { address, tries: 0 });
+            }
+        }
+        let known = match *lock(&run.catch_all) {
+            CatchAll::Known(b) => {
+                self.remember_catch_all(domain, b);
+                Some(b)
+            }
+            _ => None,
+        };
+        let mut outcomes = std::mem::take(&mut *lock(&run.results));
+        for o in outcomes.values_mut() {
+            if let SmtpOutcome::Answered {
+                stage: Stage::RcptTo,
+                catch_all,
+                ..
+            } = o
+            {
+                *catch_all = known;
+            }
+        }
+        DomainResult::Probed { dns, outcomes }
+    }
+
+    /// The MX plan for a domain: from DNS, or from records the caller gave.
+    async fn plan(
+        &self,
+        domain: &str,
+        known: Option<Vec<MxRecord>>,
+    ) -> Result<(Vec<Host>, DnsInfo), MxFailure> {
+        let dns = self.inner.dns.as_ref();
+        let answer = match (known, dns) {
+            (Some(records), _) => MxAnswer::Records { records, ttl: None },
+            (None, Some(dns)) => {
+                let _slot = self.inner.dns_slots.acquire().await;
+                dns.mx(domain).await
+            }
+            (None, None) => MxAnswer::Failed("no DNS resolver".into()),
+        };
+        let plan = match plan(domain, answer, domain_seed(domain)) {
+            MxDecision::Plan(p) => p,
+            MxDecision::Fail(f) => return Err(f),
+            MxDecision::NeedAddressLookup(lookup) => {
+                let answer = match dns {
+                    Some(dns) => {
+                        let _slot = self.inner.dns_slots.acquire().await;
+                        dns.addresses(lookup.domain()).await
+                    }
+                    None => prebounce_core::mx::AddressAnswer::Failed("no DNS resolver".into()),
+                };
+                lookup.finish(answer)?
+            }
+        };
+        let port = self.inner.cfg.smtp_port;
+        let hosts = plan
+            .hosts
+            .iter()
+            .map(|r| Host {
+                name: r.exchange.clone(),
+                port,
+                explicit: false,
+            })
+            .collect();
+        Ok((hosts, plan.dns_info()))
+    }
+
+    /// Runs sessions until the domain's queue is empty.
+    async fn run_sessions(&self, run: &Arc<DomainRun>) {
+        let cfg = &self.inner.cfg;
+        let pending = lock(&run.queue).len();
+        if pending == 0 {
+            return;
+        }
+        // Parallel sessions to one domain only for big batches: each session
+        // ends when its error budget is spent, so more sessions at once means
+        // more sessions in all. Other domains keep the global cap busy.
+        let per_worker = if cfg.session_reuse {
+            ADDRESSES_PER_WORKER
+        } else {
+            1
+        };
+        let workers = pending.div_ceil(per_worker).clamp(1, cfg.per_mx);
+        let mut set = JoinSet::new();
+        for _ in 0..workers {
+            let this = self.clone();
+            let run = run.clone();
+            set.spawn(async move { this.worker(&run).await });
+        }
+        while set.join_next().await.is_some() {}
+        // A worker that panicked leaves its addresses queued: answer them.
+        let left: Vec<Pending> = lock(&run.queue).drain(..).collect();
+        let mut results = lock(&run.results);
+        for p in left {
+            results.insert(
+                p.address,
+                SmtpOutcome::Unavailable {
+                    mx: None,
+                    answered: false,
+                    tls: false,
+                    detail: "internal error while probing this domain".into(),
+                },
+            );
+        }
+    }
+
+    /// Opens sessions one after another until the queue is empty.
+    async fn worker(&self, run: &DomainRun) {
+        loop {
+            if lock(&run.queue).is_empty() {
+                return;
+            }
+            let Ok(_global) = self.inner.sessions.clone().acquire_owned().await else {
+                return;
+            };
+            match self.open_session(&run.hosts).await {
+                Ok((session, mx, _permit)) => self.converse(run, session, &mx).await,
+                Err(outcome) => {
+                    // Every session to this domain would fail the same way.
+                    let drained: Vec<Pending> = lock(&run.queue).drain(..).collect();
+                    let mut results = lock(&run.results);
+                    for p in drained {
+                        results.insert(p.address, outcome.clone());
+                    }
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Connects to the first host that greets us, in plan order; the outcome
+    /// of the last failure when none does.
+    async fn open_session(
+        &self,
+        hosts: &[Host],
+    ) -> Result<(Session, String, OwnedSemaphorePermit), SmtpOutcome> {
+        let cfg = &self.inner.cfg;
+        let deadline = Instant::now() + cfg.timeout;
+        let mut last = SmtpOutcome::Unavailable {
+            mx: None,
+            answered: false,
+            tls: false,
+            detail: "no mail server to try".into(),
+        };
+        for host in hosts {
+            let unavailable = |detail: String| SmtpOutcome::Unavailable {
+                mx: Some(host.name.clone()),
+                answered: false,
+                tls: false,
+                detail,
+            };
+            let ips = match self.resolve(host).await {
+                Ok(ips) if ips.is_empty() => {
+                    last = unavailable(format!("MX {} has no address", host.name));
+                    continue;
+                }
+                Ok(ips) => ips,
+                Err(why) => {
+                    last = unavailable(format!("MX {}: {why}", host.name));
+                    continue;
+                }
+            };
+            for ip in ips {
+                if !host.explicit && !cfg.allow_private {
+                    if let Err(forbidden) = check_target_ip(ip) {
+                        last = unavailable(forbidden.detail(&host.name, ip));
+                        continue;
+                    }
+                }
+                if Instant::now() >= deadline {
+                    return Err(last);
+                }
+                let permit = self.ip_slot(ip).await;
+                let mut starttls = cfg.starttls;
+                loop {
+                    let addr = SocketAddr::new(ip, host.port);
+                    let connect_by = deadline.min(Instant::now() + cfg.connect_timeout);
+                    let conn = match Conn::connect(addr, cfg.proxy.as_ref(), connect_by).await {
+                        Ok(c) => c,
+                        Err(e) => {
+                            last = unavailable(format!("{} ({addr}): {e}", host.name));
+                            break;
+                        }
+                    };
+                    self.inner.stats.connections.fetch_add(1, Ordering::Relaxed);
+                    let greeting = Greeting {
+                        host: &host.name,
+                        helo: &cfg.helo,
+                        starttls,
+                    };
+                    match Session::open(conn, &greeting, deadline).await {
+                        Ok(s) => return Ok((s, host.name.clone(), permit)),
+                        Err(OpenError::Refused { stage, reply, tls }) => {
+                            last = SmtpOutcome::Answered {
+                                mx: host.name.clone(),
+                                stage,
+                                reply,
+                                tls,
+                                catch_all: None,
+                            };
+                            break;
+                        }
+                        Err(OpenError::Failed {
+                            error: ConnError::Tls(e),
+                            ..
+                        }) if starttls => {
+                            // Try once more in plain text, as MTAs do.
+                            tracing::debug!(host = %host.name, "STARTTLS failed ({e}); retrying without TLS");
+                            starttls = false;
+                        }
+                        Err(OpenError::Failed {
+                            error,
+                            answered,
+                            tls,
+                        }) => {
+                            last = SmtpOutcome::Unavailable {
+                                mx: Some(host.name.clone()),
+                                answered,
+                                tls,
+                                detail: format!("{} ({addr}): {error}", host.name),
+                            };
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        Err(last)
+    }
+
+    async fn resolve(&self, host: &Host) -> Result<Vec<IpAddr>, String> {
+        if let Ok(ip) = host.name.parse::<IpAddr>() {
+            return Ok(vec![ip]);
+        }
+        if host.explicit {
+            let found = tokio::net::lookup_host((host.name.as_str(), host.port))
+                .await
+                .map_err(|e| e.to_string())?;
+            return Ok(found.map(|a| a.ip()).collect());
+        }
+        match &self.inner.dns {
+            Some(dns) => {
+                let _slot = self.inner.dns_slots.acquire().await;
+                dns.ips(&host.name).await
+            }
+            None => Err("no DNS resolver".into()),
+        }
+    }
+
+    async fn ip_slot(&self, ip: IpAddr) -> OwnedSemaphorePermit {
+        let sem = lock(&self.inner.per_ip)
+            .entry(ip)
+            .or_insert_with(|| Arc::new(Semaphore::new(self.inner.cfg.per_mx)))
+            .clone();
+        // The semaphore is never closed.
+        sem.acquire_owned().await.expect("semaphore open")
+    }
+
+    /// Asks about queued addresses over one session until the queue is
+    /// empty, the error budget is spent, or the session breaks.
+    async fn converse(&self, run: &DomainRun, mut session: Session, mx: &str) {
+        let cfg = &self.inner.cfg;
+        let mut asked_any = false;
+        loop {
+            let budget = cfg.errors_per_session.saturating_sub(session.errors);
+            if budget == 0 || (!cfg.session_reuse && asked_any) {
+                break;
+            }
+            let room = cfg
+                .rcpts_per_transaction
+                .saturating_sub(session.rcpts_in_transaction());
+            let new_transaction = room == 0;
+            let room = if new_transaction {
+                cfg.rcpts_per_transaction
+            } else {
+                room
+            };
+            let mut size = budget.min(room).clamp(1, MAX_GROUP);
+            let ask_catch_all = {
+                let mut state = lock(&run.catch_all);
+                match *state {
+                    CatchAll::Unknown { tries } if tries < MAX_CATCH_ALL_TRIES && size >= 2 => {
+                        *state = CatchAll::Asking { tries: tries + 1 };
+                        true
+                    }
+                    _ => false,
+                }
+            };
+            if ask_catch_all {
+                size -= 1;
+            }
+            if !cfg.session_reuse {
+                size = 1;
+            }
+            let group: Vec<Pending> = {
+                let mut q = lock(&run.queue);
+                let n = size.min(q.len());
+                q.drain(..n).collect()
+            };
+            if group.is_empty() {
+                if ask_catch_all {
+                    self.catch_all_unanswered(run);
+                }
+                break;
+            }
+            asked_any = true;
+            let mut rcpts: Vec<String> = group.iter().map(|p| p.address.clone()).collect();
+            let random = ask_catch_all.then(|| random_address(&run.domain));
+            if let Some(r) = &random {
+                // The real address first, the random one second: some
+                // servers refuse every RCPT after the first.
+                rcpts.insert(1, r.clone());
+            }
+            let deadline = Instant::now() + cfg.timeout;
+            let answer = session
+                .ask(&cfg.from, run.smtputf8, &rcpts, new_transaction, deadline)
+                .await;
+            let tls = session.tls();
+            match answer {
+                Ok(GroupAnswer::Rcpt { replies, broken }) => {
+                    let mut closing = broken.is_some();
+                    let why = match &broken {
+                        Some(e) => format!("{mx}: {e}"),
+                        None => format!("{mx} sent fewer replies than commands"),
+                    };
+                    let mut replies = replies.into_iter();
+                    let mut results = Vec::with_capacity(group.len());
+                    for (i, p) in group.into_iter().enumerate() {
+                        let reply = replies.next();
+                        if i == 0 && random.is_some() {
+                            let r = replies.next();
+                            self.record_catch_all(run, r.as_ref());
+                        }
+                        match reply {
+                            Some(reply) if reply.code == 421 => {
+                                closing = true;
+                                self.requeue_or(run, p, || answered(mx, Stage::RcptTo, reply, tls));
+                            }
+                            Some(reply) => {
+                                results.push((p.address, answered(mx, Stage::RcptTo, reply, tls)))
+                            }
+                            None => self.requeue_or(run, p, || SmtpOutcome::Unavailable {
+                                mx: Some(mx.to_owned()),
+                                answered: true,
+                                tls,
+                                detail: why.clone(),
+                            }),
+                        }
+                    }
+                    lock(&run.results).extend(results);
+                    if closing {
+                        return;
+                    }
+                }
+                Ok(GroupAnswer::MailRefused(reply)) => {
+                    if random.is_some() {
+                        self.catch_all_unanswered(run);
+                    }
+                    let permanent = reply.is_permanent();
+                    let outcome = answered(mx, Stage::MailFrom, reply, tls);
+                    let mut results = lock(&run.results);
+                    for p in group {
+                        results.insert(p.address, outcome.clone());
+                    }
+                    if permanent {
+                        // Our sender is refused: so it is for every address here.
+                        for p in lock(&run.queue).drain(..) {
+                            results.insert(p.address, outcome.clone());
+                        }
+                    }
+                    drop(results);
+                    break;
+                }
+                Err(e) => {
+                    if random.is_some() {
+                        self.catch_all_unanswered(run);
+                    }
+                    let detail = format!("{mx}: {e}");
+                    for p in group {
+                        self.requeue_or(run, p, || SmtpOutcome::Unavailable {
+                            mx: Some(mx.to_owned()),
+                            answered: true,
+                            tls,
+                            detail: detail.clone(),
+                        });
+                    }
+                    // The connection's framing is lost: no QUIT.
+                    return;
+                }
+            }
+        }
+        session.quit().await;
+    }
+
+    /// Puts an address back for another session, or records `outcome` when
+    /// it has had its tries.
+    fn requeue_or(&self, run: &DomainRun, mut p: Pending, outcome: impl FnOnce() -> SmtpOutcome) {
+        p.tries += 1;
+        if p.tries < MAX_TRIES {
+            lock(&run.queue).push_back(p);
+        } else {
+            lock(&run.results).insert(p.address, outcome());
+        }
+    }
+
+    fn record_catch_all(&self, run: &DomainRun, reply: Option<&Reply>) {
+        let mut state = lock(&run.catch_all);
+        let tries = match *state {
+            CatchAll::Asking { tries } | CatchAll::Unknown { tries } => tries,
+            CatchAll::Known(_) => return,
+        };
+        *state = match reply {
+            Some(r) if r.is_positive() => CatchAll::Known(true),
+            Some(r) if r.is_permanent() => CatchAll::Known(false),
+            _ => CatchAll::Unknown { tries },
+        };
+    }
+
+    fn catch_all_unanswered(&self, run: &DomainRun) {
+        let mut state = lock(&run.catch_all);
+        if let CatchAll::Asking { tries } = *state {
+            *state = CatchAll::Unknown { tries };
+        }
+    }
+
+    fn cached_catch_all(&self, domain: &str) -> Option<bool> {
+        let cache = lock(&self.inner.catch_all);
+        cache
+            .get(domain)
+            .filter(|(_, at)| at.elapsed() < CATCH_ALL_TTL)
+            .map(|(b, _)| *b)
+    }
+
+    fn remember_catch_all(&self, domain: &str, value: bool) {
+        let mut cache = lock(&self.inner.catch_all);
+        if cache.len() >= CATCH_ALL_CAPACITY {
+            cache.clear();
+        }
+        cache.insert(domain.to_owned(), (value, Instant::now()));
+    }
+}
+
+fn answered(mx: &str, stage: Stage, reply: Reply, tls: bool) -> SmtpOutcome {
+    SmtpOutcome::Answered {
+        mx: mx.to_owned(),
+        stage,
+        reply,
+        tls,
+        catch_all: None,
+    }
+}
+
+/// A local part no one has: 16 random lower-case letters and digits.
+fn random_address(domain: &str) -> String {
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    let mut rng = rand::rng();
+    let local: String = (0..16)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect();
+    format!("{local}@{domain}")
+}
+
+/// Locks a mutex, ignoring poisoning: every critical section here leaves
+/// its data consistent even if a task panics mid-way.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn random_addresses_differ_and_keep_the_domain() {
+        let a = random_address("alpha.test");
+        let b = random_address("alpha.test");
+        assert_ne!(a, b);
+        assert!(a.ends_with("@alpha.test"));
+        assert_eq!(a.len(), 16 + "@alpha.test".len());
     }
 }

@@ -5,11 +5,13 @@
 //! 2 for a usage error.
 
 mod check;
+mod dns;
 mod engine;
 mod input;
 mod net;
 mod options;
 mod serve;
+mod smtp;
 
 use std::process::ExitCode;
 

@@ -822,18 +822,51 @@ fn exit_2_for_an_unknown_flag() {
 }
 
 #[test]
-fn exit_2_without_offline_and_says_the_full_check_is_not_built() {
-    for args in [
-        &["check", "a@example.com"][..],
-        &["check", "--json", "a@example.com"],
+fn exit_2_for_bad_network_flags() {
+    for (flag, value) in [
+        ("--mx", "no-port"),
+        ("--mx", "host:0"),
+        ("--proxy", "http://127.0.0.1:1080"),
+        ("--helo", "bad name"),
+        ("--from", "not an address"),
+        ("--timeout", "soon"),
+        ("--concurrency", "0"),
     ] {
-        let out = run(args);
+        let out = run(&["check", "--json", flag, value, "a@example.com"]);
         assert_exit(&out, 2);
         assert!(out.stdout.is_empty(), "no verdicts: {}", show(&out));
-        let err = stderr(&out);
-        assert!(err.contains("--offline"), "{err:?}");
-        assert!(err.contains("not in this build"), "{err:?}");
+        assert!(stderr(&out).contains(flag), "{flag}: {}", show(&out));
     }
+}
+
+#[test]
+fn invalid_addresses_are_answered_without_the_network() {
+    // Port 1 on loopback: nothing listens; a connection attempt would make the
+    // valid-looking address smtp_unavailable, but a syntax error never tries.
+    let out = run(&["check", "--json", "--mx", "127.0.0.1:1", "not-an-address"]);
+    assert_exit(&out, 0);
+    let v = verdicts(&out);
+    assert_eq!(v[0]["reason"], "invalid_syntax");
+    assert_eq!(v[0]["depth"], "syntax");
+}
+
+#[test]
+fn a_closed_port_gives_smtp_unavailable_and_exit_0() {
+    let out = run(&[
+        "check",
+        "--json",
+        "--mx",
+        "127.0.0.1:1",
+        "--timeout",
+        "3s",
+        "someone@example.com",
+    ]);
+    assert_exit(&out, 0);
+    let v = verdicts(&out);
+    assert_eq!(v[0]["status"], "unknown", "{}", show(&out));
+    assert_eq!(v[0]["reason"], "smtp_unavailable");
+    assert_eq!(v[0]["depth"], "syntax", "no DNS ran and no server answered");
+    assert!(v[0]["detail"].as_str().unwrap().contains("127.0.0.1:1"));
 }
 
 #[test]

@@ -1,0 +1,176 @@
+//! DNS for the probe: MX, A and AAAA through hickory-resolver, reported in
+//! core's terms ([`MxAnswer`], [`AddressAnswer`]) so that core plans.
+//!
+//! Names are always queried fully qualified (a trailing dot), so the system's
+//! search list never turns `example.com` into `example.com.corp.local`.
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use hickory_resolver::config::{ConnectionConfig, NameServerConfig, ResolverConfig};
+use hickory_resolver::net::runtime::TokioRuntimeProvider;
+use hickory_resolver::net::{DnsError, NetError, NoRecords};
+use hickory_resolver::proto::op::ResponseCode;
+use hickory_resolver::proto::rr::{RData, RecordType};
+use hickory_resolver::TokioResolver;
+use prebounce_core::mx::{AddressAnswer, MxAnswer};
+use prebounce_core::verdict::MxRecord;
+
+/// A DNS client: the system's resolvers, or one server (`--resolver`).
+#[derive(Clone)]
+pub struct Dns {
+    resolver: TokioResolver,
+}
+
+impl std::fmt::Debug for Dns {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Dns")
+    }
+}
+
+/// What a lookup found, before it is put in core's terms.
+enum Found<T> {
+    Records(Vec<T>, Option<u32>),
+    NoData(Option<u32>),
+    NxDomain(Option<u32>),
+    Failed(String),
+}
+
+impl Dns {
+    /// A client for `server` (UDP, falling back to TCP), or for the system's
+    /// configured resolvers. `timeout` bounds each query.
+    pub fn new(server: Option<SocketAddr>, timeout: Duration) -> Result<Dns, String> {
+        let provider = TokioRuntimeProvider::default();
+        let mut builder = match server {
+            Some(addr) => {
+                let mut udp = ConnectionConfig::udp();
+                udp.port = addr.port();
+                let mut tcp = ConnectionConfig::tcp();
+                tcp.port = addr.port();
+                let ns = NameServerConfig::new(addr.ip(), true, vec![udp, tcp]);
+                TokioResolver::builder_with_config(
+                    ResolverConfig::from_name_servers(vec![ns]),
+                    provider,
+                )
+            }
+            None => TokioResolver::builder(provider).map_err(|e| e.to_string())?,
+        };
+        let opts = builder.options_mut();
+        opts.timeout = timeout;
+        opts.attempts = 2;
+        opts.ndots = 0;
+        opts.cache_size = 8192;
+        let resolver = builder.build().map_err(|e| e.to_string())?;
+        Ok(Dns { resolver })
+    }
+
+    /// The MX answer for `domain` (ASCII).
+    pub async fn mx(&self, domain: &str) -> MxAnswer {
+        let found = self
+            .lookup(domain, RecordType::MX, |data| match data {
+                RData::MX(mx) => Some(MxRecord {
+                    preference: mx.preference,
+                    exchange: mx.exchange.to_ascii(),
+                }),
+                _ => None,
+            })
+            .await;
+        match found {
+            Found::Records(records, ttl) => MxAnswer::Records { records, ttl },
+            Found::NoData(ttl) => MxAnswer::NoRecords { ttl },
+            Found::NxDomain(ttl) => MxAnswer::NxDomain { ttl },
+            Found::Failed(why) => MxAnswer::Failed(why),
+        }
+    }
+
+    /// Whether `domain` has A or AAAA records (the implicit-MX step).
+    pub async fn addresses(&self, domain: &str) -> AddressAnswer {
+        let (a, aaaa) = tokio::join!(
+            self.lookup(domain, RecordType::A, ip_of),
+            self.lookup(domain, RecordType::AAAA, ip_of)
+        );
+        match (a, aaaa) {
+            (Found::Records(_, t), _) | (_, Found::Records(_, t)) => {
+                AddressAnswer::Found { ttl: t }
+            }
+            (Found::NxDomain(t), _) | (_, Found::NxDomain(t)) => AddressAnswer::NxDomain { ttl: t },
+            (Found::Failed(why), _) | (_, Found::Failed(why)) => AddressAnswer::Failed(why),
+            (Found::NoData(t1), Found::NoData(t2)) => AddressAnswer::NoRecords {
+                ttl: match (t1, t2) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                },
+            },
+        }
+    }
+
+    /// The IP addresses of a host: IPv4 first, then IPv6 (as most MTAs on
+    /// IPv4-only hosts do). Empty when it has none.
+    pub async fn ips(&self, host: &str) -> Result<Vec<IpAddr>, String> {
+        if let Ok(ip) = host.parse::<IpAddr>() {
+            return Ok(vec![ip]);
+        }
+        let (a, aaaa) = tokio::join!(
+            self.lookup(host, RecordType::A, ip_of),
+            self.lookup(host, RecordType::AAAA, ip_of)
+        );
+        let mut ips = Vec::new();
+        let mut failure = None;
+        for found in [a, aaaa] {
+            match found {
+                Found::Records(r, _) => ips.extend(r),
+                Found::Failed(why) => failure = Some(why),
+                Found::NoData(_) | Found::NxDomain(_) => {}
+            }
+        }
+        match failure {
+            Some(why) if ips.is_empty() => Err(why),
+            _ => Ok(ips),
+        }
+    }
+
+    async fn lookup<T>(
+        &self,
+        name: &str,
+        rtype: RecordType,
+        pick: impl Fn(&RData) -> Option<T>,
+    ) -> Found<T> {
+        let fqdn = format!("{}.", name.trim_end_matches('.'));
+        match self.resolver.lookup(fqdn.as_str(), rtype).await {
+            Ok(lookup) => {
+                let mut ttl: Option<u32> = None;
+                let mut out = Vec::new();
+                for r in lookup.answers() {
+                    if let Some(t) = pick(&r.data) {
+                        ttl = Some(ttl.map_or(r.ttl, |m| m.min(r.ttl)));
+                        out.push(t);
+                    }
+                }
+                if out.is_empty() {
+                    Found::NoData(None)
+                } else {
+                    Found::Records(out, ttl)
+                }
+            }
+            Err(NetError::Dns(DnsError::NoRecordsFound(NoRecords {
+                response_code,
+                negative_ttl,
+                ..
+            }))) => match response_code {
+                ResponseCode::NXDomain => Found::NxDomain(negative_ttl),
+                ResponseCode::NoError => Found::NoData(negative_ttl),
+                other => Found::Failed(format!("{rtype} lookup of {name}: {other}")),
+            },
+            Err(NetError::Timeout) => Found::Failed(format!("{rtype} lookup of {name} timed out")),
+            Err(e) => Found::Failed(format!("{rtype} lookup of {name}: {e}")),
+        }
+    }
+}
+
+fn ip_of(data: &RData) -> Option<IpAddr> {
+    match data {
+        RData::A(a) => Some(IpAddr::V4(a.0)),
+        RData::AAAA(a) => Some(IpAddr::V6(a.0)),
+        _ => None,
+    }
+}

@@ -1,0 +1,548 @@
+//! Request signing (DESIGN.md, "Probe backend").
+//!
+//! Every request carries `X-Prebounce-Timestamp` (Unix seconds),
+//! `X-Prebounce-Nonce` (at least 16 random bytes as hex) and
+//! `X-Prebounce-Signature`, the lower-case hex HMAC-SHA256 under the shared
+//! secret of the canonical string
+//!
+//! ```text
+//! METHOD "\n" PATH "\n" TIMESTAMP "\n" NONCE "\n" hex(SHA-256(body))
+//! ```
+//!
+//! The checks run cheapest first and the nonce is recorded only once the
+//! signature holds, so unsigned traffic can neither fill the nonce store nor
+//! burn a legitimate caller's nonce.
+
+use std::collections::{HashSet, VecDeque};
+use std::fmt;
+use std::sync::{Arc, Mutex};
+
+use hmac::{Hmac, Mac};
+use sha2::{Digest, Sha256};
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// The timestamp header.
+pub const TIMESTAMP_HEADER: &str = "x-prebounce-timestamp";
+/// The nonce header.
+pub const NONCE_HEADER: &str = "x-prebounce-nonce";
+/// The signature header.
+pub const SIGNATURE_HEADER: &str = "x-prebounce-signature";
+
+/// How far a timestamp may be from the server's clock, either way, in seconds.
+pub const MAX_SKEW_SECS: u64 = 300;
+/// How long a nonce is remembered, in seconds: the whole span in which its
+/// timestamp is accepted.
+pub const NONCE_TTL_SECS: u64 = 600;
+/// Fewest hex digits in a nonce (16 bytes).
+pub const NONCE_MIN_HEX: usize = 32;
+/// Most hex digits in a nonce (bounds the store's memory).
+pub const NONCE_MAX_HEX: usize = 128;
+/// Nonces remembered at most. At 1,000 requests a second sustained for the
+/// whole 600 s window this would be too small, but one request carries up
+/// to `--max-batch` SMTP probes, and no probe does that many; past the cap
+/// requests are refused (503), never let in unchecked.
+pub const NONCE_CAPACITY: usize = 200_000;
+
+/// The shared secret. Its `Debug` never shows the bytes.
+#[derive(Clone)]
+pub struct Secret(Arc<[u8]>);
+
+impl Secret {
+    /// A secret from its bytes; `None` when empty.
+    pub fn new(bytes: impl AsRef<[u8]>) -> Option<Secret> {
+        let bytes = bytes.as_ref();
+        (!bytes.is_empty()).then(|| Secret(Arc::from(bytes)))
+    }
+
+    /// The length in bytes.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn mac(&self) -> HmacSha256 {
+        // HMAC takes keys of any length; new_from_slice cannot fail for it.
+        HmacSha256::new_from_slice(&self.0).expect("HMAC accepts any key length")
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Secret([{} bytes redacted])", self.0.len())
+    }
+}
+
+/// The string that is signed.
+pub fn canonical_string(
+    method: &str,
+    path: &str,
+    timestamp: &str,
+    nonce: &str,
+    body: &[u8],
+) -> String {
+    let body_hash = hex::encode(Sha256::digest(body));
+    format!("{method}\n{path}\n{timestamp}\n{nonce}\n{body_hash}")
+}
+
+/// The signature of a request: lower-case hex HMAC-SHA256 of its canonical
+/// string. (The server only verifies; clients and tests sign.)
+#[cfg_attr(not(test), allow(dead_code))]
+pub fn sign(
+    secret: &Secret,
+    method: &str,
+    path: &str,
+    timestamp: &str,
+    nonce: &str,
+    body: &[u8],
+) -> String {
+    let mut mac = secret.mac();
+    mac.update(canonical_string(method, path, timestamp, nonce, body).as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
+/// Why a request was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthError {
+    /// A header is missing or not text.
+    Missing(&'static str),
+    /// The timestamp is not a whole number of seconds.
+    BadTimestamp,
+    /// The timestamp is too far from the server's clock.
+    Skewed {
+        /// The request's timestamp.
+        timestamp: u64,
+        /// The server's clock.
+        now: u64,
+    },
+    /// The nonce is not 32 to 128 hex digits.
+    BadNonce,
+    /// The signature is not hex, or does not match.
+    BadSignature,
+    /// The nonce was used before.
+    Replayed,
+    /// The nonce store is full (a flood of signed requests).
+    StoreFull,
+}
+
+impl AuthError {
+    /// `true` for a refusal that is the caller's fault (401); `false` when
+    /// the server cannot take the request now (503).
+    pub fn is_unauthorized(&self) -> bool {
+        !matches!(self, AuthError::StoreFull)
+    }
+}
+
+impl fmt::Display for AuthError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AuthError::Missing(h) => write!(f, "missing or unreadable header {h}"),
+            AuthError::BadTimestamp => {
+                write!(f, "X-Prebounce-Timestamp must be Unix time in whole seconds")
+            }
+            AuthError::Skewed { timestamp, now } => write!(
+                f,
+                "X-Prebounce-Timestamp {timestamp} is more than {MAX_SKEW_SECS} s from the server's clock ({now}); \
+                 check the caller's clock"
+            ),
+            AuthError::BadNonce => write!(
+                f,
+                "X-Prebounce-Nonce must be {NONCE_MIN_HEX} to {NONCE_MAX_HEX} hex digits (at least 16 random bytes)"
+            ),
+            AuthError::BadSignature => write!(
+                f,
+                "X-Prebounce-Signature does not match: it must be the lower-case hex HMAC-SHA256 of \
+                 METHOD\\nPATH\\nTIMESTAMP\\nNONCE\\nhex(SHA-256(body)) under the shared secret"
+            ),
+            AuthError::Replayed => write!(f, "this nonce was already used; send a fresh one"),
+            AuthError::StoreFull => write!(f, "too many recent requests; retry shortly"),
+        }
+    }
+}
+
+/// The authentication headers of one request, as text.
+#[derive(Debug, Clone, Copy)]
+pub struct SignedHeaders<'a> {
+    /// `X-Prebounce-Timestamp`.
+    pub timestamp: Option<&'a str>,
+    /// `X-Prebounce-Nonce`.
+    pub nonce: Option<&'a str>,
+    /// `X-Prebounce-Signature`.
+    pub signature: Option<&'a str>,
+}
+
+/// Verifies signed requests and remembers their nonces.
+#[derive(Debug, Clone)]
+pub struct Authenticator {
+    secret: Secret,
+    nonces: Arc<Mutex<NonceStore>>,
+}
+
+impl Authenticator {
+    /// An authenticator with this secret and an empty nonce store.
+    pub fn new(secret: Secret) -> Authenticator {
+        Authenticator::with_capacity(secret, NONCE_CAPACITY)
+    }
+
+    /// Same, with a nonce store of this capacity.
+    pub fn with_capacity(secret: Secret, capacity: usize) -> Authenticator {
+        Authenticator {
+            secret,
+            nonces: Arc::new(Mutex::new(NonceStore::new(capacity, NONCE_TTL_SECS))),
+        }
+    }
+
+    /// Nonces remembered now.
+    pub fn nonces_held(&self) -> usize {
+        self.lock().len()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, NonceStore> {
+        // The store stays consistent even if a holder panicked mid-way
+        // (every mutation is a single push or pop), so poisoning is ignored.
+        self.nonces.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Checks one request at Unix time `now`; on success its nonce is
+    /// recorded, so the same request is refused the second time.
+    pub fn verify(
+        &self,
+        method: &str,
+        path: &str,
+        headers: SignedHeaders<'_>,
+        body: &[u8],
+        now: u64,
+    ) -> Result<(), AuthError> {
+        let ts_text = headers
+            .timestamp
+            .ok_or(AuthError::Missing("X-Prebounce-Timestamp"))?;
+        let nonce = headers
+            .nonce
+            .ok_or(AuthError::Missing("X-Prebounce-Nonce"))?;
+        let sig_text = headers
+            .signature
+            .ok_or(AuthError::Missing("X-Prebounce-Signature"))?;
+
+        let timestamp = parse_timestamp(ts_text)?;
+        if timestamp.abs_diff(now) > MAX_SKEW_SECS {
+            return Err(AuthError::Skewed { timestamp, now });
+        }
+        if !(NONCE_MIN_HEX..=NONCE_MAX_HEX).contains(&nonce.len())
+            || !nonce.bytes().all(|b| b.is_ascii_hexdigit())
+        {
+            return Err(AuthError::BadNonce);
+        }
+        // An HMAC-SHA256 is 32 bytes: 64 hex digits, nothing else.
+        if sig_text.len() != 64 {
+            return Err(AuthError::BadSignature);
+        }
+        let signature = hex::decode(sig_text).map_err(|_| AuthError::BadSignature)?;
+        let mut mac = self.secret.mac();
+        mac.update(canonical_string(method, path, ts_text, nonce, body).as_bytes());
+        // Constant-time comparison.
+        mac.verify_slice(&signature)
+            .map_err(|_| AuthError::BadSignature)?;
+
+        self.lock().insert(&nonce.to_ascii_lowercase(), now)
+    }
+}
+
+fn parse_timestamp(s: &str) -> Result<u64, AuthError> {
+    if s.is_empty() || s.len() > 19 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(AuthError::BadTimestamp);
+    }
+    s.parse().map_err(|_| AuthError::BadTimestamp)
+}
+
+/// Nonces seen in the last `ttl` seconds, at most `capacity` of them.
+///
+/// Entries are kept in arrival order, so expired ones are pruned from the
+/// front in amortized constant time.
+#[derive(Debug)]
+pub struct NonceStore {
+    seen: HashSet<Arc<str>>,
+    order: VecDeque<(u64, Arc<str>)>,
+    capacity: usize,
+    ttl: u64,
+}
+
+impl NonceStore {
+    /// An empty store.
+    pub fn new(capacity: usize, ttl: u64) -> NonceStore {
+        NonceStore {
+            seen: HashSet::new(),
+            order: VecDeque::new(),
+            capacity,
+            ttl,
+        }
+    }
+
+    /// Nonces held now (expired ones included until the next insert).
+    pub fn len(&self) -> usize {
+        self.seen.len()
+    }
+
+    /// Forgets nonces that expired by `now`.
+    fn prune(&mut self, now: u64) {
+        while let Some((expires, _)) = self.order.front() {
+            if *expires > now {
+                break;
+            }
+            if let Some((_, nonce)) = self.order.pop_front() {
+                self.seen.remove(&nonce);
+            }
+        }
+    }
+
+    /// Records `nonce` at Unix time `now`: `Replayed` if it is held,
+    /// `StoreFull` if the store is at capacity after pruning.
+    pub fn insert(&mut self, nonce: &str, now: u64) -> Result<(), AuthError> {
+        self.prune(now);
+        if self.seen.contains(nonce) {
+            return Err(AuthError::Replayed);
+        }
+        if self.seen.len() >= self.capacity {
+            return Err(AuthError::StoreFull);
+        }
+        let nonce: Arc<str> = Arc::from(nonce);
+        self.seen.insert(nonce.clone());
+        self.order.push_back((now.saturating_add(self.ttl), nonce));
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: u64 = 1_700_000_000;
+    const NONCE: &str = "00112233445566778899aabbccddeeff";
+
+    fn secret() -> Secret {
+        Secret::new("test-secret").unwrap()
+    }
+
+    fn headers<'a>(ts: &'a str, nonce: &'a str, sig: &'a str) -> SignedHeaders<'a> {
+        SignedHeaders {
+            timestamp: Some(ts),
+            nonce: Some(nonce),
+            signature: Some(sig),
+        }
+    }
+
+    #[test]
+    fn canonical_string_layout() {
+        assert_eq!(
+            canonical_string("POST", "/v1/probe", "1700000000", NONCE, b""),
+            "POST\n/v1/probe\n1700000000\n00112233445566778899aabbccddeeff\n\
+             e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+    }
+
+    #[test]
+    fn signature_matches_an_independent_implementation() {
+        // Computed with: printf 'POST\n/v1/probe\n1700000000\n<NONCE>\n%s' \
+        //   "$(printf '%s' '{"emails":["a@example.com"]}' | openssl dgst -sha256 -r | cut -c1-64)" \
+        //   | openssl dgst -sha256 -hmac test-secret -r
+        let sig = sign(
+            &secret(),
+            "POST",
+            "/v1/probe",
+            "1700000000",
+            NONCE,
+            br#"{"emails":["a@example.com"]}"#,
+        );
+        assert_eq!(sig, OPENSSL_VECTOR);
+        assert_eq!(sig.len(), 64);
+        assert!(sig
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b.is_ascii_lowercase()));
+    }
+
+    const OPENSSL_VECTOR: &str = "0093c54f97e6e8b0d29c7634b1adda748883c38a5f0da7d923d68cd69d681bbf";
+
+    #[test]
+    fn accepts_a_good_request_once() {
+        let auth = Authenticator::new(secret());
+        let body = br#"{"emails":[]}"#;
+        let ts = NOW.to_string();
+        let sig = sign(&secret(), "POST", "/v1/probe", &ts, NONCE, body);
+        let h = headers(&ts, NONCE, &sig);
+        assert_eq!(auth.verify("POST", "/v1/probe", h, body, NOW), Ok(()));
+        assert_eq!(
+            auth.verify("POST", "/v1/probe", h, body, NOW + 1),
+            Err(AuthError::Replayed)
+        );
+        assert_eq!(auth.nonces_held(), 1);
+    }
+
+    #[test]
+    fn refuses_what_was_not_signed() {
+        let auth = Authenticator::new(secret());
+        let body = br#"{"emails":["a@example.com"]}"#;
+        let ts = NOW.to_string();
+        let sig = sign(&secret(), "POST", "/v1/probe", &ts, NONCE, body);
+        let h = headers(&ts, NONCE, &sig);
+        let other = Secret::new("other").unwrap();
+        let cases: Vec<(&str, &str, SignedHeaders<'_>, &[u8])> = vec![
+            ("POST", "/v1/probe", h, b"{\"emails\":[\"b@example.com\"]}"),
+            ("GET", "/v1/probe", h, body),
+            ("POST", "/v1/probe/", h, body),
+        ];
+        for (method, path, h, body) in cases {
+            assert_eq!(
+                auth.verify(method, path, h, body, NOW),
+                Err(AuthError::BadSignature),
+                "{method} {path}"
+            );
+        }
+        let forged = sign(&other, "POST", "/v1/probe", &ts, NONCE, body);
+        assert_eq!(
+            auth.verify("POST", "/v1/probe", headers(&ts, NONCE, &forged), body, NOW),
+            Err(AuthError::BadSignature)
+        );
+        let upper = sig.to_ascii_uppercase();
+        let bad_sigs = [
+            "",
+            "zz",
+            &sig[..62],
+            "not hex at all, but 64 chars long...............................",
+        ];
+        for s in bad_sigs {
+            assert_eq!(
+                auth.verify("POST", "/v1/probe", headers(&ts, NONCE, s), body, NOW),
+                Err(AuthError::BadSignature),
+                "{s:?}"
+            );
+        }
+        // None of the refusals burnt the nonce: the genuine request still passes.
+        assert_eq!(auth.nonces_held(), 0);
+        assert_eq!(
+            auth.verify("POST", "/v1/probe", headers(&ts, NONCE, &upper), body, NOW),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn missing_headers() {
+        let auth = Authenticator::new(secret());
+        let none = SignedHeaders {
+            timestamp: None,
+            nonce: None,
+            signature: None,
+        };
+        assert_eq!(
+            auth.verify("POST", "/v1/probe", none, b"", NOW),
+            Err(AuthError::Missing("X-Prebounce-Timestamp"))
+        );
+        let h = SignedHeaders {
+            signature: None,
+            ..headers("1", NONCE, "")
+        };
+        assert_eq!(
+            auth.verify("POST", "/v1/probe", h, b"", NOW),
+            Err(AuthError::Missing("X-Prebounce-Signature"))
+        );
+    }
+
+    #[test]
+    fn timestamp_window() {
+        let auth = Authenticator::new(secret());
+        let body = b"{}";
+        for (offset, ok) in [
+            (-301i64, false),
+            (-300, true),
+            (0, true),
+            (300, true),
+            (301, false),
+        ] {
+            let ts = NOW.checked_add_signed(offset).unwrap().to_string();
+            let nonce = format!("{:032x}", offset + 1000);
+            let sig = sign(&secret(), "POST", "/v1/probe", &ts, &nonce, body);
+            let r = auth.verify("POST", "/v1/probe", headers(&ts, &nonce, &sig), body, NOW);
+            assert_eq!(r.is_ok(), ok, "offset {offset}: {r:?}");
+            if !ok {
+                assert!(matches!(r, Err(AuthError::Skewed { .. })));
+            }
+        }
+        for bad in [
+            "",
+            "-5",
+            "1.5",
+            "1e9",
+            " 1700000000",
+            "99999999999999999999",
+        ] {
+            let sig = sign(&secret(), "POST", "/v1/probe", bad, NONCE, body);
+            assert_eq!(
+                auth.verify("POST", "/v1/probe", headers(bad, NONCE, &sig), body, NOW),
+                Err(AuthError::BadTimestamp),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn nonce_format() {
+        let auth = Authenticator::new(secret());
+        let ts = NOW.to_string();
+        let long = "a".repeat(NONCE_MAX_HEX + 1);
+        for bad in [
+            "",
+            "0011223344556677",                 // 8 bytes: too short
+            "00112233445566778899aabbccddeeg0", // not hex
+            "00112233-4455-6677-8899-aabbccddeeff",
+            long.as_str(),
+        ] {
+            let sig = sign(&secret(), "POST", "/v1/probe", &ts, bad, b"");
+            assert_eq!(
+                auth.verify("POST", "/v1/probe", headers(&ts, bad, &sig), b"", NOW),
+                Err(AuthError::BadNonce),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn nonce_case_does_not_allow_a_replay() {
+        let auth = Authenticator::new(secret());
+        let ts = NOW.to_string();
+        let lower = "abcdefabcdefabcdefabcdefabcdefab";
+        let upper = lower.to_ascii_uppercase();
+        let s1 = sign(&secret(), "POST", "/p", &ts, lower, b"");
+        let s2 = sign(&secret(), "POST", "/p", &ts, &upper, b"");
+        assert_eq!(
+            auth.verify("POST", "/p", headers(&ts, lower, &s1), b"", NOW),
+            Ok(())
+        );
+        assert_eq!(
+            auth.verify("POST", "/p", headers(&ts, &upper, &s2), b"", NOW),
+            Err(AuthError::Replayed)
+        );
+    }
+
+    #[test]
+    fn nonce_store_expires_and_is_bounded() {
+        let mut store = NonceStore::new(3, 600);
+        assert_eq!(store.insert("a", 0), Ok(()));
+        assert_eq!(store.insert("b", 100), Ok(()));
+        assert_eq!(store.insert("a", 599), Err(AuthError::Replayed));
+        assert_eq!(store.insert("c", 200), Ok(()));
+        assert_eq!(store.insert("d", 300), Err(AuthError::StoreFull));
+        // At 600 "a" has been held for its 600 s and is forgotten.
+        assert_eq!(store.insert("d", 600), Ok(()));
+        assert_eq!(store.len(), 3);
+        assert_eq!(store.insert("b", 699), Err(AuthError::Replayed));
+        assert_eq!(store.insert("a", 1_000), Ok(()));
+        assert_eq!(store.len(), 2, "b and c expired");
+        assert!(!AuthError::StoreFull.is_unauthorized());
+        assert!(AuthError::Replayed.is_unauthorized());
+    }
+
+    #[test]
+    fn secret_is_never_shown() {
+        let s = Secret::new("hunter2-hunter2").unwrap();
+        let shown = format!("{s:?} {:?}", Authenticator::new(s.clone()));
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(Secret::new("").is_none());
+    }
+}

@@ -1,0 +1,411 @@
+//! The body of `POST /v1/probe`, read strictly: every mistake gets a 400
+//! whose message says what to fix.
+//!
+//! ```json
+//! {"emails": ["a@x.com", 42],
+//!  "mx": {"x.com": [{"preference": 10, "exchange": "mx1.x.com"}]},
+//!  "options": {"allow_special_use": true}}
+//! ```
+
+use std::collections::HashMap;
+
+use prebounce_core::verdict::MxRecord;
+use prebounce_core::Options;
+use serde_json::{Map, Value};
+
+/// The fields a request body may have.
+pub const FIELDS: [&str; 3] = ["emails", "mx", "options"];
+
+/// Longest MX exchange name accepted (a DNS name is at most 253 octets).
+const MAX_EXCHANGE_LEN: usize = 255;
+/// Most MX records accepted for one domain.
+const MAX_MX_PER_DOMAIN: usize = 64;
+
+/// One item of `emails`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Item {
+    /// A string: an address to check.
+    Text(String),
+    /// Anything else, as compact JSON (it gets `not_a_string`).
+    Other(String),
+}
+
+/// A parsed request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProbeRequest {
+    /// The addresses, in order.
+    pub emails: Vec<Item>,
+    /// Caller-resolved MX records by lower-case ASCII domain.
+    pub mx: HashMap<String, Vec<MxRecord>>,
+    /// The options: the server's defaults with the request's on top.
+    pub options: Options,
+}
+
+/// A 400 with its message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadRequest(pub String);
+
+fn bad(msg: impl Into<String>) -> BadRequest {
+    BadRequest(msg.into())
+}
+
+/// JSON's name for a value's type, for messages.
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Parses a request body over the server's default options.
+pub fn parse(body: &[u8], defaults: Options) -> Result<ProbeRequest, BadRequest> {
+    let value: Value = serde_json::from_slice(body).map_err(|e| {
+        bad(format!(
+            "the body is not valid JSON ({e}); send {{\"emails\": [\"a@example.com\"]}}"
+        ))
+    })?;
+    let Value::Object(mut top) = value else {
+        return Err(bad(format!(
+            "the body must be a JSON object with an \"emails\" array, not {}",
+            kind(&value)
+        )));
+    };
+    if let Some(unknown) = top.keys().find(|k| !FIELDS.contains(&k.as_str())) {
+        return Err(bad(format!(
+            "unknown field {unknown:?}; the body takes \"emails\", \"mx\" and \"options\""
+        )));
+    }
+    let emails = match top.remove("emails") {
+        Some(Value::Array(items)) => items
+            .into_iter()
+            .map(|v| match v {
+                Value::String(s) => Item::Text(s),
+                other => Item::Other(other.to_string()),
+            })
+            .collect(),
+        Some(other) => {
+            return Err(bad(format!(
+                "\"emails\" must be an array of strings, not {}",
+                kind(&other)
+            )))
+        }
+        None => {
+            return Err(bad(
+                "\"emails\" is required: an array of addresses, such as [\"a@example.com\"]",
+            ))
+        }
+    };
+    let options = match top.remove("options") {
+        None | Some(Value::Null) => defaults,
+        Some(Value::Object(o)) => merge_options(defaults, &o)?,
+        Some(other) => {
+            return Err(bad(format!(
+                "\"options\" must be an object of option names to true or false, not {}",
+                kind(&other)
+            )))
+        }
+    };
+    let mx = match top.remove("mx") {
+        None | Some(Value::Null) => HashMap::new(),
+        Some(Value::Object(m)) => parse_mx(m)?,
+        Some(other) => {
+            return Err(bad(format!(
+                "\"mx\" must be an object mapping a domain to its MX records, not {}",
+                kind(&other)
+            )))
+        }
+    };
+    Ok(ProbeRequest {
+        emails,
+        mx,
+        options,
+    })
+}
+
+/// The request's options over the defaults.
+pub fn merge_options(defaults: Options, given: &Map<String, Value>) -> Result<Options, BadRequest> {
+    let mut options = defaults;
+    for (name, value) in given {
+        let Value::Bool(b) = value else {
+            return Err(bad(format!(
+                "options.{name} must be true or false, not {}",
+                kind(value)
+            )));
+        };
+        if !options.set(name, *b) {
+            return Err(bad(format!(
+                "unknown option {name:?}; the options are {}",
+                Options::NAMES.join(", ")
+            )));
+        }
+    }
+    Ok(options)
+}
+
+/// A domain as the engine keys it: lower-case ASCII (A-labels), without a
+/// trailing dot. Any syntactically possible domain is accepted, special-use
+/// and single-label names included: which addresses are acceptable is for
+/// the options to say, not for the MX map.
+pub fn normalize_domain(raw: &str) -> Option<String> {
+    let trimmed = raw.strip_suffix('.').unwrap_or(raw);
+    if trimmed.is_empty() || trimmed.starts_with('[') {
+        return None;
+    }
+    let permissive = Options {
+        allow_single_label: true,
+        allow_special_use: true,
+        ..Options::default()
+    };
+    prebounce_core::domain::parse(trimmed, &permissive)
+        .ok()
+        .map(|d| d.ascii().to_owned())
+}
+
+fn parse_mx(map: Map<String, Value>) -> Result<HashMap<String, Vec<MxRecord>>, BadRequest> {
+    let mut out: HashMap<String, Vec<MxRecord>> = HashMap::with_capacity(map.len());
+    for (domain, records) in map {
+        let key = normalize_domain(&domain)
+            .ok_or_else(|| bad(format!("mx: {domain:?} is not a domain name")))?;
+        let Value::Array(records) = records else {
+            return Err(bad(format!(
+                "mx.{domain} must be an array of {{\"preference\": 10, \"exchange\": \"mx1.example.com\"}}, not {}",
+                kind(&records)
+            )));
+        };
+        if records.len() > MAX_MX_PER_DOMAIN {
+            return Err(bad(format!(
+                "mx.{domain} has {} records; at most {MAX_MX_PER_DOMAIN} are accepted",
+                records.len()
+            )));
+        }
+        let list = out.entry(key).or_default();
+        for (i, record) in records.iter().enumerate() {
+            list.push(parse_record(&domain, i, record)?);
+        }
+    }
+    Ok(out)
+}
+
+fn parse_record(domain: &str, i: usize, record: &Value) -> Result<MxRecord, BadRequest> {
+    let at = format!("mx.{domain}[{i}]");
+    let Value::Object(fields) = record else {
+        return Err(bad(format!(
+            "{at} must be an object such as {{\"preference\": 10, \"exchange\": \"mx1.example.com\"}}, not {}",
+            kind(record)
+        )));
+    };
+    if let Some(unknown) = fields
+        .keys()
+        .find(|k| *k != "preference" && *k != "exchange")
+    {
+        return Err(bad(format!(
+            "{at}: unknown field {unknown:?}; a record has \"preference\" and \"exchange\""
+        )));
+    }
+    let preference = match fields.get("preference") {
+        Some(Value::Number(n)) => {
+            n.as_u64()
+                .and_then(|p| u16::try_from(p).ok())
+                .ok_or_else(|| {
+                    bad(format!(
+                        "{at}.preference must be a whole number from 0 to 65535"
+                    ))
+                })?
+        }
+        Some(other) => {
+            return Err(bad(format!(
+                "{at}.preference must be a whole number from 0 to 65535, not {}",
+                kind(other)
+            )))
+        }
+        None => return Err(bad(format!("{at}.preference is required"))),
+    };
+    let exchange = match fields.get("exchange") {
+        Some(Value::String(s)) if s.len() <= MAX_EXCHANGE_LEN => s.clone(),
+        Some(Value::String(_)) => {
+            return Err(bad(format!(
+                "{at}.exchange is longer than {MAX_EXCHANGE_LEN} characters"
+            )))
+        }
+        Some(other) => {
+            return Err(bad(format!(
+                "{at}.exchange must be a host name, not {}",
+                kind(other)
+            )))
+        }
+        None => return Err(bad(format!("{at}.exchange is required"))),
+    };
+    // The exchange is passed on as given: the engine's MX planning (core's
+    // `mx::plan`) normalizes it and skips unusable ones (IP literals, the
+    // null MX `.`) exactly as it does for records it resolved itself.
+    Ok(MxRecord {
+        preference,
+        exchange,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(body: &str) -> Result<ProbeRequest, BadRequest> {
+        parse(body.as_bytes(), Options::default())
+    }
+
+    fn err(body: &str) -> String {
+        p(body).expect_err(body).0
+    }
+
+    #[test]
+    fn minimal_and_full_bodies() {
+        let r = p(r#"{"emails": ["a@example.com", 42, null, {"x": 1}]}"#).unwrap();
+        assert_eq!(
+            r.emails,
+            [
+                Item::Text("a@example.com".into()),
+                Item::Other("42".into()),
+                Item::Other("null".into()),
+                Item::Other(r#"{"x":1}"#.into()),
+            ]
+        );
+        assert!(r.mx.is_empty());
+        assert_eq!(r.options, Options::default());
+
+        let r = p(
+            r#"{"emails": [], "options": {"allow_special_use": true, "allow_smtputf8": false},
+                    "mx": {"Bücher.DE.": [{"preference": 10, "exchange": "MX1.Example.com."}],
+                           "bücher.de": [{"preference": 20, "exchange": "mx2.example.com"}],
+                           "alpha.test": []}}"#,
+        )
+        .unwrap();
+        assert!(r.options.allow_special_use && !r.options.allow_smtputf8);
+        assert_eq!(r.mx.len(), 2);
+        let recs = &r.mx["xn--bcher-kva.de"];
+        assert_eq!(recs.len(), 2);
+        assert_eq!(recs[0].preference, 10);
+        assert_eq!(recs[0].exchange, "MX1.Example.com.");
+        assert!(r.mx["alpha.test"].is_empty());
+    }
+
+    #[test]
+    fn options_merge_over_server_defaults() {
+        let defaults = Options {
+            allow_special_use: true,
+            role_is_risky: true,
+            ..Options::default()
+        };
+        let r = parse(
+            br#"{"emails":[],"options":{"role_is_risky":false}}"#,
+            defaults,
+        )
+        .unwrap();
+        assert!(r.options.allow_special_use && !r.options.role_is_risky);
+        let r = parse(br#"{"emails":[],"options":null}"#, defaults).unwrap();
+        assert_eq!(r.options, defaults);
+        for name in Options::NAMES {
+            let body = format!(r#"{{"emails":[],"options":{{"{name}":true}}}}"#);
+            assert!(p(&body).is_ok(), "{name}");
+        }
+    }
+
+    #[test]
+    fn mistakes_are_explained() {
+        let cases = [
+            ("", "not valid JSON"),
+            ("{\"emails\": [", "not valid JSON"),
+            ("[]", "must be a JSON object"),
+            ("{}", "\"emails\" is required"),
+            (
+                r#"{"emails": "a@example.com"}"#,
+                "\"emails\" must be an array of strings, not a string",
+            ),
+            (r#"{"emails": [], "email": []}"#, "unknown field \"email\""),
+            (
+                r#"{"emails": [], "options": []}"#,
+                "\"options\" must be an object",
+            ),
+            (
+                r#"{"emails": [], "options": {"allow_quoted": true}}"#,
+                "unknown option \"allow_quoted\"",
+            ),
+            (
+                r#"{"emails": [], "options": {"role_is_risky": "yes"}}"#,
+                "options.role_is_risky must be true or false, not a string",
+            ),
+            (r#"{"emails": [], "mx": []}"#, "\"mx\" must be an object"),
+            (
+                r#"{"emails": [], "mx": {"x.com": {}}}"#,
+                "mx.x.com must be an array",
+            ),
+            (
+                r#"{"emails": [], "mx": {"x.com": ["mx.x.com"]}}"#,
+                "mx.x.com[0] must be an object",
+            ),
+            (
+                r#"{"emails": [], "mx": {"x.com": [{"exchange": "m"}]}}"#,
+                "mx.x.com[0].preference is required",
+            ),
+            (
+                r#"{"emails": [], "mx": {"x.com": [{"preference": 70000, "exchange": "m"}]}}"#,
+                "from 0 to 65535",
+            ),
+            (
+                r#"{"emails": [], "mx": {"x.com": [{"preference": -1, "exchange": "m"}]}}"#,
+                "from 0 to 65535",
+            ),
+            (
+                r#"{"emails": [], "mx": {"x.com": [{"preference": "10", "exchange": "m"}]}}"#,
+                "not a string",
+            ),
+            (
+                r#"{"emails": [], "mx": {"x.com": [{"preference": 10}]}}"#,
+                "mx.x.com[0].exchange is required",
+            ),
+            (
+                r#"{"emails": [], "mx": {"x.com": [{"preference": 10, "exchange": 1}]}}"#,
+                "must be a host name, not a number",
+            ),
+            (
+                r#"{"emails": [], "mx": {"x.com": [{"preference": 10, "exchange": "m", "ttl": 1}]}}"#,
+                "unknown field \"ttl\"",
+            ),
+            (
+                r#"{"emails": [], "mx": {"bad domain": []}}"#,
+                "\"bad domain\" is not a domain name",
+            ),
+            (r#"{"emails": [], "mx": {"": []}}"#, "is not a domain name"),
+            (
+                r#"{"emails": [], "mx": {"[192.0.2.1]": []}}"#,
+                "is not a domain name",
+            ),
+        ];
+        for (body, want) in cases {
+            let got = err(body);
+            assert!(got.contains(want), "{body}: {got}");
+        }
+    }
+
+    #[test]
+    fn domain_keys_are_normalized() {
+        assert_eq!(
+            normalize_domain("Alpha.TEST").as_deref(),
+            Some("alpha.test")
+        );
+        assert_eq!(
+            normalize_domain("example.com.").as_deref(),
+            Some("example.com")
+        );
+        assert_eq!(
+            normalize_domain("例子.中国").as_deref(),
+            Some("xn--fsqu00a.xn--fiqs8s")
+        );
+        assert_eq!(normalize_domain("intranet").as_deref(), Some("intranet"));
+        for bad in ["", ".", "a..b", "-x.com", "a b.com", "[1.2.3.4]"] {
+            assert_eq!(normalize_domain(bad), None, "{bad:?}");
+        }
+    }
+}
