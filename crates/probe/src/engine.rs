@@ -409,21 +409,25 @@ impl Prober {
         }
     }
 
-    /// Opens sessions one after another until the queue is empty.
+    /// Opens sessions one after another until the queue is empty. Each
+    /// session takes its first address before it connects, so no session is
+    /// opened only to find the queue emptied by another.
     async fn worker(&self, run: &DomainRun) {
         loop {
-            if lock(&run.queue).is_empty() {
+            let Some(first) = lock(&run.queue).pop_front() else {
                 return;
-            }
+            };
             let Ok(_global) = self.inner.sessions.clone().acquire_owned().await else {
+                lock(&run.queue).push_front(first);
                 return;
             };
             match self.open_session(&run.hosts).await {
-                Ok((session, mx, _permit)) => self.converse(run, session, &mx).await,
+                Ok((session, mx, _permit)) => self.converse(run, session, &mx, first).await,
                 Err(outcome) => {
                     // Every session to this domain would fail the same way.
                     let drained: Vec<Pending> = lock(&run.queue).drain(..).collect();
                     let mut results = lock(&run.results);
+                    results.insert(first.address, outcome.clone());
                     for p in drained {
                         results.insert(p.address, outcome.clone());
                     }
@@ -563,9 +567,10 @@ impl Prober {
 
     /// Asks about queued addresses over one session until the queue is
     /// empty, the error budget is spent, or the session breaks.
-    async fn converse(&self, run: &DomainRun, mut session: Session, mx: &str) {
+    async fn converse(&self, run: &DomainRun, mut session: Session, mx: &str, first: Pending) {
         let cfg = &self.inner.cfg;
         let mut asked_any = false;
+        let mut first = Some(first);
         loop {
             let budget = cfg.errors_per_session.saturating_sub(session.errors);
             if budget == 0 || (!cfg.session_reuse && asked_any) {
@@ -598,9 +603,11 @@ impl Prober {
                 size = 1;
             }
             let group: Vec<Pending> = {
+                let mut group: Vec<Pending> = first.take().into_iter().collect();
                 let mut q = lock(&run.queue);
-                let n = size.min(q.len());
-                q.drain(..n).collect()
+                let n = (size - group.len()).min(q.len());
+                group.extend(q.drain(..n));
+                group
             };
             if group.is_empty() {
                 if ask_catch_all {
@@ -693,6 +700,9 @@ impl Prober {
                     return;
                 }
             }
+        }
+        if let Some(p) = first {
+            lock(&run.queue).push_front(p);
         }
         session.quit().await;
     }
