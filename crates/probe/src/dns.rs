@@ -159,10 +159,13 @@ impl Dns {
             }))) => match response_code {
                 ResponseCode::NXDomain => Found::NxDomain(negative_ttl),
                 ResponseCode::NoError => Found::NoData(negative_ttl),
-                other => Found::Failed(format!("{rtype} lookup of {name}: {other}")),
+                other => Found::Failed(format!("the server answered {other}")),
             },
-            Err(NetError::Timeout) => Found::Failed(format!("{rtype} lookup of {name} timed out")),
-            Err(e) => Found::Failed(format!("{rtype} lookup of {name}: {e}")),
+            Err(NetError::Timeout) => Found::Failed("no answer in time".into()),
+            Err(NetError::Dns(DnsError::ResponseCode(code))) => {
+                Found::Failed(format!("the server answered {code}"))
+            }
+            Err(e) => Found::Failed(e.to_string()),
         }
     }
 }
