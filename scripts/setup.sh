@@ -70,6 +70,41 @@ fi
 # Debian's Chromium for the browser tests (skipped when /usr/bin/chromium exists).
 "$root/scripts/install-chromium.sh"
 
+# Real peers for the end-to-end tests and the probe benchmark (tests/peers/):
+# Postfix, unbound, dnsdist (DoH front), the milter bindings and openssl, from
+# Debian. Postfix is preseeded "No configuration" so that it never configures
+# itself as this machine's mail server; the tests run every daemon from a
+# private config on a port of their own. Package daemons must not start on
+# install: without systemd, invoke-rc.d would run their init scripts (a system
+# unbound on :53, dnsdist), so a policy-rc.d that says "no" is put in place for
+# the install when none exists. Nothing here uses port 25 or 53.
+peer_pkgs=(postfix unbound dnsdist python3-milter openssl)
+peer_missing=()
+for p in "${peer_pkgs[@]}"; do
+  dpkg -s "$p" 2>/dev/null | grep -q '^Status: install ok installed' || peer_missing+=("$p")
+done
+if [ "${#peer_missing[@]}" -gt 0 ]; then
+  if ! command -v apt-get >/dev/null 2>&1; then
+    say "apt-get not found: install ${peer_missing[*]} by hand (the end-to-end tests skip without them outside CI)"
+  else
+    sudo=; [ "$(id -u)" -ne 0 ] && sudo=sudo
+    say "installing ${peer_missing[*]} (Debian)"
+    echo "postfix postfix/main_mailer_type select No configuration" | $sudo debconf-set-selections
+    policy_rc=/usr/sbin/policy-rc.d; made_policy=0
+    if [ ! -d /run/systemd/system ] && [ ! -e "$policy_rc" ]; then
+      printf '#!/bin/sh\n# prebounce setup.sh: no daemon starts while packages install\nexit 101\n' \
+        | $sudo tee "$policy_rc" >/dev/null
+      $sudo chmod 755 "$policy_rc"; made_policy=1
+    fi
+    rc=0
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -q || rc=$?
+    [ $rc = 0 ] && { $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+      "${peer_missing[@]}" || rc=$?; }
+    [ $made_policy = 1 ] && $sudo rm -f "$policy_rc"
+    [ $rc = 0 ] || { echo "setup: installing ${peer_missing[*]} failed" >&2; exit 1; }
+  fi
+fi
+
 # Benchmarks compare against other validators (node and python); tests do not need them.
 if [ "${PREBOUNCE_SETUP_BENCH:-0}" = 1 ]; then
   "$root/bench/run-baselines.sh" --setup-only
