@@ -43,6 +43,9 @@ use crate::smtp::session::{Greeting, GroupAnswer, OpenError, Session};
 const MAX_GROUP: usize = 50;
 /// Attempts at an address whose session broke before it was answered.
 const MAX_TRIES: u8 = 2;
+/// Sessions in a row that may break before any answer before a domain's
+/// remaining addresses are given up on.
+const MAX_FRUITLESS_SESSIONS: u32 = 3;
 /// Attempts at the catch-all question per domain.
 const MAX_CATCH_ALL_TRIES: u8 = 2;
 /// How long a catch-all answer is remembered.
@@ -133,6 +136,8 @@ struct DomainRun {
     queue: Mutex<VecDeque<Pending>>,
     results: Mutex<HashMap<String, SmtpOutcome>>,
     catch_all: Mutex<CatchAll>,
+    /// Sessions in a row that broke before any recipient was answered.
+    fruitless: std::sync::atomic::AtomicU32,
 }
 
 /// What a domain's task found for its addresses.
@@ -287,6 +292,7 @@ impl Prober {
             ),
             results: Mutex::default(),
             catch_all: Mutex::new(catch_all),
+            fruitless: Default::default(),
         });
         let window_end = Instant::now() + cfg.retry_window;
         let mut delay = cfg.retry_delay;
@@ -631,12 +637,17 @@ impl Prober {
             match answer {
                 Ok(GroupAnswer::Rcpt { replies, broken }) => {
                     let mut closing = broken.is_some();
+                    // A server too slow for one attempt is not given a second:
+                    // the deadline bounds the address.
+                    let may_retry = !matches!(broken, Some(ConnError::Timeout(_)));
                     let why = match &broken {
                         Some(e) => format!("{mx}: {e}"),
                         None => format!("{mx} sent fewer replies than commands"),
                     };
                     let mut replies = replies.into_iter();
                     let mut results = Vec::with_capacity(group.len());
+                    let mut blamed = false;
+                    let mut innocent = Vec::new();
                     for (i, p) in group.into_iter().enumerate() {
                         let reply = replies.next();
                         if i == 0 && random.is_some() {
@@ -646,20 +657,42 @@ impl Prober {
                         match reply {
                             Some(reply) if reply.code == 421 => {
                                 closing = true;
-                                self.requeue_or(run, p, || answered(mx, Stage::RcptTo, reply, tls));
+                                self.requeue_or(run, p, true, || {
+                                    answered(mx, Stage::RcptTo, reply, tls)
+                                });
                             }
                             Some(reply) => {
                                 results.push((p.address, answered(mx, Stage::RcptTo, reply, tls)))
                             }
-                            None => self.requeue_or(run, p, || SmtpOutcome::Unavailable {
-                                mx: Some(mx.to_owned()),
-                                answered: true,
-                                tls,
-                                detail: why.clone(),
-                            }),
+                            // The first address without a reply is the one the
+                            // server broke on; the ones pipelined after it were
+                            // never looked at and go first in the next session,
+                            // without losing a try.
+                            None if blamed => innocent.push(p),
+                            None => {
+                                blamed = true;
+                                self.requeue_or(run, p, may_retry, || SmtpOutcome::Unavailable {
+                                    mx: Some(mx.to_owned()),
+                                    answered: true,
+                                    tls,
+                                    detail: why.clone(),
+                                });
+                            }
                         }
                     }
+                    let fruitless = results.is_empty() && closing;
                     lock(&run.results).extend(results);
+                    if fruitless {
+                        self.fruitless_session(run, &why, mx, tls);
+                    } else {
+                        run.fruitless.store(0, Ordering::Relaxed);
+                    }
+                    {
+                        let mut q = lock(&run.queue);
+                        for p in innocent.into_iter().rev() {
+                            q.push_front(p);
+                        }
+                    }
                     if closing {
                         return;
                     }
@@ -688,14 +721,16 @@ impl Prober {
                         self.catch_all_unanswered(run);
                     }
                     let detail = format!("{mx}: {e}");
+                    let may_retry = !matches!(e, ConnError::Timeout(_));
                     for p in group {
-                        self.requeue_or(run, p, || SmtpOutcome::Unavailable {
+                        self.requeue_or(run, p, may_retry, || SmtpOutcome::Unavailable {
                             mx: Some(mx.to_owned()),
                             answered: true,
                             tls,
                             detail: detail.clone(),
                         });
                     }
+                    self.fruitless_session(run, &detail, mx, tls);
                     // The connection's framing is lost: no QUIT.
                     return;
                 }
@@ -708,13 +743,42 @@ impl Prober {
     }
 
     /// Puts an address back for another session, or records `outcome` when
-    /// it has had its tries.
-    fn requeue_or(&self, run: &DomainRun, mut p: Pending, outcome: impl FnOnce() -> SmtpOutcome) {
+    /// it has had its tries (or `may_retry` is false).
+    fn requeue_or(
+        &self,
+        run: &DomainRun,
+        mut p: Pending,
+        may_retry: bool,
+        outcome: impl FnOnce() -> SmtpOutcome,
+    ) {
         p.tries += 1;
-        if p.tries < MAX_TRIES {
+        if may_retry && p.tries < MAX_TRIES {
             lock(&run.queue).push_back(p);
         } else {
             lock(&run.results).insert(p.address, outcome());
+        }
+    }
+
+    /// Counts a session that broke before any answer; after
+    /// [`MAX_FRUITLESS_SESSIONS`] in a row, the server is not going to answer
+    /// anyone at this domain: the queue is answered `smtp_unavailable`.
+    fn fruitless_session(&self, run: &DomainRun, why: &str, mx: &str, tls: bool) {
+        let n = run.fruitless.fetch_add(1, Ordering::Relaxed) + 1;
+        if n < MAX_FRUITLESS_SESSIONS {
+            return;
+        }
+        let drained: Vec<Pending> = lock(&run.queue).drain(..).collect();
+        let mut results = lock(&run.results);
+        for p in drained {
+            results.insert(
+                p.address,
+                SmtpOutcome::Unavailable {
+                    mx: Some(mx.to_owned()),
+                    answered: true,
+                    tls,
+                    detail: format!("{why} ({n} sessions in a row)"),
+                },
+            );
         }
     }
 
