@@ -682,16 +682,16 @@ impl Prober {
                     }
                     let fruitless = results.is_empty() && closing;
                     lock(&run.results).extend(results);
-                    if fruitless {
-                        self.fruitless_session(run, &why, mx, tls);
-                    } else {
-                        run.fruitless.store(0, Ordering::Relaxed);
-                    }
                     {
                         let mut q = lock(&run.queue);
                         for p in innocent.into_iter().rev() {
                             q.push_front(p);
                         }
+                    }
+                    if fruitless {
+                        self.fruitless_session(run, &why, mx, tls);
+                    } else {
+                        run.fruitless.store(0, Ordering::Relaxed);
                     }
                     if closing {
                         return;

@@ -116,6 +116,10 @@ impl Session {
             .await
             .map_err(|e| failed(e, false, false))?;
         if !banner.is_positive() {
+            // RFC 5321 §3.1: after a 554 greeting the client should QUIT.
+            if banner.code != 421 {
+                say_quit(&mut conn).await;
+            }
             return Err(OpenError::Refused {
                 stage: Stage::Banner,
                 reply: banner,
@@ -274,10 +278,15 @@ impl Session {
 
     /// Says QUIT and waits briefly for the answer; errors don't matter here.
     pub async fn quit(mut self) {
-        let deadline = Instant::now() + Duration::from_secs(2);
-        if self.conn.send(b"QUIT\r\n", deadline).await.is_ok() {
-            let _ = timeout_at(deadline, self.conn.read_reply(deadline)).await;
-        }
+        say_quit(&mut self.conn).await;
+    }
+}
+
+/// QUIT, and a short wait for its answer (at most 2 s; errors ignored).
+async fn say_quit(conn: &mut Conn) {
+    let deadline = Instant::now() + Duration::from_secs(2);
+    if conn.send(b"QUIT\r\n", deadline).await.is_ok() {
+        let _ = timeout_at(deadline, conn.read_reply(deadline)).await;
     }
 }
 
@@ -310,6 +319,9 @@ async fn hello(conn: &mut Conn, name: &str, deadline: Instant) -> Result<Extensi
     if reply.is_positive() {
         Ok(Extensions::default())
     } else {
+        if reply.code != 421 {
+            say_quit(conn).await;
+        }
         Err(OpenError::Refused {
             stage: Stage::Ehlo,
             reply,
