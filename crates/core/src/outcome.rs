@@ -211,9 +211,10 @@ mod tests {
     use crate::{check, Options};
 
     fn opts() -> Options {
-        let mut o = Options::default();
-        o.allow_special_use = true;
-        o
+        Options {
+            allow_special_use: true,
+            ..Options::default()
+        }
     }
 
     fn reply(raw: &str) -> Reply {
