@@ -1,0 +1,21 @@
+//! prebounce-worker: the edge API (DESIGN.md "Edge API").
+//!
+//! The logic is plain Rust, tested natively: [`handle`] takes an
+//! [`HttpRequest`], the [`Config`] and a [`Platform`] (outbound fetch, cache,
+//! rate limiter, clock, randomness) and returns an [`HttpResponse`]. The
+//! Cloudflare glue (`glue.rs`, wasm32 only) adapts the Workers runtime to
+//! those types; native tests use an in-memory platform.
+
+pub mod config;
+pub mod http;
+pub mod platform;
+
+mod handler;
+
+#[cfg(target_arch = "wasm32")]
+mod glue;
+
+pub use config::Config;
+pub use handler::handle;
+pub use http::{HttpRequest, HttpResponse};
+pub use platform::{Outbound, OutboundResponse, Platform, RateDecision};
