@@ -7,8 +7,11 @@
 //! those types; native tests use an in-memory platform.
 
 pub mod config;
+pub mod doh;
 pub mod http;
+pub mod pipeline;
 pub mod platform;
+pub mod probe_client;
 
 mod handler;
 

@@ -1,0 +1,578 @@
+//! The handler against an in-memory platform: a fake DoH resolver (real DNS
+//! wire format), a fake probe backend that checks signatures, a cache and a
+//! rate limiter.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use futures::executor::block_on;
+use hickory_proto::op::{Message, MessageType, OpCode, ResponseCode};
+use hickory_proto::rr::rdata::{A, MX, SOA};
+use hickory_proto::rr::{Name, RData, Record, RecordType};
+use prebounce_core::outcome::{apply_dns, apply_smtp, SmtpOutcome};
+use prebounce_core::verdict::{DnsInfo, MxRecord};
+use prebounce_core::{Checker, Options, Reply, Stage};
+use serde_json::{json, Value};
+
+use super::*;
+use crate::platform::{Outbound, OutboundResponse};
+use crate::probe_client::sign;
+
+const SECRET: &str = "probe-secret";
+const PROBE: &str = "http://probe.test:8025/v1/probe";
+const DOH: &str = "http://doh.test/dns-query";
+const SITE: &str = "http://localhost:5173";
+
+#[derive(Default)]
+struct Fake {
+    fetches: RefCell<Vec<String>>,
+    cache: RefCell<HashMap<String, Vec<u8>>>,
+    counts: RefCell<HashMap<String, u32>>,
+    doh_down: bool,
+    probe_down: bool,
+}
+
+impl Fake {
+    fn doh_fetches(&self) -> usize {
+        self.fetches
+            .borrow()
+            .iter()
+            .filter(|u| u.contains("dns="))
+            .count()
+    }
+    fn probe_fetches(&self) -> usize {
+        self.fetches
+            .borrow()
+            .iter()
+            .filter(|u| u.starts_with(PROBE))
+            .count()
+    }
+
+    fn dns(&self, url: &str) -> OutboundResponse {
+        let q = url.split_once("dns=").unwrap().1;
+        let query = Message::from_vec(&URL_SAFE_NO_PAD.decode(q).unwrap()).unwrap();
+        let qname = query.queries[0].name().to_ascii();
+        let qtype = query.queries[0].query_type();
+        let mut msg = Message::new(0, MessageType::Response, OpCode::Query);
+        let name = |s: &str| Name::from_ascii(s).unwrap();
+        let soa = Record::from_rdata(
+            name("test."),
+            60,
+            RData::SOA(SOA::new(name("ns.test."), name("h.test."), 1, 1, 1, 1, 60)),
+        );
+        let mx = |pref, ex: &str| {
+            Record::from_rdata(name(&qname), 300, RData::MX(MX::new(pref, name(ex))))
+        };
+        match (qname.as_str(), qtype) {
+            ("alpha.test." | "catchall.test." | "grey.test.", RecordType::MX) => {
+                msg.add_answer(mx(10, "mx.alpha.test."));
+            }
+            ("nullmx.test.", RecordType::MX) => {
+                msg.add_answer(mx(0, "."));
+            }
+            ("amx.test.", RecordType::A) => {
+                msg.add_answer(Record::from_rdata(
+                    name(&qname),
+                    300,
+                    RData::A(A::new(192, 0, 2, 1)),
+                ));
+            }
+            ("amx.test.", _) => {
+                msg.add_authority(soa);
+            }
+            ("servfail.test.", _) => {
+                msg.metadata.response_code = ResponseCode::ServFail;
+            }
+            (q, _) if q.starts_with('d') && q.ends_with(".test.") => {
+                msg.add_answer(mx(10, "mx.alpha.test."));
+            }
+            _ => {
+                msg.metadata.response_code = ResponseCode::NXDomain;
+                msg.add_authority(soa);
+            }
+        }
+        OutboundResponse {
+            status: 200,
+            body: msg.to_vec().unwrap(),
+        }
+    }
+
+    /// The probe: checks the signature, answers like `prebounce serve` would
+    /// with Postfix behind it.
+    fn probe(&self, req: &Outbound) -> OutboundResponse {
+        let h = |n: &str| {
+            req.headers
+                .iter()
+                .find(|(k, _)| k == n)
+                .map(|(_, v)| v.clone())
+                .unwrap()
+        };
+        let expected = sign(
+            SECRET,
+            "POST",
+            "/v1/probe",
+            &h("x-prebounce-timestamp"),
+            &h("x-prebounce-nonce"),
+            &req.body,
+        );
+        assert_eq!(
+            h("x-prebounce-signature"),
+            expected,
+            "signed as DESIGN pins"
+        );
+        assert_eq!(h("x-prebounce-nonce").len(), 32);
+        let body: Value = serde_json::from_slice(&req.body).unwrap();
+        let options: Options = serde_json::from_value(body["options"].clone()).unwrap();
+        let checker = Checker::new(options);
+        let results: Vec<_> = body["emails"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                let mut v = checker.verdict(e.as_str().unwrap());
+                let domain = v.domain.clone().unwrap();
+                let mx: Vec<MxRecord> =
+                    serde_json::from_value(body["mx"][&domain].clone()).unwrap();
+                apply_dns(
+                    &mut v,
+                    DnsInfo {
+                        mx,
+                        ..DnsInfo::default()
+                    },
+                );
+                let local = v.local.clone().unwrap();
+                let raw = match (local.as_str(), domain.as_str()) {
+                    (_, "catchall.test") | ("ok", _) => "250 2.1.5 Ok\r\n",
+                    ("disabled", _) => {
+                        "550 5.2.1 The email account that you tried to reach is disabled\r\n"
+                    }
+                    (_, "grey.test") => "450 4.7.1 greylisted, try again later\r\n",
+                    _ => "550 5.1.1 User unknown\r\n",
+                };
+                apply_smtp(
+                    &mut v,
+                    &SmtpOutcome::Answered {
+                        mx: "mx.alpha.test".into(),
+                        stage: Stage::RcptTo,
+                        reply: Reply::parse(raw.as_bytes()).unwrap(),
+                        tls: true,
+                        catch_all: Some(domain == "catchall.test"),
+                    },
+                );
+                v
+            })
+            .collect();
+        OutboundResponse {
+            status: 200,
+            body: serde_json::to_vec(&json!({ "results": results })).unwrap(),
+        }
+    }
+}
+
+impl Platform for Fake {
+    async fn fetch(&self, req: Outbound) -> Result<OutboundResponse, String> {
+        self.fetches.borrow_mut().push(req.url.clone());
+        if req.url.starts_with(DOH) {
+            if self.doh_down {
+                return Err("connection refused".into());
+            }
+            return Ok(self.dns(&req.url));
+        }
+        if req.url == PROBE {
+            if self.probe_down {
+                return Err("timed out".into());
+            }
+            return Ok(self.probe(&req));
+        }
+        Err(format!("unexpected fetch {}", req.url))
+    }
+    async fn cache_get(&self, key: &str) -> Option<Vec<u8>> {
+        self.cache.borrow().get(key).cloned()
+    }
+    async fn cache_put(&self, key: &str, value: Vec<u8>, ttl_secs: u32) {
+        assert!(ttl_secs > 0);
+        self.cache.borrow_mut().insert(key.to_owned(), value);
+    }
+    async fn rate_limit(&self, key: &str, limit: u32, _window: u32) -> RateDecision {
+        let mut counts = self.counts.borrow_mut();
+        let n = counts.entry(key.to_owned()).or_default();
+        *n += 1;
+        if *n > limit {
+            RateDecision::Limited { retry_after: 42 }
+        } else {
+            RateDecision::Allowed
+        }
+    }
+    fn now_unix(&self) -> u64 {
+        1_700_000_000
+    }
+    fn random_bytes(&self, n: usize) -> Vec<u8> {
+        (0..n as u8).collect()
+    }
+}
+
+fn config(extra: &[(&str, &str)]) -> Config {
+    let mut vars: BTreeMap<String, String> = [
+        ("DOH_URL", DOH),
+        ("PROBE_URL", PROBE),
+        ("PROBE_SECRET", SECRET),
+        (
+            "API_KEYS",
+            r#"{"sk_test_1": {"rate_per_minute": 1000}, "pk_test_1": {"origins": ["http://localhost:5173"], "rate_per_minute": 3}}"#,
+        ),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    for (k, v) in extra {
+        vars.insert(k.to_string(), v.to_string());
+    }
+    Config::from_vars(vars)
+}
+
+fn get(query: &str) -> HttpRequest {
+    HttpRequest {
+        method: "GET".into(),
+        path: "/v1/check".into(),
+        query: query.into(),
+        headers: vec![("authorization".into(), "Bearer sk_test_1".into())],
+        body: vec![],
+    }
+}
+
+fn post(body: &str) -> HttpRequest {
+    HttpRequest {
+        method: "POST".into(),
+        path: "/v1/check".into(),
+        query: String::new(),
+        headers: vec![("authorization".into(), "Bearer sk_test_1".into())],
+        body: body.as_bytes().to_vec(),
+    }
+}
+
+fn run(req: HttpRequest, config: &Config, fake: &Fake) -> (u16, Value, HttpResponse) {
+    let resp = block_on(handle(req, config, fake));
+    let body = serde_json::from_slice(&resp.body).unwrap_or(Value::Null);
+    (resp.status, body, resp)
+}
+
+fn batch(emails: &[&str], fake: &Fake) -> Vec<Value> {
+    let body = json!({"emails": emails, "options": {"allow_special_use": true}}).to_string();
+    let (status, body, _) = run(post(&body), &config(&[]), fake);
+    assert_eq!(status, 200, "{body}");
+    body["results"].as_array().unwrap().clone()
+}
+
+#[test]
+fn routes() {
+    let fake = Fake::default();
+    let c = config(&[]);
+    let req = |m: &str, p: &str| HttpRequest {
+        method: m.into(),
+        path: p.into(),
+        ..HttpRequest::default()
+    };
+    assert_eq!(run(req("GET", "/healthz"), &c, &fake).0, 200);
+    let (s, b, _) = run(req("GET", "/nope"), &c, &fake);
+    assert_eq!((s, b["error"]["code"].as_str()), (404, Some("not_found")));
+    let (s, b, _) = run(req("DELETE", "/v1/check"), &c, &fake);
+    assert_eq!(
+        (s, b["error"]["code"].as_str()),
+        (405, Some("method_not_allowed"))
+    );
+    let (s, b, _) = run(req("GET", "/openapi.json"), &c, &fake);
+    assert_eq!(s, 200);
+    assert_eq!(b["openapi"], "3.1.0");
+}
+
+#[test]
+fn the_full_pipeline_through_doh_and_the_probe() {
+    let fake = Fake::default();
+    let r = batch(
+        &[
+            "disabled@alpha.test",
+            "nobody@alpha.test",
+            "ok@alpha.test",
+            "x@catchall.test",
+            "x@grey.test",
+            "x@nullmx.test",
+            "x@nxdomain.test",
+            "x@servfail.test",
+            "not an address",
+        ],
+        &fake,
+    );
+    let got: Vec<(&str, &str, &str)> = r
+        .iter()
+        .map(|v| {
+            (
+                v["reason"].as_str().unwrap(),
+                v["depth"].as_str().unwrap(),
+                v["cache"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("mailbox_disabled", "smtp", "miss"),
+            ("does_not_exist", "smtp", "miss"),
+            ("ok", "smtp", "miss"),
+            ("catch_all", "smtp", "miss"),
+            ("temporary_failure", "smtp", "miss"),
+            ("null_mx", "dns", "miss"),
+            ("no_such_domain", "dns", "miss"),
+            ("dns_error", "dns", "miss"),
+            ("invalid_syntax", "syntax", "miss"),
+        ]
+    );
+    // Our DoH TTL is kept over the probe's view of the hosts.
+    assert_eq!(r[0]["dns"]["ttl"], 300);
+    assert_eq!(r[0]["dns"]["mx"][0]["exchange"], "mx.alpha.test");
+    assert!(r[4]["retry_after"].as_u64().unwrap() > 0);
+    // One MX query per distinct domain, one probe call per request.
+    assert_eq!(fake.doh_fetches(), 6);
+    assert_eq!(fake.probe_fetches(), 1);
+}
+
+#[test]
+fn implicit_mx_asks_a_and_aaaa() {
+    let fake = Fake::default();
+    let r = batch(&["ok@amx.test"], &fake);
+    assert_eq!(r[0]["dns"]["implicit_mx"], true);
+    assert_eq!(fake.doh_fetches(), 3, "MX, then A and AAAA");
+}
+
+#[test]
+fn a_second_identical_request_is_served_from_the_cache() {
+    let fake = Fake::default();
+    let first = batch(&["disabled@alpha.test", "x@nxdomain.test"], &fake);
+    assert!(first.iter().all(|v| v["cache"] == "miss"));
+    let fetches = fake.fetches.borrow().len();
+    let second = batch(&["disabled@alpha.test", "x@nxdomain.test"], &fake);
+    assert!(second.iter().all(|v| v["cache"] == "hit"), "{second:?}");
+    assert_eq!(second[0]["reason"], "mailbox_disabled");
+    assert_eq!(fake.fetches.borrow().len(), fetches, "no outbound request");
+    // Another address at a cached domain: no DoH, only the probe.
+    let third = batch(&["nobody@alpha.test"], &fake);
+    assert_eq!(third[0]["reason"], "does_not_exist");
+    assert_eq!(fake.fetches.borrow().len(), fetches + 1);
+}
+
+#[test]
+fn unknown_verdicts_are_not_cached() {
+    let fake = Fake {
+        probe_down: true,
+        ..Fake::default()
+    };
+    let r = batch(&["ok@alpha.test"], &fake);
+    assert_eq!(r[0]["reason"], "smtp_unavailable");
+    assert_eq!(r[0]["depth"], "dns");
+    assert!(r[0]["detail"].as_str().unwrap().contains("probe backend"));
+    let r = batch(&["ok@alpha.test"], &fake);
+    assert_eq!(r[0]["cache"], "miss");
+}
+
+#[test]
+fn a_dead_resolver_gives_dns_error_not_500() {
+    let fake = Fake {
+        doh_down: true,
+        ..Fake::default()
+    };
+    let r = batch(&["ok@alpha.test"], &fake);
+    assert_eq!(r[0]["reason"], "dns_error");
+    assert_eq!(r[0]["status"], "unknown");
+    assert_eq!(fake.probe_fetches(), 0);
+}
+
+#[test]
+fn the_subrequest_budget_counts_lookups_and_the_probe() {
+    let fake = Fake::default();
+    let c = config(&[("SUBREQUEST_BUDGET", "3")]);
+    let body = json!({"emails": ["a@d1.test", "b@d2.test", "c@d3.test", "d@d1.test"],
+                      "options": {"allow_special_use": true}})
+    .to_string();
+    let (_, b, _) = run(post(&body), &c, &fake);
+    let r = b["results"].as_array().unwrap();
+    assert_eq!(fake.doh_fetches() + fake.probe_fetches(), 3);
+    assert_eq!(r[0]["depth"], "smtp");
+    assert_eq!(r[1]["depth"], "smtp");
+    assert_eq!(
+        r[3]["depth"], "smtp",
+        "same domain as the first: no extra lookup"
+    );
+    assert_eq!(r[2]["depth"], "syntax");
+    assert!(r[2]["detail"]
+        .as_str()
+        .unwrap()
+        .contains("SUBREQUEST_BUDGET"));
+}
+
+#[test]
+fn keys_origins_and_cors() {
+    let fake = Fake::default();
+    let c = config(&[]);
+    let with = |headers: &[(&str, &str)]| {
+        let mut r = get("email=a%40example.com");
+        r.headers = headers
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        r
+    };
+    let (s, b, _) = run(with(&[]), &c, &fake);
+    assert_eq!(
+        (s, b["error"]["code"].as_str()),
+        (401, Some("unauthorized"))
+    );
+    assert_eq!(
+        run(with(&[("authorization", "Bearer sk_nope_123")]), &c, &fake).0,
+        401
+    );
+    assert_eq!(run(with(&[("authorization", "Basic x")]), &c, &fake).0, 401);
+    // A publishable key: only from its origin.
+    assert_eq!(
+        run(with(&[("authorization", "Bearer pk_test_1")]), &c, &fake).0,
+        401
+    );
+    let foreign = [
+        ("authorization", "Bearer pk_test_1"),
+        ("origin", "https://evil.example"),
+    ];
+    let (s, _, resp) = run(with(&foreign), &c, &fake);
+    assert_eq!(s, 401);
+    assert!(resp.header("access-control-allow-origin").is_none());
+    let own = [("authorization", "Bearer pk_test_1"), ("origin", SITE)];
+    let (s, _, resp) = run(with(&own), &c, &fake);
+    assert_eq!(s, 200);
+    assert_eq!(resp.header("access-control-allow-origin"), Some(SITE));
+    // A preflight from a listed origin.
+    let pre = HttpRequest {
+        method: "OPTIONS".into(),
+        path: "/v1/check".into(),
+        headers: vec![("origin".into(), SITE.into())],
+        ..HttpRequest::default()
+    };
+    let (s, _, resp) = run(pre, &c, &fake);
+    assert_eq!(s, 204);
+    assert!(resp
+        .header("access-control-allow-headers")
+        .unwrap()
+        .contains("Authorization"));
+}
+
+#[test]
+fn rate_limits_answer_429_with_retry_after() {
+    let fake = Fake::default();
+    let c = config(&[]);
+    let req = || {
+        let mut r = get("email=a%40example.com");
+        r.headers = vec![
+            ("authorization".into(), "Bearer pk_test_1".into()),
+            ("origin".into(), SITE.into()),
+        ];
+        r
+    };
+    for _ in 0..3 {
+        assert_eq!(run(req(), &c, &fake).0, 200);
+    }
+    let (s, b, resp) = run(req(), &c, &fake);
+    assert_eq!(
+        (s, b["error"]["code"].as_str()),
+        (429, Some("rate_limited"))
+    );
+    assert_eq!(resp.header("retry-after"), Some("42"));
+}
+
+#[test]
+fn get_takes_one_email_and_options() {
+    let fake = Fake::default();
+    let c = config(&[]);
+    let (s, b, _) = run(get("email=John.Doe%40B%C3%BCcher.DE"), &c, &fake);
+    assert_eq!(s, 200);
+    assert_eq!(b["address"], "John.Doe@xn--bcher-kva.de");
+    let (_, b, _) = run(
+        get("email=x%40nullmx.test&allow_special_use=true"),
+        &c,
+        &fake,
+    );
+    assert_eq!(b["reason"], "null_mx");
+    let (_, b, _) = run(get("email=x%40nullmx.test"), &c, &fake);
+    assert_eq!(b["error"]["code"], "special_use_domain");
+    for bad in [
+        "",
+        "mail=a",
+        "email=a&email=b",
+        "email=a&allow_special_use=maybe",
+    ] {
+        let (s, b, _) = run(get(bad), &c, &fake);
+        assert_eq!(s, 400, "{bad}");
+        assert_eq!(b["error"]["code"], "bad_request");
+        assert!(!b["error"]["message"].as_str().unwrap().is_empty());
+    }
+}
+
+#[test]
+fn bad_bodies_get_a_4xx_that_says_what_to_fix() {
+    let fake = Fake::default();
+    let c = config(&[("MAX_BODY_BYTES", "2000")]);
+    let hundred_one: Vec<String> = (0..101).map(|i| format!("a{i}@x.com")).collect();
+    let cases = [
+        ("{", 400),
+        ("[]", 400),
+        (r#"{"emails": "a@b.com"}"#, 400),
+        (r#"{}"#, 400),
+        (r#"{"emails": [], "options": {"nope": true}}"#, 400),
+        (
+            r#"{"emails": [], "options": {"allow_special_use": "yes"}}"#,
+            400,
+        ),
+        (r#"{"emails": [], "extra": 1}"#, 400),
+    ];
+    for (body, status) in cases {
+        let (s, b, _) = run(post(body), &c, &fake);
+        assert_eq!(s, status, "{body}: {b}");
+        assert!(b["error"]["message"].as_str().is_some());
+    }
+    let big = json!({ "emails": hundred_one }).to_string();
+    let (s, b, _) = run(post(&big), &config(&[]), &fake);
+    assert_eq!(
+        (s, b["error"]["code"].as_str()),
+        (413, Some("too_many_addresses"))
+    );
+    let huge = format!(r#"{{"emails": ["{}"]}}"#, "a".repeat(5000));
+    assert_eq!(run(post(&huge), &c, &fake).0, 413);
+    assert_eq!(fake.fetches.borrow().len(), 0);
+}
+
+#[test]
+fn one_bad_item_gets_its_own_verdict() {
+    let fake = Fake::default();
+    let (s, b, _) = run(
+        post(
+            r#"{"emails": [42, "a@", null, "ok@alpha.test"], "options": {"allow_special_use": true}}"#,
+        ),
+        &config(&[]),
+        &fake,
+    );
+    assert_eq!(s, 200);
+    let r = b["results"].as_array().unwrap();
+    assert_eq!(r[0]["error"]["code"], "not_a_string");
+    assert_eq!(r[1]["reason"], "invalid_syntax");
+    assert_eq!(r[2]["error"]["code"], "not_a_string");
+    assert_eq!(r[3]["reason"], "ok");
+}
+
+#[test]
+fn a_misconfigured_worker_says_so() {
+    let fake = Fake::default();
+    let c = config(&[("API_KEYS", "oops")]);
+    let (s, b, _) = run(get("email=a%40b.com"), &c, &fake);
+    assert_eq!(
+        (s, b["error"]["code"].as_str()),
+        (500, Some("misconfigured"))
+    );
+    assert!(b["error"]["message"].as_str().unwrap().contains("API_KEYS"));
+}

@@ -1,0 +1,386 @@
+//! The per-request pipeline: syntax (core, the same code as the browser),
+//! then DNS over HTTPS once per distinct domain, then one signed call to the
+//! probe backend for the whole request, merged by core's `outcome` rules.
+//!
+//! - **Subrequest budget.** Every DoH lookup (MX; A and AAAA only where there
+//!   is no MX) and the probe call count against `SUBREQUEST_BUDGET`. The
+//!   probe call is reserved first; a domain whose lookups would exceed what
+//!   is left is answered at depth `syntax` with a `detail` that says so.
+//!   Cache hits cost nothing.
+//! - **Caching.** A domain's DNS outcome is cached for its TTL (30 s to one
+//!   day; `dns_error` never). A verdict that reached DNS or SMTP is cached for
+//!   `VERDICT_CACHE_TTL` unless its status is `unknown`. Every verdict says
+//!   `"cache": "hit"` or `"miss"`.
+//! - **Failures.** A DoH resolver that fails or is slow gives `dns_error`; a
+//!   probe that fails or is slow gives `smtp_unavailable`, both within their
+//!   deadlines — never a 500.
+
+use std::cell::Cell;
+use std::collections::{BTreeMap, HashMap};
+
+use prebounce_core::mx::{plan, MxAnswer, MxDecision, MxFailure};
+use prebounce_core::outcome::{
+    apply_dns, apply_mx_failure, apply_smtp, needs_network, SmtpOutcome,
+};
+use prebounce_core::verdict::{DnsInfo, MxRecord};
+use prebounce_core::{unreadable, Checker, Options, Reason, Status, SyntaxErrorCode, Verdict};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use crate::doh::{self, QType};
+use crate::platform::{Outbound, Platform};
+use crate::probe_client;
+use crate::Config;
+
+/// One item of a request: a string, or any other JSON value (answered
+/// `invalid_syntax` / `not_a_string`).
+#[derive(Debug, Clone)]
+pub enum Item {
+    /// A string to check.
+    Text(String),
+    /// Not a string: its JSON text.
+    Other(String),
+}
+
+/// A domain's DNS outcome, as cached.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum DnsOutcome {
+    /// Hosts to try.
+    Plan(DnsInfo),
+    /// Why there are none.
+    Fail {
+        reason: Reason,
+        detail: String,
+        dns: Option<DnsInfo>,
+    },
+    /// Not looked up: the subrequest budget was spent.
+    OverBudget,
+}
+
+const DNS_TTL_MIN: u32 = 30;
+const DNS_TTL_MAX: u32 = 86_400;
+
+/// Checks a batch: verdicts as JSON objects, in input order, each with
+/// `cache`.
+pub async fn check_all(
+    items: Vec<Item>,
+    options: Options,
+    config: &Config,
+    platform: &impl Platform,
+) -> Vec<Value> {
+    let checker = Checker::new(options);
+    let opt_key = options_key(&options);
+    let mut verdicts: Vec<Verdict> = items
+        .iter()
+        .map(|item| match item {
+            Item::Text(s) => checker.verdict(s),
+            Item::Other(json) => unreadable(json.clone(), SyntaxErrorCode::NotAString),
+        })
+        .collect();
+    let mut hit = vec![false; verdicts.len()];
+
+    // Verdicts cached earlier.
+    if config.verdict_cache_ttl > 0 {
+        for (i, v) in verdicts.iter_mut().enumerate() {
+            if !needs_network(v) {
+                continue;
+            }
+            if let Some(bytes) = platform.cache_get(&verdict_key(&opt_key, &v.input)).await {
+                if let Ok(cached) = serde_json::from_slice::<Verdict>(&bytes) {
+                    *v = cached;
+                    hit[i] = true;
+                }
+            }
+        }
+    }
+
+    // Distinct domains still undecided, in order of first appearance.
+    let mut domains: Vec<String> = Vec::new();
+    for (i, v) in verdicts.iter().enumerate() {
+        if !hit[i] && needs_network(v) {
+            if let Some(d) = &v.domain {
+                if !domains.contains(d) {
+                    domains.push(d.clone());
+                }
+            }
+        }
+    }
+    let budget = Cell::new(config.subrequest_budget);
+    let probe_reserved = config.probe_url.is_some() && !domains.is_empty() && take(&budget, 1);
+    let lookups = domains
+        .iter()
+        .map(|d| resolve(d, config, platform, &budget));
+    let outcomes: HashMap<String, DnsOutcome> = domains
+        .iter()
+        .cloned()
+        .zip(futures::future::join_all(lookups).await)
+        .collect();
+
+    let mut probe_idx = Vec::new();
+    for (i, v) in verdicts.iter_mut().enumerate() {
+        if hit[i] || !needs_network(v) {
+            continue;
+        }
+        let Some(outcome) = v.domain.as_ref().and_then(|d| outcomes.get(d)) else {
+            continue;
+        };
+        match outcome {
+            DnsOutcome::Plan(dns) => {
+                apply_dns(v, dns.clone());
+                if probe_reserved {
+                    probe_idx.push(i);
+                }
+            }
+            DnsOutcome::Fail {
+                reason,
+                detail,
+                dns,
+            } => apply_mx_failure(
+                v,
+                &MxFailure {
+                    reason: *reason,
+                    detail: detail.clone(),
+                    dns: dns.clone(),
+                },
+            ),
+            DnsOutcome::OverBudget => {
+                v.detail = Some(format!(
+                    "DNS not checked: this request needs more than the {} outbound lookups allowed per request (SUBREQUEST_BUDGET); send fewer domains at once",
+                    config.subrequest_budget
+                ));
+            }
+        }
+    }
+
+    if !probe_idx.is_empty() {
+        probe(
+            &mut verdicts,
+            &probe_idx,
+            &outcomes,
+            &items,
+            options,
+            config,
+            platform,
+        )
+        .await;
+    }
+
+    // Remember what is worth remembering.
+    if config.verdict_cache_ttl > 0 {
+        for (i, v) in verdicts.iter().enumerate() {
+            if hit[i] || v.dns.is_none() || v.status == Status::Unknown {
+                continue;
+            }
+            if let Ok(bytes) = serde_json::to_vec(v) {
+                let key = verdict_key(&opt_key, &v.input);
+                platform
+                    .cache_put(&key, bytes, config.verdict_cache_ttl)
+                    .await;
+            }
+        }
+    }
+
+    verdicts
+        .into_iter()
+        .zip(hit)
+        .map(|(v, hit)| {
+            let mut value = serde_json::to_value(&v).unwrap_or(Value::Null);
+            if let Value::Object(map) = &mut value {
+                map.insert("cache".into(), json!(if hit { "hit" } else { "miss" }));
+            }
+            value
+        })
+        .collect()
+}
+
+/// Takes `n` from the budget if there is that much left.
+fn take(budget: &Cell<usize>, n: usize) -> bool {
+    let left = budget.get();
+    if left >= n {
+        budget.set(left - n);
+        true
+    } else {
+        false
+    }
+}
+
+/// The cache key of a verdict: the options and the input as given.
+fn verdict_key(options: &str, input: &str) -> String {
+    format!("verdict/v1/{options}/{input}")
+}
+
+fn options_key(o: &Options) -> String {
+    let bits = [
+        o.allow_quoted_local,
+        o.allow_domain_literal,
+        o.allow_smtputf8,
+        o.allow_single_label,
+        o.allow_special_use,
+        o.role_is_risky,
+    ];
+    bits.iter().map(|&b| if b { '1' } else { '0' }).collect()
+}
+
+/// A domain's DNS outcome: from the cache, or from DoH within the budget.
+async fn resolve(
+    domain: &str,
+    config: &Config,
+    platform: &impl Platform,
+    budget: &Cell<usize>,
+) -> DnsOutcome {
+    let key = format!("dns/v1/{domain}");
+    if let Some(bytes) = platform.cache_get(&key).await {
+        if let Ok(cached) = serde_json::from_slice::<DnsOutcome>(&bytes) {
+            return cached;
+        }
+    }
+    if !take(budget, 1) {
+        return DnsOutcome::OverBudget;
+    }
+    let mx = lookup(domain, QType::Mx, config, platform).await;
+    let mx = match mx {
+        Ok((status, body)) => doh::mx_answer(status, &body),
+        Err(why) => MxAnswer::Failed(why),
+    };
+    let outcome = match plan(domain, mx, prebounce_core::mx::domain_seed(domain)) {
+        MxDecision::Plan(p) => DnsOutcome::Plan(p.dns_info()),
+        MxDecision::Fail(f) => fail(f),
+        MxDecision::NeedAddressLookup(next) => {
+            if !take(budget, 2) {
+                return DnsOutcome::OverBudget;
+            }
+            let (a, aaaa) = futures::join!(
+                lookup(next.domain(), QType::A, config, platform),
+                lookup(next.domain(), QType::Aaaa, config, platform)
+            );
+            let read = |r: Result<(u16, Vec<u8>), String>| match r {
+                Ok((status, body)) => doh::address_answer(status, &body),
+                Err(why) => doh::Answer::Failed(why),
+            };
+            match next.finish(doh::combine_addresses(read(a), read(aaaa))) {
+                Ok(p) => DnsOutcome::Plan(p.dns_info()),
+                Err(f) => fail(f),
+            }
+        }
+    };
+    let ttl = match &outcome {
+        DnsOutcome::Plan(dns) => dns.ttl,
+        DnsOutcome::Fail {
+            reason: Reason::DnsError,
+            ..
+        }
+        | DnsOutcome::OverBudget => None,
+        DnsOutcome::Fail { dns, .. } => dns.as_ref().and_then(|d| d.ttl).or(Some(DNS_TTL_MIN)),
+    };
+    if let (Some(ttl), Ok(bytes)) = (ttl, serde_json::to_vec(&outcome)) {
+        platform
+            .cache_put(&key, bytes, ttl.clamp(DNS_TTL_MIN, DNS_TTL_MAX))
+            .await;
+    }
+    outcome
+}
+
+fn fail(f: MxFailure) -> DnsOutcome {
+    DnsOutcome::Fail {
+        reason: f.reason,
+        detail: f.detail,
+        dns: f.dns,
+    }
+}
+
+async fn lookup(
+    name: &str,
+    qtype: QType,
+    config: &Config,
+    platform: &impl Platform,
+) -> Result<(u16, Vec<u8>), String> {
+    let url = doh::query_url(&config.doh_url, name, qtype)?;
+    let resp = platform
+        .fetch(Outbound {
+            method: "GET".into(),
+            url,
+            headers: vec![("accept".into(), "application/dns-message".into())],
+            body: Vec::new(),
+            timeout_ms: config.doh_timeout_ms,
+        })
+        .await
+        .map_err(|e| format!("the DoH resolver did not answer ({e})"))?;
+    Ok((resp.status, resp.body))
+}
+
+/// One signed batch call to the probe for the verdicts at `idx`.
+async fn probe(
+    verdicts: &mut [Verdict],
+    idx: &[usize],
+    outcomes: &HashMap<String, DnsOutcome>,
+    items: &[Item],
+    options: Options,
+    config: &Config,
+    platform: &impl Platform,
+) {
+    let (Some(url), Some(secret)) = (&config.probe_url, &config.probe_secret) else {
+        return;
+    };
+    let mut mx: BTreeMap<&str, &[MxRecord]> = BTreeMap::new();
+    let mut emails = Vec::with_capacity(idx.len());
+    for &i in idx {
+        let Item::Text(input) = &items[i] else {
+            continue;
+        };
+        emails.push(input.as_str());
+        if let Some(d) = &verdicts[i].domain {
+            if let Some(DnsOutcome::Plan(dns)) = outcomes.get(d) {
+                mx.insert(d, &dns.mx);
+            }
+        }
+    }
+    let body = json!({"emails": emails, "mx": mx, "options": options});
+    let body = serde_json::to_vec(&body).unwrap_or_default();
+    let request =
+        probe_client::signed_request(url, secret, body, platform, config.probe_timeout_ms);
+    let answer = match platform.fetch(request).await {
+        Ok(r) if r.status == 200 => serde_json::from_slice::<ProbeAnswer>(&r.body)
+            .map_err(|e| format!("the probe backend sent an unreadable answer ({e})")),
+        Ok(r) => Err(format!("the probe backend answered HTTP {}", r.status)),
+        Err(e) => Err(format!("the probe backend did not answer ({e})")),
+    };
+    match answer {
+        Ok(a) if a.results.len() == idx.len() => {
+            for (&i, probed) in idx.iter().zip(a.results) {
+                let v = &mut verdicts[i];
+                if probed.input != v.input {
+                    continue;
+                }
+                let dns = v.dns.take();
+                *v = probed;
+                // Our DoH answer has the TTLs; the probe only saw the hosts.
+                if dns.is_some() {
+                    v.dns = dns;
+                }
+            }
+        }
+        other => {
+            let detail = match other {
+                Ok(_) => "the probe backend answered for a different number of addresses".into(),
+                Err(e) => e,
+            };
+            for &i in idx {
+                apply_smtp(
+                    &mut verdicts[i],
+                    &SmtpOutcome::Unavailable {
+                        mx: None,
+                        answered: false,
+                        tls: false,
+                        detail: detail.clone(),
+                    },
+                );
+            }
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct ProbeAnswer {
+    results: Vec<Verdict>,
+}
