@@ -53,8 +53,16 @@ fi
 # wasm-bindgen-cli at exactly the crate's version (builds from source once).
 "$root/scripts/install-wasm-bindgen.sh"
 
-# Pinned JavaScript tools (binaryen's wasm-opt, playwright-core): `npm ci` when
-# node_modules is missing or was installed from another lock file.
+# worker-build builds the edge API (worker/build.sh); from source once, about 8 minutes.
+if ! command -v worker-build >/dev/null 2>&1 \
+  || [ "$(worker-build --version 2>/dev/null)" != "$WORKER_BUILD_VERSION" ]; then
+  say "installing worker-build $WORKER_BUILD_VERSION from source (about 8 minutes)"
+  cargo install --quiet --locked worker-build --version "$WORKER_BUILD_VERSION"
+fi
+
+# Pinned JavaScript tools (binaryen's wasm-opt, playwright-core, wrangler,
+# miniflare with its workerd, esbuild): `npm ci` when node_modules is missing
+# or was installed from another lock file.
 if ! command -v npm >/dev/null 2>&1; then
   echo "setup: npm not found; install Node.js 20 or newer" >&2
   exit 1
@@ -66,6 +74,15 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_sum" ]; then
   (cd "$root" && npm ci --silent --no-audit --no-fund)
   echo "$lock_sum" > "$stamp"
 fi
+# The worker tools must be the versions scripts/versions.env names (Node 20 pins).
+for pair in "wrangler=$WRANGLER_VERSION" "miniflare=$MINIFLARE_VERSION" "esbuild=$ESBUILD_VERSION"; do
+  pkg=${pair%%=*}; want=${pair#*=}
+  have=$(node -p "require('$root/node_modules/$pkg/package.json').version" 2>/dev/null || echo none)
+  if [ "$have" != "$want" ]; then
+    echo "setup: node_modules has $pkg $have, scripts/versions.env wants $want: fix package.json and the lock file" >&2
+    exit 1
+  fi
+done
 
 # Debian's Chromium for the browser tests (skipped when /usr/bin/chromium exists).
 "$root/scripts/install-chromium.sh"

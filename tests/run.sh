@@ -35,3 +35,11 @@ node --test tests/npm/
 
 step "browser: the form helper in headless Chromium"
 node --test tests/browser/
+
+step "worker: build, then Miniflare tests (local workerd; real DoH, Postfix and probe peers)"
+# The Workers glue (worker/src/glue.rs) only compiles for wasm32: lint it there.
+cargo clippy --locked -p prebounce-worker --target wasm32-unknown-unknown -- -D warnings
+bash worker/build.sh
+cargo build --locked -p prebounce-probe
+WRANGLER_SEND_METRICS=false WRANGLER_HIDE_BANNER=true CLOUDFLARE_CF_FETCH_ENABLED=false \
+  node --test tests/worker/
