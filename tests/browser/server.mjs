@@ -227,22 +227,23 @@ function shut(server) {
  * Starts the page server and the fake API on 127.0.0.1, ports picked by the
  * system. `apiPort` fixes the API's port (for trying the demo by hand).
  */
-export async function startServer({ port = 0, apiPort = 0 } = {}) {
+export async function startServer({ port = 0, apiPort = 0, fake = true } = {}) {
   const requests = [];
   const pages = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://127.0.0.1');
-    if (url.pathname.startsWith('/v1/')) fakeApi(req, res, url, requests); // same-origin use works too
+    if (fake && url.pathname.startsWith('/v1/')) fakeApi(req, res, url, requests); // same-origin use works too
     else serveFile(req, res, url).catch(() => { res.destroy(); });
   });
+  // Without `fake` (the real local system: scripts/local.mjs) only the pages are served.
   const api = http.createServer((req, res) => {
     fakeApi(req, res, new URL(req.url, 'http://127.0.0.1'), requests);
   });
   try {
     const pagesPort = await listen(pages, port);
-    const apiPortUsed = await listen(api, apiPort);
+    const apiPortUsed = fake ? await listen(api, apiPort) : null;
     return {
       url: `http://127.0.0.1:${pagesPort}`,
-      apiUrl: `http://127.0.0.1:${apiPortUsed}`,
+      apiUrl: fake ? `http://127.0.0.1:${apiPortUsed}` : null,
       requests,
       close: () => Promise.all([shut(pages), shut(api)]).then(() => undefined),
     };
