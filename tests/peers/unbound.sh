@@ -14,6 +14,8 @@
 #   nullmx.test    MX 0 .              (RFC 7505 null MX)
 #   amx.test       A  127.0.0.1        (no MX: the implicit MX of RFC 5321 5.1)
 #   servfail.test  SERVFAIL            (forwarded to 127.0.0.1:1, where nothing listens; answers in well under 1 s)
+# With BENCH_ZONE=1 (off by default; bench/worker/), also a wildcard zone, so that every name has an MX:
+#   bench.test and *.bench.test   MX 10 mx.alpha.test   (local-zone redirect: 1.bench.test, 2.bench.test, …)
 # Names outside .test are REFUSED: nothing is ever looked up on the Internet.
 #
 # Files in DIR: unbound.conf, unbound.log, unbound.pid (and dnsdist.*). stop kills by pid and waits.
@@ -39,6 +41,11 @@ if [ "$1" = stop ]; then stop_pid dnsdist; stop_pid unbound; exit 0; fi
 [ "$1" = start ] || usage
 : "${DNS_PORT:?unbound.sh: set DNS_PORT (a free port on 127.0.0.1)}"
 SMTP_ADDR=${SMTP_ADDR:-127.0.0.1}
+bench_zone=
+if [ "${BENCH_ZONE:-0}" = 1 ]; then
+  bench_zone='  local-zone: "bench.test." redirect
+  local-data: "bench.test. 300 MX 10 mx.alpha.test."'
+fi
 command -v unbound >/dev/null || { echo "unbound.sh: unbound not installed (run scripts/setup.sh)" >&2; exit 1; }
 
 cat > "$D/unbound.conf" <<EOF
@@ -64,6 +71,7 @@ server:
   local-data: "grey.test. 300 MX 10 mx.alpha.test."
   local-data: "nullmx.test. 300 MX 0 ."
   local-data: "amx.test. 300 A $SMTP_ADDR"
+$bench_zone
   # SERVFAIL: resolved (not answered locally) by forwarding to a port where nothing listens
   local-zone: "servfail.test." transparent
   do-not-query-localhost: no

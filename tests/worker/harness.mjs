@@ -8,6 +8,10 @@
 //   startWorld()    all four, wired together: DOH_URL and PROBE_URL point at
 //                   the peers; `world.check(emails, {key, origin})`
 //
+// Every response the worker gives through these helpers (`worker.fetch`,
+// `request`, `check`, `rawChunkedRequest`) is validated against the OpenAPI
+// document (./openapi.mjs); `worker.rawFetch` is the unvalidated escape hatch.
+//
 // Every port is picked at run time. Everything started is stopped by pid
 // (the peer scripts' `stop` kills by pid file) in the caller's `after` hook,
 // also when a test failed; an exit handler stops whatever is still running
@@ -21,6 +25,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Miniflare } from 'miniflare';
+import { parseRawResponse, validateResponse } from './openapi.mjs';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const buildDir = path.join(root, 'worker/build');
@@ -198,13 +203,14 @@ async function withRetries(what, start) {
 /**
  * unbound on a free port, with dnsdist's DoH front (`doh: true`) at
  * `dohUrl` = http://127.0.0.1:PORT/dns-query. Zones: tests/peers/README.md.
+ * `env`: more for unbound.sh (`{BENCH_ZONE: '1'}`: every *.bench.test has an MX).
  */
-export async function startDns({ doh = true } = {}) {
+export async function startDns({ doh = true, env: extraEnv = {} } = {}) {
   return withRetries('unbound', async () => {
     const dir = tempDir('prebounce-worker-dns.');
     const dnsPort = await freePort({ udp: true });
     const dohPort = doh ? await freePort() : null;
-    const env = { DNS_PORT: String(dnsPort), ...(doh ? { DOH_PORT: String(dohPort) } : {}) };
+    const env = { ...extraEnv, DNS_PORT: String(dnsPort), ...(doh ? { DOH_PORT: String(dohPort) } : {}) };
     const stopSync = () => { try { peerScript('unbound.sh', 'stop', dir); } finally { removeDir(dir); } };
     try {
       peerScript('unbound.sh', 'start', dir, env);
@@ -373,9 +379,27 @@ export async function startWorker(bindings = {}) {
   const worker = {
     mf,
     url,
-    /** `mf.dispatchFetch` of a path on the worker; answers the Response. */
-    fetch: (pathname, init) => mf.dispatchFetch(new URL(pathname, 'http://localhost').href, init),
-    /** GET/POST a path; answers { status, headers, json } (json null when the body is not JSON). */
+    /** `mf.dispatchFetch` of a path on the worker, not validated; answers the Response. */
+    rawFetch: (pathname, init) => mf.dispatchFetch(new URL(pathname, 'http://localhost').href, init),
+    /**
+     * `mf.dispatchFetch` of a path on the worker; answers the Response after
+     * validating (a copy of) it against the OpenAPI document (./openapi.mjs):
+     * a status the document does not list for the operation, or a body that
+     * does not match its schema, throws.
+     */
+    async fetch(pathname, init = {}) {
+      const res = await worker.rawFetch(pathname, init);
+      const text = await res.clone().text();
+      validateResponse({
+        method: init.method ?? 'GET',
+        pathname: new URL(pathname, 'http://localhost').pathname,
+        status: res.status,
+        headers: res.headers,
+        text,
+      });
+      return res;
+    },
+    /** GET/POST a path (validated as `fetch`); answers { status, headers, json } (json null when the body is not JSON). */
     async request(pathname, init) {
       const res = await worker.fetch(pathname, init);
       const text = await res.text();
@@ -449,11 +473,17 @@ export async function startWorld({ postfix = true, serve = true, bindings = {} }
 /**
  * A request written to workerd's socket by hand, the body sent with
  * `Transfer-Encoding: chunked` (no Content-Length) in one write; answers the
- * raw response text. Unlike fetch(), it still reads a response that the
- * server sends before it has read the whole body (then resets the
- * connection).
+ * raw response text, validated against the OpenAPI document like
+ * `worker.fetch`. Unlike fetch(), it still reads a response that the server
+ * sends before it has read the whole body (then resets the connection).
  */
-export function rawChunkedRequest(worker, { method = 'POST', pathname, headers = {}, body }) {
+export async function rawChunkedRequest(worker, { method = 'POST', pathname, headers = {}, body }) {
+  const raw = await rawChunkedExchange(worker, { method, pathname, headers, body });
+  validateResponse({ method, pathname, ...parseRawResponse(raw) });
+  return raw;
+}
+
+function rawChunkedExchange(worker, { method, pathname, headers, body }) {
   const { hostname, port } = new URL(worker.url);
   return new Promise((resolve, reject) => {
     const s = net.connect(Number(port), hostname);

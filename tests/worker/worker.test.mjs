@@ -136,6 +136,7 @@ describe('the Workers glue', { timeout: 60_000 }, () => {
       assert.equal(r.status, 200, r.text);
       const v = h.verdictOf(r, 'x@example.com');
       assert.deepEqual([v.status, v.reason], ['unknown', 'dns_error'], JSON.stringify(v));
+      assert.ok(!/127\.0\.0\.1|dns-query/.test(v.detail), `the resolver's URL stays private: ${v.detail}`);
     } finally {
       await w.dispose();
     }

@@ -232,10 +232,16 @@ impl Platform for WorkersPlatform {
         };
         let timer = Delay::from(Duration::from_millis(u64::from(timeout_ms)));
         match first(work, timer).await {
-            Either::Left(result) => result.map_err(|e| format!("{url}: {e}")),
+            // The URL goes to the log, not into verdicts: API clients need
+            // not learn where the resolver or the probe lives.
+            Either::Left(result) => result.map_err(|e| {
+                worker::console_warn!("fetch {url}: {e}");
+                e
+            }),
             Either::Right(()) => {
                 controller.abort();
-                Err(format!("{url}: no answer within {timeout_ms} ms"))
+                worker::console_warn!("fetch {url}: no answer within {timeout_ms} ms");
+                Err(format!("no answer within {timeout_ms} ms"))
             }
         }
     }
