@@ -55,16 +55,19 @@ try {
   parts.push(worker);
   const api = String(worker.url).replace(/\/$/, '');
   console.log(`pages:    ${pages.url}/form.html`);
-  console.log(`edge API: ${api}/v1/check   (OpenAPI: ${api}/openapi.json)`);
+  console.log(`edge API: ${api}   (GET or POST ${api}/v1/check; ${api}/openapi.json)`);
   console.log(`keys:     secret ${sk}`);
   console.log(`          publishable ${pk} (from ${origins.join(' or ')})`);
   if (why) {
     console.log(`note:     no local mail world (${why}): the edge asks the public DoH resolver and stops at depth dns.`);
   } else {
-    console.log('try:      the local zones are .test names, so pass allow_special_use:');
-    console.log(`          curl -s -H 'Authorization: Bearer ${sk}' '${api}/v1/check?email=disabled@alpha.test&allow_special_use=true'`);
-    console.log('          (alpha.test: ok@ valid, disabled@ mailbox_disabled, full@ mailbox_full, anyone else does_not_exist;');
-    console.log('           catchall.test catch_all; grey.test temporary_failure; nullmx.test null_mx; nxdomain.test no_such_domain)');
+    console.log('try:      in the form demo, enter the edge API URL above and the publishable key, then');
+    console.log('          disabled@alpha.example; or from a shell:');
+    console.log(`          curl -s -H 'Authorization: Bearer ${sk}' '${api}/v1/check?email=disabled@alpha.example'`);
+    console.log('          (alpha.example: ok@ valid, disabled@ mailbox_disabled, full@ mailbox_full, anyone else');
+    console.log('           does_not_exist; catchall.example catch_all; grey.example temporary_failure;');
+    console.log('           nullmx.example null_mx; nothing.example no_such_domain. The same under .test');
+    console.log('           with allow_special_use=true.)');
   }
   console.log('Ctrl-C stops everything.');
 } catch (e) {
@@ -73,6 +76,10 @@ try {
   process.exit(1);
 }
 
+// Ctrl-C or SIGTERM: stop every part in order, then exit 0. (This replaces
+// the harness's own last-resort handlers, which kill and exit at once; its
+// exit hook still runs after ours.)
 for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, () => { stopAll().then(() => process.exit(0)); });
+  process.removeAllListeners(signal);
+  process.once(signal, () => { stopAll().then(() => process.exit(0)); });
 }

@@ -14,6 +14,7 @@
 #                  others     550 5.1.1 <x@alpha.test>: Recipient address rejected: User unknown in virtual mailbox table
 #   catchall.test  everyone   250 2.1.5 Ok
 #   grey.test      everyone   450 4.7.1 <x@grey.test>: Recipient address rejected: greylisted, try again later
+#   alpha.example, catchall.example, grey.example: the same as their .test twins (for the demo pages)
 #   anything else             554 5.7.1 <x@other.test>: Relay access denied
 # With PF_MILTER=1, also replies sent verbatim (no prefix) by tests/peers/verbatim_milter.py over a unix socket in DIR:
 #   alpha.test     gone@      550-5.2.1 The email account that you tried to reach is disabled. Learn more at
@@ -80,8 +81,8 @@ relay_domains =
 alias_maps =
 alias_database =
 local_recipient_maps =
-virtual_mailbox_domains = alpha.test catchall.test grey.test
-virtual_mailbox_maps = inline:{ok@alpha.test=x, disabled@alpha.test=x, full@alpha.test=x, @catchall.test=x, @grey.test=x$MILTER_BOXES}
+virtual_mailbox_domains = alpha.test catchall.test grey.test alpha.example catchall.example grey.example
+virtual_mailbox_maps = inline:{ok@alpha.test=x, disabled@alpha.test=x, full@alpha.test=x, @catchall.test=x, @grey.test=x, ok@alpha.example=x, disabled@alpha.example=x, full@alpha.example=x, @catchall.example=x, @grey.example=x$MILTER_BOXES}
 default_transport = discard:
 relay_transport = discard:
 local_transport = discard:
@@ -98,6 +99,9 @@ cat > rcpt_access <<EOF
 disabled@alpha.test 550 5.2.1 The email account that you tried to reach is disabled
 full@alpha.test 452 4.2.2 Mailbox full
 grey.test 450 4.7.1 greylisted, try again later
+disabled@alpha.example 550 5.2.1 The email account that you tried to reach is disabled
+full@alpha.example 452 4.2.2 Mailbox full
+grey.example 450 4.7.1 greylisted, try again later
 EOF
 # deliberately no smtp/lmtp/local/virtual services: nothing can leave the host
 cat > master.cf <<EOF

@@ -13,6 +13,8 @@
 #   grey.test      MX 10 mx.alpha.test
 #   nullmx.test    MX 0 .              (RFC 7505 null MX)
 #   amx.test       A  127.0.0.1        (no MX: the implicit MX of RFC 5321 5.1)
+#   alpha.example, catchall.example, grey.example, nullmx.example: as their .test twins (for the demo
+#                  pages: .example is valid syntax without allow_special_use); nothing else under .example
 #   servfail.test  SERVFAIL            (forwarded to 127.0.0.1:1, where nothing listens; answers in well under 1 s)
 # With BENCH_ZONE=1 (off by default; bench/worker/), also a wildcard zone, so that every name has an MX:
 #   bench.test and *.bench.test   MX 10 mx.alpha.test   (local-zone redirect: 1.bench.test, 2.bench.test, …)
@@ -71,6 +73,14 @@ server:
   local-data: "grey.test. 300 MX 10 mx.alpha.test."
   local-data: "nullmx.test. 300 MX 0 ."
   local-data: "amx.test. 300 A $SMTP_ADDR"
+  # the same mail world under .example, for the demo pages (scripts/local.mjs): .example names
+  # are valid syntax without allow_special_use, so a browser's own check lets them through
+  local-zone: "example." static
+  local-data: "example. 300 SOA ns.example. hostmaster.example. 1 3600 600 86400 60"
+  local-data: "alpha.example. 300 MX 10 mx.alpha.test."
+  local-data: "catchall.example. 300 MX 10 mx.alpha.test."
+  local-data: "grey.example. 300 MX 10 mx.alpha.test."
+  local-data: "nullmx.example. 300 MX 0 ."
 $bench_zone
   # SERVFAIL: resolved (not answered locally) by forwarding to a port where nothing listens
   local-zone: "servfail.test." transparent
