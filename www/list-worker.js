@@ -145,21 +145,37 @@ function decode(bytes) {
   try {
     return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes), badLines: [], encoding: 'utf-8' };
   } catch {
-    // Which lines? Only lines with a byte >= 0x80 can be wrong.
+    // Which lines? Bad bytes become U+FFFD, and line breaks stay where they
+    // were, so only lines with a U+FFFD in the text need their bytes checked.
+    const text = new TextDecoder('utf-8').decode(bytes);
+    const textStarts = lineStartsOf(text, '\n');
+    const byteStarts = [];
+    let start = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+    for (; start >= 0; start = bytes.indexOf(0x0a, start) + 1 || -1) byteStarts.push(start);
     const strict = new TextDecoder('utf-8', { fatal: true });
     const badLines = [];
-    let start = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
-    for (let line = 1; start <= bytes.length; line++) {
-      let end = bytes.indexOf(0x0a, start);
-      if (end < 0) end = bytes.length;
-      const slice = bytes.subarray(start, end);
-      if (slice.some((b) => b >= 0x80)) {
-        try { strict.decode(slice); } catch { badLines.push(line); }
-      }
-      start = end + 1;
+    let last = -1;
+    for (let i = text.indexOf('\uFFFD'); i >= 0; i = text.indexOf('\uFFFD', i + 1)) {
+      const line = upperBound(textStarts, i); // 1-based line of offset i
+      if (line === last) continue;
+      last = line;
+      const from = byteStarts[line - 1];
+      const to = line < byteStarts.length ? byteStarts[line] : bytes.length;
+      try { strict.decode(bytes.subarray(from, to)); } catch { badLines.push(line); }
     }
-    return { text: new TextDecoder('utf-8').decode(bytes), badLines, encoding: 'utf-8' };
+    return { text, badLines, encoding: 'utf-8' };
   }
+}
+
+/** The number of entries of the ascending `starts` that are <= x. */
+function upperBound(starts, x) {
+  let lo = 0;
+  let hi = starts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (starts[mid] <= x) lo = mid + 1; else hi = mid;
+  }
+  return lo;
 }
 
 /** Start offsets of the text's lines (split at `brk`, '\n' or '\r'). */
@@ -247,6 +263,7 @@ async function load(msg) {
     badLines: [],
     problems: [], // { line, message }: what could not be read as written
     problemCount: 0,
+    times: {},
     chunks: 0, // checked chunks posted
     transferred: 0, // of which the typed arrays were transferred (detached here)
   };
@@ -259,8 +276,10 @@ async function load(msg) {
     name = msg.file.name;
     if (msg.file.size === 0) throw new ListError('no_rows', `${name} is empty: there are no rows to check.`);
     const bytes = new Uint8Array(await msg.file.arrayBuffer());
+    job.times.read = performance.now() - started;
     checkKind(name, msg.file.type, bytes);
     const { text, badLines, encoding } = decode(bytes);
+    job.times.decoded = performance.now() - started;
     job.text = text;
     job.badLines = badLines;
     job.encoding = encoding;
@@ -281,7 +300,8 @@ async function load(msg) {
 
   job.brk = job.text.includes('\n') || !job.text.includes('\r') ? '\n' : '\r';
   job.lineStarts = lineStartsOf(job.text, job.brk);
-  const totalLines = job.lineStarts.length;
+  // Lines as an editor counts them: no extra one after a final line break.
+  const totalLines = job.lineStarts.length - (job.text.endsWith(job.brk) ? 1 : 0);
   grow(job, Math.min(totalLines, 1 << 20));
 
   if (job.format === 'csv') {
@@ -308,8 +328,10 @@ async function load(msg) {
     post({ type: 'head', name, format: 'lines', columns: ['Address'], column: 0, detected: 0, hasHeader: false, lines: totalLines, encoding: job.encoding });
   }
 
+  job.times.head = performance.now() - started;
   const disposable = await ready;
   if (job.cancelled) return;
+  job.times.ready = performance.now() - started;
   post({ type: 'started', disposable });
 
   if (job.format === 'csv') await checkCsv(job, post);
@@ -329,6 +351,7 @@ async function load(msg) {
     ms: performance.now() - started,
     chunks: job.chunks,
     transferred: job.transferred,
+    times: job.times, // ms since the load began: read, decoded, head, ready
   };
   if (!job.cancelled && rows === 0 && job.noAddressCount === 0) {
     throw new ListError('no_rows', `${msg.file ? name : 'The pasted text'} has no rows to check.`);
@@ -367,16 +390,7 @@ function countOf(text, ch) {
 
 /** The number of line starts in [from, to): lines beginning in that range. */
 function linesIn(starts, from, to) {
-  const upper = (x) => {
-    let lo = 0;
-    let hi = starts.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (starts[mid] < x) lo = mid + 1; else hi = mid;
-    }
-    return lo;
-  };
-  return upper(to) - upper(from);
+  return upperBound(starts, to - 1) - upperBound(starts, from - 1);
 }
 
 /** Checks one chunk of addresses and hands its typed arrays to the page. */

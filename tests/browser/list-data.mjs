@@ -57,7 +57,8 @@ function csvCell(s) {
 /**
  * The list as bytes, with where its special rows are: `noAddressLines`
  * (1-based lines of records whose address cell is empty), `badLines` (lines
- * that are not UTF-8), `lines` (physical lines) and `records`.
+ * that are not UTF-8), `lastAddressLine` (where the last record with an
+ * address starts), `lines` (physical lines) and `records`.
  */
 export function makeList({ rows = 100_000, seed = 6 } = {}) {
   const random = rng(seed);
@@ -67,6 +68,7 @@ export function makeList({ rows = 100_000, seed = 6 } = {}) {
   const parts = [];
   const noAddressLines = [];
   const badLines = [];
+  let lastAddressLine = 0;
   let line = 1;
   const push = (text, lines = 1) => { parts.push(Buffer.from(text, 'utf8')); line += lines; };
   push('id,first_name,last_name,email,company,notes\n');
@@ -98,6 +100,8 @@ export function makeList({ rows = 100_000, seed = 6 } = {}) {
     if (noAddress) {
       email = i % 2 === 0 ? '' : '   ';
       noAddressLines.push(line);
+    } else {
+      lastAddressLine = line;
     }
     if (badBytes) {
       // "josé@example.com" in Latin-1: the é is one byte 0xE9, not UTF-8.
@@ -110,5 +114,5 @@ export function makeList({ rows = 100_000, seed = 6 } = {}) {
     }
     if (i % 25013 === 0) push('\n'); // a blank line: skipped by the CLI and the page alike
   }
-  return { bytes: Buffer.concat(parts), noAddressLines, badLines, lines: line - 1, records: rows, fullOnly };
+  return { bytes: Buffer.concat(parts), noAddressLines, badLines, lastAddressLine, lines: line - 1, records: rows, fullOnly };
 }
