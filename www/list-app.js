@@ -437,7 +437,9 @@ function renderBars(list, items, total) {
     li.querySelector('button').setAttribute('aria-label', `${item.label}: ${fmt.format(item.count)} rows, ${pct.toFixed(1)} %. Show only these.`);
     return li;
   });
-  list.replaceChildren(...children);
+  // Re-inserting a node loses its focus: touch the list only when its order changed.
+  const same = children.length === list.children.length && children.every((li, k) => list.children[k] === li);
+  if (!same) list.replaceChildren(...children);
 }
 
 function setFilter(id, value) {

@@ -203,6 +203,15 @@ function sniffDelimiter(text) {
   return ',';
 }
 
+/** Whether the first line is a delimited header with a column named like "email". */
+function namesEmailColumn(text) {
+  const first = text.slice(0, Math.min(text.length, 4096)).split(/\r?\n|\r/, 1)[0];
+  const delimiter = sniffDelimiter(first);
+  if (!first.includes(delimiter)) return false;
+  return Papa.parse(first, { delimiter }).data[0]
+    .some((cell) => EMAIL_HEADERS.includes(cell.trim().toLowerCase()));
+}
+
 const isBlankRow = (row) => row.length === 1 && row[0] === '';
 // Rust's is_ascii_whitespace: what the core trims before calling an address empty.
 const isEmptyCell = (cell) => /^[\t\n\f\r ]*$/.test(cell);
@@ -288,14 +297,16 @@ async function load(msg) {
     job.encoding = 'text';
   }
   if (job.text.charCodeAt(0) === 0xfeff) job.text = job.text.slice(1);
-  if (job.cancelled) return;
+  if (job.cancelled) { finish(job, post, started); return; }
   if (/^[\s]*$/.test(job.text)) throw new ListError('no_rows', `${msg.file ? name : 'The pasted text'} has no rows to check.`);
 
-  // The format: CSV for .csv/.tsv, one address a line for .txt (as the CLI);
-  // pasted text is CSV when its first line has a , ; or tab.
+  // The format: CSV for .csv/.tsv, one address a line for .txt (as the CLI)
+  // unless its first line is a header naming an email column (Excel's
+  // "Unicode text" is a .txt); pasted text is CSV when its first line has a
+  // , ; or tab.
   const ext = extension(name);
   if (msg.format === 'csv' || msg.format === 'lines') job.format = msg.format;
-  else if (msg.file) job.format = ext === 'txt' ? 'lines' : 'csv';
+  else if (msg.file) job.format = ext === 'txt' && !namesEmailColumn(job.text) ? 'lines' : 'csv';
   else job.format = /^[^\n]*[,;\t]/.test(job.text) ? 'csv' : 'lines';
 
   job.brk = job.text.includes('\n') || !job.text.includes('\r') ? '\n' : '\r';
@@ -330,17 +341,24 @@ async function load(msg) {
 
   job.times.head = performance.now() - started;
   const disposable = await ready;
-  if (job.cancelled) return;
+  if (job.cancelled) { finish(job, post, started); return; }
   job.times.ready = performance.now() - started;
   post({ type: 'started', disposable });
 
   if (job.format === 'csv') await checkCsv(job, post);
   else await checkLines(job, post);
 
-  const rows = job.emails.length;
-  const done = {
+  if (!job.cancelled && job.emails.length === 0 && job.noAddressCount === 0) {
+    throw new ListError('no_rows', `${msg.file ? name : 'The pasted text'} has no rows to check.`);
+  }
+  finish(job, post, started);
+}
+
+/** The end of a run (complete or cancelled): totals and what could not be read. */
+function finish(job, post, started) {
+  post({
     type: 'done',
-    rows,
+    rows: job.emails.length,
     cancelled: job.cancelled,
     noAddress: job.noAddress,
     noAddressCount: job.noAddressCount,
@@ -352,11 +370,7 @@ async function load(msg) {
     chunks: job.chunks,
     transferred: job.transferred,
     times: job.times, // ms since the load began: read, decoded, head, ready
-  };
-  if (!job.cancelled && rows === 0 && job.noAddressCount === 0) {
-    throw new ListError('no_rows', `${msg.file ? name : 'The pasted text'} has no rows to check.`);
-  }
-  post(done);
+  });
 }
 
 /** Makes room for `n` rows in the per-row arrays. */

@@ -445,6 +445,15 @@ describe('list checker in headless Chromium', { skip, timeout: 240_000 }, () => 
     const problems = await page.textContent('#problems');
     assert.match(problems, /1 line not readable as UTF-8 text .*line 3\./);
     assert.match(problems, /1 CSV problem: line 5: a quoted field is never closed/);
+
+    // Excel's "Unicode text": UTF-16 with a byte order mark, tab-separated.
+    const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('name\temail\r\nZoë\tzoë@bücher.de\r\nBob\tbob@gmial.com\r\n', 'utf16le')]);
+    await page.setInputFiles('#file', { name: 'unicode.txt', mimeType: 'text/plain', buffer: utf16 });
+    await page.waitForFunction(() => window.listApp.state === 'done' && window.listApp.name === 'unicode.txt');
+    assert.equal(await page.textContent('#source'), 'unicode.txt: 3 lines, CSV, 2 columns, tab-separated, with a header.');
+    const u = await pageState(page);
+    assert.deepEqual(u.reason.map((c) => codes.REASONS[c]), ['ok', 'possible_typo']);
+    assert.deepEqual(page.errors, []);
   });
 
   test('1,000,000 rows: the table stays fast (only visible rows in the DOM)', async (t) => {
