@@ -49,6 +49,7 @@ const app = {
   search: { query: '', matches: null },
   timing: {},
   chunks: 0,
+  applied: 0, // suggestions applied
   progress: { done: 0, total: 1 },
 };
 window.listApp = app;
@@ -126,6 +127,7 @@ function start(source, { column } = {}) {
   app.head = null;
   app.rows = 0;
   app.chunks = 0;
+  app.applied = 0;
   app.done = null;
   app.error = null;
   app.view = null;
@@ -185,6 +187,7 @@ worker.addEventListener('message', (event) => {
     case 'problem': onProblem(m); break;
     case 'rows': onRows(m); break;
     case 'search': onSearch(m); break;
+    case 'applied': onApplied(m); break;
     default:
   }
 });
@@ -380,6 +383,10 @@ function renderCounts() {
   if (app.byReason[REASONS.indexOf('possible_typo')] > 0) {
     summary.textContent += ` ${plural(app.byReason[REASONS.indexOf('possible_typo')], 'likely typo')} with a "did you mean" suggestion (filter by reason "Likely typo").`;
   }
+  const typos = app.byReason[REASONS.indexOf('possible_typo')];
+  $('suggest-actions').hidden = !(typos > 0 || app.applied > 0);
+  $('apply-all').disabled = typos === 0 || app.state === 'checking' || app.state === 'reading';
+  $('applied').textContent = app.applied > 0 ? `${plural(app.applied, 'suggestion')} applied.` : '';
   renderBars($('status-bars'), STATUSES.map((name, i) => ({
     key: name, label: STATUS_TEXT[name], count: app.byStatus[i], kind: name,
     pick: () => setFilter('f-status', name),
@@ -544,7 +551,7 @@ function setupTable() {
     { key: 'email', label: head.format === 'csv' ? head.columns[head.column] : 'Address', width: 'minmax(14rem, 2fr)' },
     { key: 'status', label: 'Status', width: '7rem' },
     { key: 'reason', label: 'Reason', width: '11rem' },
-    { key: 'suggestion', label: 'Did you mean', width: 'minmax(12rem, 1.4fr)' },
+    { key: 'suggestion', label: 'Did you mean', width: 'minmax(15rem, 2fr)' },
     ...others.map((label, k) => ({ key: `c${k}`, label, width: 'minmax(8rem, 1fr)', other: k })),
   ];
   const template = columns.map((c) => c.width).join(' ');
@@ -638,12 +645,80 @@ function fillRow(row, i, index) {
       case 'email': text = data ? data.email : '…'; title = data?.message ?? ''; break;
       case 'status': text = `${STATUS_ICON[status]} ${STATUS_TEXT[status]}`; break;
       case 'reason': text = REASON_TEXT[reason] ?? reason; title = data?.message ?? ''; break;
-      case 'suggestion': text = data?.suggestion ? data.suggestion : ''; break;
+      case 'suggestion':
+        fillSuggestion(cell, data);
+        continue;
       default: text = data?.cells?.[col.other] ?? '';
     }
     if (cell.textContent !== text) cell.textContent = text;
     if (title) cell.title = title; else cell.removeAttribute('title');
   }
+}
+
+/** The "did you mean" cell: a button that applies the suggestion, or what the address was. */
+function fillSuggestion(cell, data) {
+  const key = data ? `${data.original ?? ''}\u0000${data.suggestion ?? ''}\u0000${data.email}` : '';
+  if (cell.dataset.key === key) return;
+  cell.dataset.key = key;
+  if (data?.original != null) {
+    cell.replaceChildren(`was ${data.original}`);
+    cell.className = 'td suggestion applied';
+  } else if (data?.suggestion) {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'apply';
+    button.textContent = data.suggestion;
+    button.setAttribute('aria-label', `Use ${data.suggestion} instead of ${data.email}`);
+    cell.replaceChildren(button);
+    cell.className = 'td suggestion';
+  } else {
+    cell.replaceChildren();
+    cell.className = 'td suggestion';
+  }
+}
+
+rowsBox.addEventListener('click', (event) => {
+  const button = event.target.closest('button.apply');
+  if (!button) return;
+  const i = Number(button.closest('.tr').dataset.row);
+  viewport.focus(); // the button goes away with the suggestion
+  worker.postMessage({ type: 'apply', job: app.job, ids: [i] });
+});
+
+$('apply-all').addEventListener('click', () => {
+  // Rows that may carry a suggestion: likely typos, and some invalid ones (john@gmailcom).
+  const typo = REASONS.indexOf('possible_typo');
+  const syntax = REASONS.indexOf('invalid_syntax');
+  const ids = [];
+  for (let i = 0; i < app.rows; i++) if (app.reason[i] === typo || app.reason[i] === syntax) ids.push(i);
+  const list = Uint32Array.from(ids);
+  worker.postMessage({ type: 'apply', job: app.job, ids: list }, [list.buffer]);
+  $('apply-all').disabled = true;
+});
+
+function onApplied(m) {
+  const n = m.ids.length;
+  for (let k = 0; k < n; k++) {
+    const i = m.ids[k];
+    count(i, -1);
+    app.status[i] = m.status[k];
+    app.reason[i] = m.reason[k];
+    app.flags[i] = m.flags[k];
+    app.errors[i] = m.errors[k];
+    count(i, +1);
+    rowCache.delete(i);
+  }
+  app.applied += n;
+  renderNow();
+  announce(n === 0 ? 'No suggestion to apply.' : `${plural(n, 'suggestion')} applied; ${summaryText()}`);
+}
+
+/** Adds row `i`'s codes to the counts (`by` +1) or takes them away (-1). */
+function count(i, by) {
+  app.byStatus[app.status[i]] += by;
+  app.byReason[app.reason[i]] += by;
+  const f = app.flags[i];
+  if (f !== 0) for (let b = 0; b < FLAG_NAMES.length; b++) if (f & (1 << b)) app.byFlag[b] += by;
 }
 
 function onRows(m) {

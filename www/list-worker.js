@@ -6,11 +6,12 @@
 // the rows it shows and for searches.
 //
 // Messages in:  load {job, file | text, name, column?, format?}, cancel {job},
-//               rows {req, job, ids}, search {req, job, query}
-// Messages out: ready, head, chunk, done, problem, rows, search (see list-app.js).
+//               rows {req, job, ids}, search {req, job, query}, apply {job, ids}
+// Messages out: ready, head, started, chunk, done, problem, rows, search,
+//               applied (see list-app.js).
 import Papa from './vendor/papaparse.mjs';
 import {
-  init, loadDisposableData, disposableStatus, checkMany, ERROR_CODES, REASONS, STATUSES,
+  init, loadDisposableData, disposableStatus, check, checkMany, ERROR_CODES, FLAGS, REASONS, STATUSES,
 } from '/pkg/index.js';
 
 const SNIFF_ROWS = 50; // as the CLI: header and column from the first 50 records
@@ -70,6 +71,13 @@ onmessage = (event) => {
     case 'rows':
       if (current?.job === msg.job) postMessage({ type: 'rows', req: msg.req, job: msg.job, ids: msg.ids, rows: rowsOf(current, msg.ids) });
       break;
+    case 'apply': {
+      if (current?.job !== msg.job) break;
+      const out = applySuggestions(current, msg.ids);
+      postMessage({ type: 'applied', job: msg.job, ...out },
+        [out.ids.buffer, out.status.buffer, out.reason.buffer, out.flags.buffer, out.errors.buffer]);
+      break;
+    }
     case 'search': {
       if (current?.job !== msg.job) break;
       const matches = search(current, msg.query);
@@ -266,7 +274,8 @@ async function load(msg) {
     lines: new Uint32Array(1024),
     spans: null, // Uint16Array of lines per row, only when a row spans several
     sets: [], // { from, set } per checked chunk
-    overrides: new Map(), // row -> verdict (not UTF-8)
+    overrides: new Map(), // row -> verdict (not UTF-8, or a suggestion applied)
+    original: new Map(), // row -> the address as given, where a suggestion was applied
     noAddress: [],
     noAddressCount: 0,
     badLines: [],
@@ -580,13 +589,50 @@ function rowsOf(job, ids) {
   for (const i of ids) {
     if (!(i >= 0 && i < job.emails.length) || job.sets.length === 0 || i >= job.sets.at(-1).from + job.sets.at(-1).set.length) continue;
     const v = verdictOf(job, i);
-    const row = { i, line: job.lines[i], email: job.emails[i], suggestion: v.suggestion, message: v.message };
+    const row = {
+      i, line: job.lines[i], email: job.emails[i], suggestion: v.suggestion, message: v.message, original: job.original.get(i) ?? null,
+    };
     if (job.format === 'csv') {
       const cells = cellsOf(job, i);
       row.cells = job.names.map((_, k) => cells[k] ?? '').filter((_, k) => k !== job.column);
     }
     out.push(row);
   }
+  return out;
+}
+
+/**
+ * Replaces the addresses of rows `ids` that have a "did you mean" suggestion
+ * with it, and checks them again. Returns the rows changed and their new codes.
+ */
+function applySuggestions(job, ids) {
+  const changed = [];
+  const verdicts = [];
+  for (const i of ids) {
+    if (!(i >= 0 && i < job.emails.length) || job.original.has(i)) continue;
+    const suggestion = verdictOf(job, i)?.suggestion;
+    if (!suggestion) continue;
+    job.original.set(i, job.emails[i]);
+    job.emails[i] = suggestion;
+    const v = check(suggestion);
+    job.overrides.set(i, v);
+    changed.push(i);
+    verdicts.push(v);
+  }
+  const n = changed.length;
+  const out = {
+    ids: Uint32Array.from(changed),
+    status: new Uint8Array(n),
+    reason: new Uint8Array(n),
+    flags: new Uint8Array(n),
+    errors: new Uint8Array(n),
+  };
+  verdicts.forEach((v, k) => {
+    out.status[k] = STATUSES.indexOf(v.status);
+    out.reason[k] = REASONS.indexOf(v.reason);
+    out.flags[k] = Object.entries(FLAGS).reduce((bits, [name, bit]) => (v.flags[name] ? bits | bit : bits), 0);
+    out.errors[k] = v.error ? ERROR_CODES.indexOf(v.error.code) : 255;
+  });
   return out;
 }
 

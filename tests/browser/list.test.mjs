@@ -325,6 +325,34 @@ describe('list checker in headless Chromium', { skip, timeout: 240_000 }, () => 
     assert.deepEqual(page.errors, []);
   });
 
+  test('"apply all suggestions" corrects every typo; the new verdicts equal the CLI\'s for the corrected list', async () => {
+    const page = await openList();
+    await page.setInputFiles('#file', list.file);
+    await finished(page);
+    await page.click('#apply-all');
+    await page.waitForFunction(() => window.listApp.applied > 0);
+    const s = await pageState(page);
+    const withSuggestion = list.checked.filter((v) => v.suggestion);
+    assert.equal(await page.evaluate(() => window.listApp.applied), withSuggestion.length);
+    assert.equal(s.byReason[codes.REASONS.indexOf('possible_typo')], 0, 'no typo left');
+    // The CLI on the corrected addresses (rows not readable as UTF-8 left out: as text they would read fine).
+    const keep = list.checked.map((v, i) => i).filter((i) => list.checked[i].error?.code !== 'invalid_encoding');
+    const corrected = path.join(dir, 'corrected.txt');
+    await writeFile(corrected, keep.map((i) => list.checked[i].suggestion ?? list.checked[i].input).join('\n') + '\n');
+    const want = await cliVerdicts(corrected);
+    assert.equal(want.length, keep.length);
+    const bad = [];
+    keep.forEach((i, k) => {
+      if (codes.STATUSES[s.status[i]] !== want[k].status || codes.REASONS[s.reason[i]] !== want[k].reason) bad.push({ i, input: want[k].input });
+    });
+    assert.deepEqual(bad.slice(0, 5), []);
+    assert.match(await page.textContent('#applied'), new RegExp(`^${withSuggestion.length.toLocaleString('en')} suggestions applied\\.$`));
+    assert.equal(await page.isDisabled('#apply-all'), true);
+    await page.fill('#f-search', 'gmial');
+    await page.waitForFunction(() => window.listApp.search.query === 'gmial' && window.listApp.view.length === 0);
+    assert.deepEqual(page.errors, []);
+  });
+
   test('cancel mid-run keeps the rows checked so far; a new list then runs', async () => {
     const page = await openList();
     const big = path.join(dir, 'big.csv');
@@ -373,6 +401,19 @@ describe('list checker in headless Chromium', { skip, timeout: 240_000 }, () => 
     await page.waitForFunction(() => document.querySelector('#rows .tr .td.suggestion')?.textContent === 'jane@hotmail.com');
     assert.equal((await pageState(page)).rows, 2);
     await shot(page, 'pasted');
+    // Applying the suggestion (a button, by keyboard): the row is checked again.
+    assert.equal(await page.isVisible('#apply-all'), true);
+    const apply = page.locator('#rows .tr .td.suggestion button.apply');
+    assert.equal(await apply.getAttribute('aria-label'), 'Use jane@hotmail.com instead of jane@hotmial.com');
+    await apply.focus();
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.querySelector('#rows .tr .td.suggestion')?.textContent === 'was jane@hotmial.com');
+    const applied = await pageState(page);
+    assert.deepEqual(applied.status.map((c) => codes.STATUSES[c]), ['valid', 'valid']);
+    assert.deepEqual(applied.byStatus, [2, 0, 0, 0]);
+    assert.equal(await page.textContent('#rows .tr .td.email'), 'jane@hotmail.com');
+    assert.equal(await page.textContent('#applied'), '1 suggestion applied.');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'viewport', 'focus stays in the table');
     assert.deepEqual(page.errors, []);
   });
 
