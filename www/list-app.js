@@ -146,6 +146,7 @@ function start(source, { column } = {}) {
   $('f-search').value = '';
   if (column === undefined) $('setup').hidden = true;
   $('results').hidden = true;
+  $('skip').hidden = true;
   $('progress').hidden = false;
   $('bar').value = 0;
   $('bar').removeAttribute('value'); // indeterminate while reading
@@ -215,6 +216,7 @@ function onStarted() {
   $('progress-title').textContent = `Checking ${app.name}`;
   $('bar').value = 0;
   $('results').hidden = false;
+  $('skip').hidden = false;
   setupTable();
 }
 
@@ -275,6 +277,7 @@ function onProblem(m) {
   document.documentElement.dataset.state = 'error';
   $('progress').hidden = true;
   $('results').hidden = true;
+  $('skip').hidden = true;
   showError(m.message);
   if (m.code === 'no_email_column' && app.head) {
     const select = $('column');
