@@ -1,6 +1,7 @@
 // The whole local system, for the README's main command (scripts/start.sh):
 //
-//   - the pages under www/ (and the npm package at /pkg/) on 127.0.0.1;
+//   - the pages under www/ (and the npm package at /pkg/, Papa Parse at
+//     /vendor/) on 127.0.0.1;
 //   - the edge API: the built worker (worker/build/) in local workerd through
 //     Miniflare, with a secret and a publishable key made up for this run
 //     (the publishable one valid from the pages' origin);
@@ -55,6 +56,7 @@ try {
   parts.push(worker);
   const api = String(worker.url).replace(/\/$/, '');
   console.log(`pages:    ${pages.url}/form.html`);
+  console.log(`list:     ${pages.url}/list.html`);
   console.log(`edge API: ${api}   (GET or POST ${api}/v1/check; ${api}/openapi.json)`);
   console.log(`keys:     secret ${sk}`);
   console.log(`          publishable ${pk} (from ${origins.join(' or ')})`);

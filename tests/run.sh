@@ -33,7 +33,7 @@ bash crates/wasm/build.sh
 bash scripts/budgets.sh --check
 node --test tests/npm/
 
-step "browser: the form helper in headless Chromium"
+step "browser: the form helper and the list checker in headless Chromium"
 node --test tests/browser/
 
 step "worker: build, then Miniflare tests (local workerd; real DoH, Postfix and probe peers)"

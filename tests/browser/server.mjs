@@ -1,5 +1,6 @@
 // A tiny static server for the browser tests (node:http, no dependency):
-// the repo's www/ at /, the built npm package crates/wasm/dist/ at /pkg/, and
+// the repo's www/ at /, the built npm package crates/wasm/dist/ at /pkg/,
+// third-party browser code from node_modules at /vendor/ (scripts/www-vendor.mjs), and
 // a fake edge API (GET /v1/check) on a second port, so the page reaches it
 // cross-origin with a CORS preflight as it would a real deployment.
 //
@@ -11,6 +12,7 @@ import http from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { vendorFile } from '../../scripts/www-vendor.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const WWW_DIR = path.join(root, 'www');
@@ -176,6 +178,21 @@ async function serveFile(req, res, url) {
     res.end(BLANK);
     return;
   }
+  if (pathname.startsWith('/vendor/')) {
+    const body = vendorFile(pathname.slice('/vendor/'.length));
+    if (body === null) {
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      res.end('not found');
+      return;
+    }
+    res.writeHead(200, {
+      'content-type': TYPES[path.extname(pathname).toLowerCase()] ?? 'application/octet-stream',
+      'content-length': body.length,
+      'cache-control': 'no-store',
+    });
+    res.end(req.method === 'HEAD' ? undefined : body);
+    return;
+  }
   if (pathname.startsWith('/pkg/')) {
     dir = PKG_DIR;
     rel = pathname.slice('/pkg/'.length);
@@ -257,6 +274,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   const port = Number(process.env.PORT ?? 0);
   const s = await startServer({ port });
   console.log(`demo:     ${s.url}/form.html`);
+  console.log(`list:     ${s.url}/list.html`);
   console.log(`fake API: ${s.apiUrl}  (key: any pk_..., try disabled@example.com)`);
   const stop = () => { s.close().then(() => process.exit(0)); };
   process.on('SIGINT', stop);

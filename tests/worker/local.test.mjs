@@ -63,6 +63,7 @@ describe('the local system (scripts/local.mjs)', { skip, timeout: 180_000 }, () 
       exited.then(({ code }) => { clearTimeout(timer); reject(new Error(`exited ${code}:\n${out}`)); });
     });
     urls.pages = /^pages:\s+(\S+)$/m.exec(out)[1];
+    urls.list = /^list:\s+(\S+)$/m.exec(out)[1];
     urls.api = /^edge API:\s+(\S+)/m.exec(out)[1];
     urls.probe = /^probe:\s+(\S+)/m.exec(out)[1];
     urls.sk = /^keys:\s+secret (\S+)$/m.exec(out)[1];
@@ -109,6 +110,18 @@ describe('the local system (scripts/local.mjs)', { skip, timeout: 180_000 }, () 
     } finally {
       await context.close();
       await rm(profile, { recursive: true, force: true });
+    }
+  });
+
+  test('the list checker is served, with its worker and Papa Parse', async () => {
+    const page = await fetch(urls.list);
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /<script type="module" src="list-app.js">/);
+    const origin = new URL(urls.list).origin;
+    for (const file of ['list-app.js', 'list-worker.js', 'list.css', 'vendor/papaparse.mjs']) {
+      const r = await fetch(`${origin}/${file}`);
+      assert.equal(r.status, 200, file);
+      await r.arrayBuffer();
     }
   });
 

@@ -1,0 +1,650 @@
+// The list checker's worker (a module Web Worker): reads the file, parses it
+// (Papa Parse, in chunks), checks the address column with the npm package's
+// checkMany — after the full disposable data file is loaded, so its verdicts
+// equal the CLI's — and transfers each chunk's typed arrays to the page.
+// It keeps the text and the addresses, and answers the page's requests for
+// the rows it shows and for searches.
+//
+// Messages in:  load {job, file | text, name, column?, format?}, cancel {job},
+//               rows {req, job, ids}, search {req, job, query}, apply {job, ids}
+// Messages out: ready, head, started, chunk, done, problem, rows, search,
+//               applied (see list-app.js).
+import Papa from './vendor/papaparse.mjs';
+import {
+  init, loadDisposableData, disposableStatus, check, checkMany, ERROR_CODES, FLAGS, REASONS, STATUSES,
+} from '/pkg/index.js';
+
+const SNIFF_ROWS = 50; // as the CLI: header and column from the first 50 records
+const CHUNK_CHARS = 512 * 1024; // Papa Parse chunk size (characters)
+const LINES_PER_CHUNK = 20_000; // for one-address-a-line lists
+const MAX_REPORTED = 1000; // line numbers kept per kind of problem
+// Header names that mark the address column (the CLI's list).
+const EMAIL_HEADERS = ['email', 'e-mail', 'email address', 'e-mail address', 'mail', 'courriel', 'correo', 'address'];
+const TEXT_TYPES = new Set(['csv', 'tsv', 'txt']);
+const SPREADSHEETS = new Set(['xlsx', 'xlsm', 'xls', 'ods', 'numbers']);
+
+const INVALID = STATUSES.indexOf('invalid');
+const INVALID_SYNTAX = REASONS.indexOf('invalid_syntax');
+const INVALID_ENCODING = ERROR_CODES.indexOf('invalid_encoding');
+const ENCODING_MESSAGE = 'This text is not valid UTF-8, so it cannot be read as an email address.';
+
+// The module and the full disposable list, loaded once, before any check.
+const ready = (async () => {
+  await init();
+  try {
+    const status = await loadDisposableData();
+    return { ...status, error: null };
+  } catch (e) {
+    return { ...disposableStatus(), error: e.message };
+  }
+})();
+ready.then(
+  (disposable) => postMessage({ type: 'ready', disposable }),
+  (e) => postMessage({ type: 'fatal', message: e.message }),
+);
+
+/** The current list (one at a time; a new load replaces it). */
+let current = null;
+
+/** A problem the person can act on; ends a load. */
+class ListError extends Error {
+  constructor(code, message, extra = {}) {
+    super(message);
+    this.code = code;
+    this.extra = extra;
+  }
+}
+
+onmessage = (event) => {
+  const msg = event.data;
+  switch (msg.type) {
+    case 'load':
+      if (current) current.cancelled = true;
+      load(msg).catch((e) => {
+        const code = e instanceof ListError ? e.code : 'internal';
+        postMessage({ type: 'problem', job: msg.job, code, message: e.message, ...(e.extra ?? {}) });
+      });
+      break;
+    case 'cancel':
+      if (current?.job === msg.job) current.cancelled = true;
+      break;
+    case 'rows':
+      if (current?.job === msg.job) postMessage({ type: 'rows', req: msg.req, job: msg.job, ids: msg.ids, rows: rowsOf(current, msg.ids) });
+      break;
+    case 'apply': {
+      if (current?.job !== msg.job) break;
+      const out = applySuggestions(current, msg.ids);
+      postMessage({ type: 'applied', job: msg.job, ...out },
+        [out.ids.buffer, out.status.buffer, out.reason.buffer, out.flags.buffer, out.errors.buffer]);
+      break;
+    }
+    case 'search': {
+      if (current?.job !== msg.job) break;
+      const matches = search(current, msg.query);
+      postMessage({ type: 'search', req: msg.req, job: msg.job, query: msg.query, matches }, [matches.buffer]);
+      break;
+    }
+    default:
+  }
+};
+
+// Yields to the event loop (cancel, rows and search messages get in) without
+// setTimeout's clamping of nested timers.
+const channel = new MessageChannel();
+const waiting = [];
+channel.port1.onmessage = () => waiting.shift()?.();
+function yieldNow() {
+  return new Promise((resolve) => {
+    waiting.push(resolve);
+    channel.port2.postMessage(null);
+  });
+}
+
+function extension(name) {
+  const m = /\.([A-Za-z0-9]+)$/.exec(name ?? '');
+  return m ? m[1].toLowerCase() : '';
+}
+
+/** Refuses what is not a text list, by name first, then by its first bytes. */
+function checkKind(name, type, bytes) {
+  const ext = extension(name);
+  if (SPREADSHEETS.has(ext)) {
+    throw new ListError('wrong_type', `${name} is a spreadsheet. Save it as CSV (File → Save as → CSV UTF-8) and choose that file.`);
+  }
+  if (!TEXT_TYPES.has(ext) && !(ext === '' && (type ?? '').startsWith('text/'))) {
+    throw new ListError('wrong_type', `${name} is not a list this page reads: choose a .csv, .tsv or .txt file.`);
+  }
+  const head = bytes.subarray(0, 65536);
+  const magic = [
+    [[0x50, 0x4b, 0x03, 0x04], 'a ZIP archive (an Excel or OpenDocument spreadsheet?)'],
+    [[0x25, 0x50, 0x44, 0x46], 'a PDF document'],
+    [[0x89, 0x50, 0x4e, 0x47], 'a PNG image'],
+    [[0xff, 0xd8, 0xff], 'a JPEG image'],
+    [[0xd0, 0xcf, 0x11, 0xe0], 'an old Office document (.xls?)'],
+  ].find(([sig]) => sig.every((b, i) => head[i] === b));
+  if (magic) {
+    throw new ListError('binary', `${name} is not text: it looks like ${magic[1]}. Choose a CSV or text file.`);
+  }
+  if (isUtf16(head)) return;
+  let control = 0;
+  for (const b of head) {
+    if (b === 0) throw new ListError('binary', `${name} is not a text file (it contains binary data). Choose a CSV or text file.`);
+    if ((b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d && b !== 0x0c) || b === 0x7f) control++;
+  }
+  if (control > head.length / 100) {
+    throw new ListError('binary', `${name} does not look like text (too many control characters). Choose a CSV or text file.`);
+  }
+}
+
+function isUtf16(bytes) {
+  return (bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff);
+}
+
+/**
+ * Bytes to text. UTF-8 (a BOM is dropped); UTF-16 with a BOM (Excel's
+ * "Unicode text"). Lines that are not UTF-8 are read with U+FFFD in place of
+ * the bad bytes and their numbers returned.
+ */
+function decode(bytes) {
+  if (isUtf16(bytes)) {
+    const label = bytes[0] === 0xff ? 'utf-16le' : 'utf-16be';
+    return { text: new TextDecoder(label).decode(bytes), badLines: [], encoding: label };
+  }
+  try {
+    return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes), badLines: [], encoding: 'utf-8' };
+  } catch {
+    // Which lines? Bad bytes become U+FFFD, and line breaks stay where they
+    // were, so only lines with a U+FFFD in the text need their bytes checked.
+    const text = new TextDecoder('utf-8').decode(bytes);
+    const textStarts = lineStartsOf(text, '\n');
+    const byteStarts = [];
+    let start = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+    for (; start >= 0; start = bytes.indexOf(0x0a, start) + 1 || -1) byteStarts.push(start);
+    const strict = new TextDecoder('utf-8', { fatal: true });
+    const badLines = [];
+    let last = -1;
+    for (let i = text.indexOf('\uFFFD'); i >= 0; i = text.indexOf('\uFFFD', i + 1)) {
+      const line = upperBound(textStarts, i); // 1-based line of offset i
+      if (line === last) continue;
+      last = line;
+      const from = byteStarts[line - 1];
+      const to = line < byteStarts.length ? byteStarts[line] : bytes.length;
+      try { strict.decode(bytes.subarray(from, to)); } catch { badLines.push(line); }
+    }
+    return { text, badLines, encoding: 'utf-8' };
+  }
+}
+
+/** The number of entries of the ascending `starts` that are <= x. */
+function upperBound(starts, x) {
+  let lo = 0;
+  let hi = starts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (starts[mid] <= x) lo = mid + 1; else hi = mid;
+  }
+  return lo;
+}
+
+/** Start offsets of the text's lines (split at `brk`, '\n' or '\r'). */
+function lineStartsOf(text, brk) {
+  let n = 1;
+  for (let i = text.indexOf(brk); i >= 0; i = text.indexOf(brk, i + 1)) n++;
+  const starts = new Uint32Array(n);
+  let k = 1;
+  for (let i = text.indexOf(brk); i >= 0; i = text.indexOf(brk, i + 1)) starts[k++] = i + 1;
+  return starts;
+}
+
+/** The CLI's delimiter rule: the most used of , ; tab on the first line, outside quotes; ',' on a tie. */
+function sniffDelimiter(text) {
+  const counts = { ',': 0, ';': 0, '\t': 0 };
+  let quoted = false;
+  for (let i = 0; i < text.length && i < 65536; i++) {
+    const c = text[i];
+    if (c === '"') quoted = !quoted;
+    else if (c === '\n' && !quoted) break;
+    else if (!quoted && c in counts) counts[c]++;
+  }
+  if (counts[';'] > counts[','] && counts[';'] >= counts['\t']) return ';';
+  if (counts['\t'] > counts[','] && counts['\t'] > counts[';']) return '\t';
+  return ',';
+}
+
+/** Whether the first line is a delimited header with a column named like "email". */
+function namesEmailColumn(text) {
+  const first = text.slice(0, Math.min(text.length, 4096)).split(/\r?\n|\r/, 1)[0];
+  const delimiter = sniffDelimiter(first);
+  if (!first.includes(delimiter)) return false;
+  return Papa.parse(first, { delimiter }).data[0]
+    .some((cell) => EMAIL_HEADERS.includes(cell.trim().toLowerCase()));
+}
+
+const isBlankRow = (row) => row.length === 1 && row[0] === '';
+// Rust's is_ascii_whitespace: what the core trims before calling an address empty.
+const isEmptyCell = (cell) => /^[\t\n\f\r ]*$/.test(cell);
+
+function mostAtSigns(rows) {
+  const width = Math.max(0, ...rows.map((r) => r.length));
+  let best = 0;
+  let bestCount = -1;
+  for (let i = 0; i < width; i++) {
+    const count = rows.filter((r) => (r[i] ?? '').includes('@')).length;
+    if (count > bestCount) { best = i; bestCount = count; }
+  }
+  return { column: best, count: Math.max(bestCount, 0) };
+}
+
+/**
+ * The CLI's header and column rules over the first records: a header when
+ * it names an email column, or when it looks like names (no '@', no
+ * all-digit cell, no dot where the addresses are); the column named like
+ * "email", else the one with the most '@'.
+ */
+function detect(head) {
+  const header = (head[0] ?? []).map((c) => c.trim());
+  const named = (h) => EMAIL_HEADERS.includes(h.toLowerCase());
+  const byAt = mostAtSigns(head.slice(1)).column;
+  const hasHeader = header.some(named) || (header.length > 0
+    && !header.some((c) => c.includes('@') || /^[0-9]+$/.test(c))
+    && !(header[byAt] ?? '').includes('.'));
+  const namedAt = hasHeader ? header.findIndex(named) : -1;
+  const all = mostAtSigns(hasHeader ? head.slice(1) : head);
+  const column = namedAt >= 0 ? namedAt : (hasHeader ? byAt : all.column);
+  const width = Math.max(0, ...head.map((r) => r.length));
+  const names = [];
+  for (let i = 0; i < width; i++) names.push(hasHeader && header[i] ? header[i] : `Column ${i + 1}`);
+  return { hasHeader, column, names, found: namedAt >= 0 || all.count > 0 };
+}
+
+async function load(msg) {
+  const started = performance.now();
+  const job = {
+    job: msg.job,
+    cancelled: false,
+    format: 'lines',
+    text: '',
+    brk: '\n',
+    lineStarts: null,
+    delimiter: ',',
+    newline: '\n',
+    column: 0,
+    names: [],
+    emails: [],
+    lines: new Uint32Array(1024),
+    spans: null, // Uint16Array of lines per row, only when a row spans several
+    sets: [], // { from, set } per checked chunk
+    overrides: new Map(), // row -> verdict (not UTF-8, or a suggestion applied)
+    original: new Map(), // row -> the address as given, where a suggestion was applied
+    noAddress: [],
+    noAddressCount: 0,
+    badLines: [],
+    problems: [], // { line, message }: what could not be read as written
+    problemCount: 0,
+    times: {},
+    chunks: 0, // checked chunks posted
+    transferred: 0, // of which the typed arrays were transferred (detached here)
+  };
+  current = job;
+  const post = (m, transfer) => { if (current === job) postMessage({ job: job.job, ...m }, transfer ?? []); };
+
+  // Read and decode.
+  let name = 'pasted text';
+  if (msg.file) {
+    name = msg.file.name;
+    if (msg.file.size === 0) throw new ListError('no_rows', `${name} is empty: there are no rows to check.`);
+    const bytes = new Uint8Array(await msg.file.arrayBuffer());
+    job.times.read = performance.now() - started;
+    checkKind(name, msg.file.type, bytes);
+    const { text, badLines, encoding } = decode(bytes);
+    job.times.decoded = performance.now() - started;
+    job.text = text;
+    job.badLines = badLines;
+    job.encoding = encoding;
+  } else {
+    job.text = msg.text ?? '';
+    job.encoding = 'text';
+  }
+  if (job.text.charCodeAt(0) === 0xfeff) job.text = job.text.slice(1);
+  if (job.cancelled) { finish(job, post, started); return; }
+  if (/^[\s]*$/.test(job.text)) throw new ListError('no_rows', `${msg.file ? name : 'The pasted text'} has no rows to check.`);
+
+  // The format: CSV for .csv/.tsv, one address a line for .txt (as the CLI)
+  // unless its first line is a header naming an email column (Excel's
+  // "Unicode text" is a .txt); pasted text is CSV when its first line has a
+  // , ; or tab.
+  const ext = extension(name);
+  if (msg.format === 'csv' || msg.format === 'lines') job.format = msg.format;
+  else if (msg.file) job.format = ext === 'txt' && !namesEmailColumn(job.text) ? 'lines' : 'csv';
+  else job.format = /^[^\n]*[,;\t]/.test(job.text) ? 'csv' : 'lines';
+
+  job.brk = job.text.includes('\n') || !job.text.includes('\r') ? '\n' : '\r';
+  job.lineStarts = lineStartsOf(job.text, job.brk);
+  // Lines as an editor counts them: no extra one after a final line break.
+  const totalLines = job.lineStarts.length - (job.text.endsWith(job.brk) ? 1 : 0);
+  grow(job, Math.min(totalLines, 1 << 20));
+
+  if (job.format === 'csv') {
+    job.delimiter = sniffDelimiter(job.text);
+    const preview = Papa.parse(job.text, { delimiter: job.delimiter, preview: SNIFF_ROWS * 4 });
+    job.newline = preview.meta.linebreak || '\n';
+    const head = preview.data.filter((r) => !isBlankRow(r)).slice(0, SNIFF_ROWS);
+    const d = detect(head);
+    job.names = d.names;
+    job.hasHeader = d.hasHeader;
+    const chosen = Number.isInteger(msg.column) && msg.column >= 0 && msg.column < d.names.length;
+    job.column = chosen ? msg.column : d.column;
+    post({
+      type: 'head', name, format: 'csv', columns: d.names, column: job.column, detected: d.column,
+      hasHeader: d.hasHeader, delimiter: job.delimiter, lines: totalLines, encoding: job.encoding,
+    });
+    if (!chosen && !d.found) {
+      throw new ListError('no_email_column',
+        `No email column found in ${name}: no column is named like "email" and no cell in the first ${SNIFF_ROWS} rows has an @. Choose the column that holds the addresses.`,
+        { columns: d.names });
+    }
+    if (d.hasHeader && head.length <= 1) throw new ListError('no_rows', `${name} has a header but no rows to check.`);
+  } else {
+    post({ type: 'head', name, format: 'lines', columns: ['Address'], column: 0, detected: 0, hasHeader: false, lines: totalLines, encoding: job.encoding });
+  }
+
+  job.times.head = performance.now() - started;
+  const disposable = await ready;
+  if (job.cancelled) { finish(job, post, started); return; }
+  job.times.ready = performance.now() - started;
+  post({ type: 'started', disposable });
+
+  if (job.format === 'csv') await checkCsv(job, post);
+  else await checkLines(job, post);
+
+  if (!job.cancelled && job.emails.length === 0 && job.noAddressCount === 0) {
+    throw new ListError('no_rows', `${msg.file ? name : 'The pasted text'} has no rows to check.`);
+  }
+  finish(job, post, started);
+}
+
+/** The end of a run (complete or cancelled): totals and what could not be read. */
+function finish(job, post, started) {
+  post({
+    type: 'done',
+    rows: job.emails.length,
+    cancelled: job.cancelled,
+    noAddress: job.noAddress,
+    noAddressCount: job.noAddressCount,
+    badLines: job.badLines.slice(0, MAX_REPORTED),
+    badLineCount: job.badLines.length,
+    problems: job.problems.slice(0, MAX_REPORTED),
+    problemCount: job.problemCount,
+    ms: performance.now() - started,
+    chunks: job.chunks,
+    transferred: job.transferred,
+    times: job.times, // ms since the load began: read, decoded, head, ready
+  });
+}
+
+/** Makes room for `n` rows in the per-row arrays. */
+function grow(job, n) {
+  if (n <= job.lines.length) return;
+  const size = Math.max(n, job.lines.length * 2);
+  const lines = new Uint32Array(size);
+  lines.set(job.lines);
+  job.lines = lines;
+  if (job.spans) {
+    const spans = new Uint16Array(size);
+    spans.set(job.spans);
+    job.spans = spans;
+  }
+}
+
+function setSpan(job, i, span) {
+  if (span === 1 && job.spans === null) return;
+  if (job.spans === null) {
+    job.spans = new Uint16Array(job.lines.length);
+    job.spans.fill(1, 0, i);
+  }
+  job.spans[i] = Math.min(span, 65535);
+}
+
+function countOf(text, ch) {
+  let n = 0;
+  for (let i = text.indexOf(ch); i >= 0; i = text.indexOf(ch, i + 1)) n++;
+  return n;
+}
+
+/** The number of line starts in [from, to): lines beginning in that range. */
+function linesIn(starts, from, to) {
+  return upperBound(starts, to - 1) - upperBound(starts, from - 1);
+}
+
+/** Checks one chunk of addresses and hands its typed arrays to the page. */
+function checkChunk(job, post, from, progress) {
+  const to = job.emails.length;
+  if (to === from) {
+    post({ type: 'chunk', from, count: 0, progress });
+    return;
+  }
+  const results = checkMany(job.emails.slice(from, to));
+  const { status, reason, flags, errors } = results;
+  if (job.badLines.length > 0) markUnreadable(job, from, to, status, reason, flags, errors);
+  job.sets.push({ from, set: results });
+  post(
+    { type: 'chunk', from, count: to - from, status, reason, flags, errors, progress },
+    [status.buffer, reason.buffer, flags.buffer, errors.buffer],
+  );
+  // Transferred, not copied: the worker's views are detached now.
+  if (status.byteLength === 0 && reason.byteLength === 0) job.transferred++;
+  job.chunks++;
+}
+
+/**
+ * Rows read from lines that are not UTF-8 get the CLI's verdict for them:
+ * invalid_syntax with code invalid_encoding.
+ */
+function markUnreadable(job, from, to, status, reason, flags, errors) {
+  const bad = new Set(job.badLines);
+  for (let i = from; i < to; i++) {
+    const line = job.lines[i];
+    const span = job.spans ? job.spans[i] : 1;
+    let onBad = false;
+    for (let l = line; l < line + span && !onBad; l++) onBad = bad.has(l);
+    if (!onBad || !job.emails[i].includes('\uFFFD')) continue;
+    const k = i - from;
+    status[k] = INVALID;
+    reason[k] = INVALID_SYNTAX;
+    flags[k] = 0;
+    errors[k] = INVALID_ENCODING;
+    job.overrides.set(i, unreadableVerdict(job.emails[i]));
+  }
+}
+
+function unreadableVerdict(input) {
+  return {
+    input, address: null, address_unicode: null, local: null, domain: null, domain_unicode: null,
+    status: 'invalid', reason: 'invalid_syntax', depth: 'syntax', message: ENCODING_MESSAGE, detail: null,
+    suggestion: null, retry_after: null,
+    flags: { disposable: false, role: false, free: false, smtputf8: false },
+    error: { code: 'invalid_encoding', message: ENCODING_MESSAGE }, dns: null, smtp: null,
+  };
+}
+
+function describeParseError(e) {
+  switch (e.code) {
+    case 'MissingQuotes': return 'a quoted field is never closed: the rest of the file was read as one field';
+    case 'InvalidQuotes': return 'a quote inside an unquoted field';
+    case 'TooFewFields': case 'TooManyFields': return 'an unexpected number of fields';
+    default: return e.message;
+  }
+}
+
+function noteNoAddress(job, line) {
+  job.noAddressCount++;
+  if (job.noAddress.length < MAX_REPORTED) job.noAddress.push(line);
+}
+
+/** CSV: Papa Parse in chunks, pausing after each so messages get in. */
+function checkCsv(job, post) {
+  const { text, lineStarts, brk } = job;
+  let line = 1; // the line the next record starts on
+  let cursor = 0; // where the next chunk starts in the text
+  let first = true; // the header record is still ahead
+  return new Promise((resolve, reject) => {
+    Papa.parse(text, {
+      delimiter: job.delimiter,
+      newline: job.newline,
+      chunkSize: CHUNK_CHARS,
+      chunk(results, parser) {
+        if (job.cancelled) { parser.abort(); return; }
+        const rows = results.data;
+        const end = results.meta.cursor;
+        // One line per record, unless quoted fields hold line breaks (the
+        // last chunk also counts the empty "line" after a final line break,
+        // which Papa Parse returns as a blank record).
+        const to = end >= text.length ? text.length + 1 : end;
+        const simple = linesIn(lineStarts, cursor, to) === rows.length;
+        const errorAt = new Map(results.errors.map((e) => [e.row, e]));
+        const from = job.emails.length;
+        grow(job, from + rows.length);
+        for (let r = 0; r < rows.length; r++) {
+          const row = rows[r];
+          const span = simple ? 1 : 1 + row.reduce((n, cell) => n + countOf(cell, brk), 0);
+          if (errorAt.has(r)) {
+            job.problemCount++;
+            if (job.problems.length < MAX_REPORTED) job.problems.push({ line, message: describeParseError(errorAt.get(r)) });
+          }
+          if (isBlankRow(row)) { line += span; continue; }
+          if (first) {
+            first = false;
+            if (job.hasHeader) { line += span; continue; }
+          }
+          const cell = row[job.column] ?? '';
+          if (isEmptyCell(cell)) {
+            noteNoAddress(job, line);
+          } else {
+            const i = job.emails.length;
+            job.emails.push(cell);
+            job.lines[i] = line;
+            setSpan(job, i, span);
+          }
+          line += span;
+        }
+        cursor = end;
+        checkChunk(job, post, from, { done: end, total: text.length });
+        parser.pause();
+        yieldNow().then(() => parser.resume());
+      },
+      complete: () => resolve(),
+      error: (e) => reject(e),
+    });
+  });
+}
+
+/** One address a line (as the CLI: blank lines skipped, line ends trimmed). */
+async function checkLines(job, post) {
+  const { text, lineStarts, brk } = job;
+  const n = lineStarts.length;
+  for (let first = 0; first < n && !job.cancelled; first += LINES_PER_CHUNK) {
+    const last = Math.min(n, first + LINES_PER_CHUNK);
+    const from = job.emails.length;
+    grow(job, from + (last - first));
+    for (let l = first; l < last; l++) {
+      let s = text.slice(lineStarts[l], l + 1 < n ? lineStarts[l + 1] - brk.length : text.length);
+      s = s.replace(/[\r\n]+$/, '');
+      if (isEmptyCell(s)) continue;
+      const i = job.emails.length;
+      job.emails.push(s);
+      job.lines[i] = l + 1;
+    }
+    checkChunk(job, post, from, { done: last < n ? lineStarts[last] : text.length, total: text.length });
+    await yieldNow();
+  }
+}
+
+/** The verdict of checked row `i`. */
+function verdictOf(job, i) {
+  const over = job.overrides.get(i);
+  if (over) return over;
+  let lo = 0;
+  let hi = job.sets.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if (job.sets[mid].from <= i) lo = mid; else hi = mid - 1;
+  }
+  const { from, set } = job.sets[lo];
+  return set.verdict(i - from);
+}
+
+/** The original cells of CSV row `i` (parsed again from its lines). */
+function cellsOf(job, i) {
+  const line = job.lines[i];
+  const span = job.spans ? job.spans[i] : 1;
+  const start = job.lineStarts[line - 1];
+  const next = line - 1 + span;
+  const end = next < job.lineStarts.length ? job.lineStarts[next] : job.text.length;
+  const parsed = Papa.parse(job.text.slice(start, end), { delimiter: job.delimiter, newline: job.newline });
+  return parsed.data[0] ?? [];
+}
+
+function rowsOf(job, ids) {
+  const out = [];
+  for (const i of ids) {
+    if (!(i >= 0 && i < job.emails.length) || job.sets.length === 0 || i >= job.sets.at(-1).from + job.sets.at(-1).set.length) continue;
+    const v = verdictOf(job, i);
+    const row = {
+      i, line: job.lines[i], email: job.emails[i], suggestion: v.suggestion, message: v.message, original: job.original.get(i) ?? null,
+    };
+    if (job.format === 'csv') {
+      const cells = cellsOf(job, i);
+      row.cells = job.names.map((_, k) => cells[k] ?? '').filter((_, k) => k !== job.column);
+    }
+    out.push(row);
+  }
+  return out;
+}
+
+/**
+ * Replaces the addresses of rows `ids` that have a "did you mean" suggestion
+ * with it, and checks them again. Returns the rows changed and their new codes.
+ */
+function applySuggestions(job, ids) {
+  const changed = [];
+  const verdicts = [];
+  for (const i of ids) {
+    if (!(i >= 0 && i < job.emails.length) || job.original.has(i)) continue;
+    const suggestion = verdictOf(job, i)?.suggestion;
+    if (!suggestion) continue;
+    job.original.set(i, job.emails[i]);
+    job.emails[i] = suggestion;
+    const v = check(suggestion);
+    job.overrides.set(i, v);
+    changed.push(i);
+    verdicts.push(v);
+  }
+  const n = changed.length;
+  const out = {
+    ids: Uint32Array.from(changed),
+    status: new Uint8Array(n),
+    reason: new Uint8Array(n),
+    flags: new Uint8Array(n),
+    errors: new Uint8Array(n),
+  };
+  verdicts.forEach((v, k) => {
+    out.status[k] = STATUSES.indexOf(v.status);
+    out.reason[k] = REASONS.indexOf(v.reason);
+    out.flags[k] = Object.entries(FLAGS).reduce((bits, [name, bit]) => (v.flags[name] ? bits | bit : bits), 0);
+    out.errors[k] = v.error ? ERROR_CODES.indexOf(v.error.code) : 255;
+  });
+  return out;
+}
+
+/** Rows whose address contains `query` (case-insensitive), ascending. */
+function search(job, query) {
+  const q = query.trim().toLowerCase();
+  const n = job.emails.length;
+  const out = new Uint32Array(n);
+  let k = 0;
+  if (q === '') return out.slice(0, 0);
+  for (let i = 0; i < n; i++) {
+    if (job.emails[i].toLowerCase().includes(q)) out[k++] = i;
+  }
+  return out.slice(0, k);
+}
