@@ -111,6 +111,36 @@ $('column').addEventListener('change', () => {
   if (app.source) start(app.source, { column: Number($('column').value) });
 });
 
+// Exports: the worker builds the file as a Blob; it is downloaded here.
+let exportReq = 0;
+for (const button of document.querySelectorAll('[data-export]')) {
+  button.addEventListener('click', () => {
+    if (app.state !== 'done' && app.state !== 'cancelled') return;
+    let kind = button.dataset.export;
+    if (kind === 'clean') kind = document.querySelector('input[name="clean-kind"]:checked')?.value ?? 'clean';
+    exportReq += 1;
+    $('export-status').textContent = 'Preparing the file…';
+    worker.postMessage({ type: 'export', req: exportReq, job: app.job, kind });
+  });
+}
+
+function onExported(m) {
+  if (m.req !== exportReq) return;
+  if (m.error) {
+    $('export-status').textContent = `The file could not be made: ${m.error}`;
+    return;
+  }
+  const url = URL.createObjectURL(m.blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = m.name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  $('export-status').textContent = `${m.name}: ${fmt.format(m.rows)} ${m.rows === 1 ? 'row' : 'rows'}, downloaded.`;
+}
+
 $('cancel').addEventListener('click', () => {
   if (app.state !== 'reading' && app.state !== 'checking') return;
   worker.postMessage({ type: 'cancel', job: app.job });
@@ -189,6 +219,7 @@ worker.addEventListener('message', (event) => {
     case 'rows': onRows(m); break;
     case 'search': onSearch(m); break;
     case 'applied': onApplied(m); break;
+    case 'exported': onExported(m); break;
     default:
   }
 });

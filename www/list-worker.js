@@ -6,9 +6,10 @@
 // the rows it shows and for searches.
 //
 // Messages in:  load {job, file | text, name, column?, format?}, cancel {job},
-//               rows {req, job, ids}, search {req, job, query}, apply {job, ids}
+//               rows {req, job, ids}, search {req, job, query}, apply {job, ids},
+//               export {req, job, kind: clean | clean-risky | suppression | annotated}
 // Messages out: ready, head, started, chunk, done, problem, rows, search,
-//               applied (see list-app.js).
+//               applied, exported (see list-app.js).
 import Papa from './vendor/papaparse.mjs';
 import {
   init, loadDisposableData, disposableStatus, check, checkMany, ERROR_CODES, FLAGS, REASONS, STATUSES,
@@ -76,6 +77,15 @@ onmessage = (event) => {
       const out = applySuggestions(current, msg.ids);
       postMessage({ type: 'applied', job: msg.job, ...out },
         [out.ids.buffer, out.status.buffer, out.reason.buffer, out.flags.buffer, out.errors.buffer]);
+      break;
+    }
+    case 'export': {
+      if (current?.job !== msg.job) break;
+      try {
+        postMessage({ type: 'exported', req: msg.req, job: msg.job, kind: msg.kind, ...exportList(current, msg.kind) });
+      } catch (e) {
+        postMessage({ type: 'exported', req: msg.req, job: msg.job, kind: msg.kind, error: e.message });
+      }
       break;
     }
     case 'search': {
@@ -290,6 +300,7 @@ async function load(msg) {
 
   // Read and decode.
   let name = 'pasted text';
+  job.name = msg.file ? msg.file.name : 'pasted-list';
   if (msg.file) {
     name = msg.file.name;
     if (msg.file.size === 0) throw new ListError('no_rows', `${name} is empty: there are no rows to check.`);
@@ -647,4 +658,97 @@ function search(job, query) {
     if (job.emails[i].toLowerCase().includes(q)) out[k++] = i;
   }
   return out.slice(0, k);
+}
+
+
+// ---------------------------------------------------------------------------
+// Exports: built here, a batch of rows at a time, as the parts of a Blob (the
+// page gets the Blob, not a string, and downloads it through an object URL).
+
+const EXPORT_BATCH = 5000; // rows serialized per Blob part
+const ANNOTATIONS = ['status', 'reason', 'suggestion', 'message'];
+
+/** Calls `each(cells, i)` for every record after the header, in order: `i` the checked row, or -1 (no address). */
+function walkRecords(job, each) {
+  const checked = job.sets.length === 0 ? 0 : job.sets.at(-1).from + job.sets.at(-1).set.length;
+  let i = 0;
+  if (job.format === 'lines') {
+    for (; i < checked; i++) each([job.emails[i]], i);
+    return;
+  }
+  let first = true;
+  Papa.parse(job.text, {
+    delimiter: job.delimiter,
+    newline: job.newline,
+    chunkSize: CHUNK_CHARS,
+    chunk(results, parser) {
+      for (const row of results.data) {
+        if (isBlankRow(row)) continue;
+        if (first) {
+          first = false;
+          if (job.hasHeader) continue;
+        }
+        if (i >= checked) { parser.abort(); return; }
+        if (isEmptyCell(row[job.column] ?? '')) { each(row, -1); continue; }
+        each(row, i++);
+      }
+    },
+  });
+}
+
+function baseName(name) {
+  const base = (name ?? 'list').replace(/\.[A-Za-z0-9]+$/, '').replace(/[\\/:*?"<>|]+/g, '-').trim();
+  return base || 'list';
+}
+
+/** The export `kind` of the current list: { blob, name, rows }. */
+function exportList(job, kind) {
+  const keep = {
+    clean: new Set(['valid']),
+    'clean-risky': new Set(['valid', 'risky']),
+    suppression: new Set(['invalid']),
+  }[kind];
+  if (!keep && kind !== 'annotated') throw new Error(`unknown export ${kind}`);
+  const csv = job.format === 'csv' || kind === 'annotated';
+  const delimiter = job.format === 'csv' ? job.delimiter : ',';
+  const width = job.format === 'csv' ? job.names.length : 1;
+  const parts = [];
+  let batch = [];
+  let rows = 0;
+  const flush = () => {
+    if (batch.length === 0) return;
+    parts.push(csv ? `${Papa.unparse(batch, { delimiter, newline: '\r\n' })}\r\n` : `${batch.join('\n')}\n`);
+    batch = [];
+  };
+  if (kind === 'annotated') {
+    const names = job.format === 'csv' ? job.names : ['email'];
+    batch.push([...names, ...ANNOTATIONS]);
+  } else if (job.format === 'csv' && job.hasHeader) {
+    batch.push(job.names);
+  }
+  walkRecords(job, (cells, i) => {
+    if (kind === 'annotated') {
+      const v = i >= 0 ? verdictOf(job, i) : check(cells[job.column] ?? '');
+      const out = Array.from({ length: Math.max(width, cells.length) }, (_, k) => cells[k] ?? '');
+      if (i >= 0) out[job.format === 'csv' ? job.column : 0] = job.emails[i];
+      out.push(v.status, v.reason, v.suggestion ?? '', v.message ?? '');
+      batch.push(out);
+    } else {
+      if (i < 0 || !keep.has(verdictOf(job, i).status)) return;
+      if (csv) {
+        const out = cells.slice();
+        out[job.column] = job.emails[i];
+        batch.push(out);
+      } else {
+        batch.push(job.emails[i]);
+      }
+    }
+    rows++;
+    if (batch.length >= EXPORT_BATCH) flush();
+  });
+  flush();
+  const type = csv ? 'text/csv;charset=utf-8' : 'text/plain;charset=utf-8';
+  const suffix = { clean: 'clean', 'clean-risky': 'clean-with-risky', suppression: 'suppression', annotated: 'annotated' }[kind];
+  const name = `${baseName(job.name)}-${suffix}.${csv ? 'csv' : 'txt'}`;
+  return { blob: new Blob(parts, { type }), name, rows };
 }

@@ -2,7 +2,8 @@
 // in headless Debian Chromium driven by playwright-core: a generated
 // 100,000-row CSV loaded by the file picker and by drag and drop, its
 // verdicts compared row by row with the CLI's on the same file; cancel;
-// filters, search and the virtualized table; errors people can act on.
+// filters, search and the virtualized table; the exports downloaded and
+// compared with the CLI's verdicts; errors people can act on.
 //
 //   bash scripts/install-chromium.sh && bash crates/wasm/build.sh && cargo build -p prebounce-probe
 //   node --test tests/browser/
@@ -13,7 +14,8 @@ import { describe, test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import Papa from 'papaparse';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -350,6 +352,70 @@ describe('list checker in headless Chromium', { skip, timeout: 240_000 }, () => 
     assert.equal(await page.isDisabled('#apply-all'), true);
     await page.fill('#f-search', 'gmial');
     await page.waitForFunction(() => window.listApp.search.query === 'gmial' && window.listApp.view.length === 0);
+    assert.deepEqual(page.errors, []);
+  });
+
+  /** The records of CSV text (blank ones left out). */
+  function records(text) {
+    return Papa.parse(text.replace(/^\uFEFF/, ''), { delimiter: ',' }).data.filter((r) => !(r.length === 1 && r[0] === ''));
+  }
+
+  /** Clicks an export button; the downloaded file's name and text. */
+  async function download(page, selector) {
+    const [file] = await Promise.all([page.waitForEvent('download'), page.click(selector)]);
+    const saved = await file.path();
+    return { name: file.suggestedFilename(), text: await readFile(saved, 'utf8') };
+  }
+
+  test('each export, downloaded, holds the rows and columns the CLI\'s verdicts say', async () => {
+    const page = await openList();
+    await page.setInputFiles('#file', list.file);
+    await finished(page);
+    const original = records(new TextDecoder('utf-8').decode(list.bytes));
+    const [header, ...rows] = original;
+    assert.equal(rows.length, list.cli.length, 'one CLI verdict per record');
+    const pick = (statuses) => [header, ...rows.filter((r, k) => statuses.includes(list.cli[k].status) && list.cli[k].error?.code !== 'empty')];
+
+    const clean = await download(page, '#export-clean');
+    assert.equal(clean.name, 'contacts-clean.csv');
+    assert.deepEqual(records(clean.text), pick(['valid']), 'clean list: the valid rows, all columns');
+    assert.match(await page.textContent('#export-status'), /^contacts-clean\.csv: [\d,]+ rows, downloaded\.$/);
+
+    await page.check('input[name="clean-kind"][value="clean-risky"]');
+    const risky = await download(page, '#export-clean');
+    assert.equal(risky.name, 'contacts-clean-with-risky.csv');
+    assert.deepEqual(records(risky.text), pick(['valid', 'risky']), 'clean list with the risky rows');
+
+    const suppression = await download(page, '#export-suppression');
+    assert.equal(suppression.name, 'contacts-suppression.csv');
+    assert.deepEqual(records(suppression.text), pick(['invalid']), 'suppression list: the invalid rows with an address');
+
+    const annotated = await download(page, '#export-annotated');
+    assert.equal(annotated.name, 'contacts-annotated.csv');
+    const got = records(annotated.text);
+    assert.deepEqual(got[0], [...header, 'status', 'reason', 'suggestion', 'message']);
+    assert.equal(got.length - 1, rows.length, 'every record, those without an address too');
+    const bad = [];
+    rows.forEach((r, k) => {
+      const v = list.cli[k];
+      const want = [...header.map((_, c) => r[c] ?? ''), ...r.slice(header.length), v.status, v.reason, v.suggestion ?? '', v.message ?? ''];
+      if (JSON.stringify(got[k + 1]) !== JSON.stringify(want)) bad.push({ line: k, got: got[k + 1], want });
+    });
+    assert.deepEqual(bad.slice(0, 3), [], `${bad.length} annotated rows differ from the CLI's verdicts`);
+    await shot(page, 'exports');
+
+    // A .txt list: the clean list is one address a line.
+    await page.setInputFiles('#file', { name: 'few.txt', mimeType: 'text/plain', buffer: Buffer.from('ana@example.com\nbob@gmial.com\nx@mailinator.com\nnope\n') });
+    await page.waitForFunction(() => window.listApp.state === 'done' && window.listApp.name === 'few.txt');
+    await page.check('input[name="clean-kind"][value="clean"]');
+    const few = await download(page, '#export-clean');
+    assert.equal(few.name, 'few-clean.txt');
+    assert.equal(few.text, 'ana@example.com\n');
+    const fewAnnotated = records((await download(page, '#export-annotated')).text);
+    assert.deepEqual(fewAnnotated.map((r) => r.slice(0, 3)), [
+      ['email', 'status', 'reason'], ['ana@example.com', 'valid', 'ok'], ['bob@gmial.com', 'risky', 'possible_typo'],
+      ['x@mailinator.com', 'risky', 'disposable'], ['nope', 'invalid', 'invalid_syntax'],
+    ]);
     assert.deepEqual(page.errors, []);
   });
 
