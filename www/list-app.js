@@ -51,6 +51,7 @@ const app = {
   chunks: 0,
   applied: 0, // suggestions applied
   progress: { done: 0, total: 1 },
+  deep: null, // { state: running | done | cancelled | error, done, total, depths: Map row -> depth, byDepth, waits, error }
 };
 window.listApp = app;
 
@@ -141,6 +142,83 @@ function onExported(m) {
   $('export-status').textContent = `${m.name}: ${fmt.format(m.rows)} ${m.rows === 1 ? 'row' : 'rows'}, downloaded.`;
 }
 
+// Deep check: the worker sends the rows to the edge API; results merge here.
+$('deep-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  if ((app.state !== 'done' && app.state !== 'cancelled') || app.deep?.state === 'running') return;
+  let options;
+  try {
+    options = JSON.parse($('deep-options').value.trim() || '{}');
+    if (options === null || typeof options !== 'object' || Array.isArray(options)) throw new Error('not an object');
+  } catch (e) {
+    $('deep-status').textContent = `The options are not a JSON object (${e.message}).`;
+    $('deep-options').focus();
+    return;
+  }
+  app.deep = { state: 'running', done: 0, total: 0, depths: new Map(), byDepth: {}, waits: 0, error: null };
+  $('deep-start').disabled = true;
+  $('deep-cancel').hidden = false;
+  $('deep-cancel').disabled = false;
+  $('deep-bar').hidden = false;
+  $('deep-bar').removeAttribute('value');
+  $('deep-status').textContent = 'Starting the deep check…';
+  worker.postMessage({
+    type: 'deep', job: app.job, endpoint: $('deep-endpoint').value.trim(), key: $('deep-key').value.trim(), options,
+  });
+});
+
+$('deep-cancel').addEventListener('click', () => {
+  worker.postMessage({ type: 'deep-cancel', job: app.job });
+  $('deep-cancel').disabled = true;
+  $('deep-status').textContent = 'Cancelling the deep check…';
+});
+
+function onDeepProgress(m) {
+  if (!app.deep) return;
+  Object.assign(app.deep, { done: m.done, total: m.total });
+  if (m.waits) app.deep.waits = m.waits;
+  $('deep-bar').max = Math.max(1, m.total);
+  $('deep-bar').value = m.done;
+  $('deep-status').textContent = m.waiting
+    ? `${fmt.format(m.done)} of ${fmt.format(m.total)} rows deep-checked · the API asked to wait ${m.waiting} s (rate limit)…`
+    : `${fmt.format(m.done)} of ${fmt.format(m.total)} rows deep-checked…`;
+}
+
+function onDeepChunk(m) {
+  const n = m.ids.length;
+  for (let k = 0; k < n; k++) {
+    const i = m.ids[k];
+    count(i, -1);
+    app.status[i] = m.status[k];
+    app.reason[i] = m.reason[k];
+    app.flags[i] = m.flags[k];
+    app.errors[i] = m.errors[k];
+    count(i, +1);
+    rowCache.delete(i);
+    app.deep.depths.set(i, m.depth[k]);
+    app.deep.byDepth[m.depth[k]] = (app.deep.byDepth[m.depth[k]] ?? 0) + 1;
+  }
+  scheduleRender();
+}
+
+function onDeepDone(m) {
+  const d = app.deep;
+  if (!d) return;
+  d.state = m.error ? 'error' : m.cancelled ? 'cancelled' : 'done';
+  d.error = m.error;
+  Object.assign(d, { done: m.done, total: m.total });
+  $('deep-start').disabled = false;
+  $('deep-cancel').hidden = true;
+  $('deep-bar').hidden = true;
+  const depths = Object.entries(d.byDepth).map(([depth, n]) => `${fmt.format(n)} at depth ${depth}`).join(', ');
+  const text = m.error
+    ? `The deep check stopped: ${m.error}. ${fmt.format(m.done)} rows were checked before.`
+    : `${m.cancelled ? 'Deep check cancelled' : 'Deep check done'}: ${fmt.format(m.done)} of ${fmt.format(m.total)} rows checked by the API${depths ? ` (${depths})` : ''}.`;
+  $('deep-status').textContent = text;
+  renderNow();
+  announce(text);
+}
+
 $('cancel').addEventListener('click', () => {
   if (app.state !== 'reading' && app.state !== 'checking') return;
   worker.postMessage({ type: 'cancel', job: app.job });
@@ -166,6 +244,11 @@ function start(source, { column } = {}) {
   app.byReason.fill(0);
   app.byFlag.fill(0);
   app.progress = { done: 0, total: 1 };
+  app.deep = null;
+  $('deep-status').textContent = '';
+  $('deep-start').disabled = false;
+  $('deep-cancel').hidden = true;
+  $('deep-bar').hidden = true;
   app.timing = { picked: performance.now() };
   rowCache.clear();
   pending.clear();
@@ -220,6 +303,9 @@ worker.addEventListener('message', (event) => {
     case 'search': onSearch(m); break;
     case 'applied': onApplied(m); break;
     case 'exported': onExported(m); break;
+    case 'deep-progress': onDeepProgress(m); break;
+    case 'deep-chunk': onDeepChunk(m); break;
+    case 'deep-done': onDeepDone(m); break;
     default:
   }
 });

@@ -7,9 +7,10 @@
 //
 // Messages in:  load {job, file | text, name, column?, format?}, cancel {job},
 //               rows {req, job, ids}, search {req, job, query}, apply {job, ids},
-//               export {req, job, kind: clean | clean-risky | suppression | annotated}
+//               export {req, job, kind: clean | clean-risky | suppression | annotated},
+//               deep {job, endpoint, key, options}, deep-cancel {job}
 // Messages out: ready, head, started, chunk, done, problem, rows, search,
-//               applied, exported (see list-app.js).
+//               applied, exported, deep-progress, deep-chunk, deep-done (see list-app.js).
 import Papa from './vendor/papaparse.mjs';
 import {
   init, loadDisposableData, disposableStatus, check, checkMany, ERROR_CODES, FLAGS, REASONS, STATUSES,
@@ -60,7 +61,10 @@ onmessage = (event) => {
   const msg = event.data;
   switch (msg.type) {
     case 'load':
-      if (current) current.cancelled = true;
+      if (current) {
+        current.cancelled = true;
+        if (current.deep) { current.deep.cancelled = true; current.deep.abort.abort(); }
+      }
       load(msg).catch((e) => {
         const code = e instanceof ListError ? e.code : 'internal';
         postMessage({ type: 'problem', job: msg.job, code, message: e.message, ...(e.extra ?? {}) });
@@ -88,6 +92,15 @@ onmessage = (event) => {
       }
       break;
     }
+    case 'deep':
+      if (current?.job === msg.job) deepCheck(current, msg);
+      break;
+    case 'deep-cancel':
+      if (current?.job === msg.job && current.deep) {
+        current.deep.cancelled = true;
+        current.deep.abort.abort();
+      }
+      break;
     case 'search': {
       if (current?.job !== msg.job) break;
       const matches = search(current, msg.query);
@@ -601,7 +614,7 @@ function rowsOf(job, ids) {
     if (!(i >= 0 && i < job.emails.length) || job.sets.length === 0 || i >= job.sets.at(-1).from + job.sets.at(-1).set.length) continue;
     const v = verdictOf(job, i);
     const row = {
-      i, line: job.lines[i], email: job.emails[i], suggestion: v.suggestion, message: v.message, original: job.original.get(i) ?? null,
+      i, line: job.lines[i], email: job.emails[i], suggestion: v.suggestion, message: v.message, depth: v.depth, original: job.original.get(i) ?? null,
     };
     if (job.format === 'csv') {
       const cells = cellsOf(job, i);
@@ -751,4 +764,126 @@ function exportList(job, kind) {
   const suffix = { clean: 'clean', 'clean-risky': 'clean-with-risky', suppression: 'suppression', annotated: 'annotated' }[kind];
   const name = `${baseName(job.name)}-${suffix}.${csv ? 'csv' : 'txt'}`;
   return { blob: new Blob(parts, { type }), name, rows };
+}
+
+
+// ---------------------------------------------------------------------------
+// Deep check: the rows still valid or unknown go to an edge API (POST
+// /v1/check) in batches, a few requests at a time; a 429 waits Retry-After.
+// This is the only time addresses leave the browser.
+
+const DEEP_BATCH = 10; // a publishable key's batch limit at the edge API
+const DEEP_CONCURRENCY = 4;
+const DEEP_MAX_WAITS = 20; // 429s in a row for one batch before giving up
+
+function checkUrl(endpoint) {
+  const url = new URL(endpoint);
+  if (!/\/v1\/check\/?$/.test(url.pathname)) url.pathname = `${url.pathname.replace(/\/+$/, '')}/v1/check`;
+  return url.href;
+}
+
+function sleep(ms, signal) {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => { clearTimeout(t); reject(new DOMException('cancelled', 'AbortError')); }, { once: true });
+  });
+}
+
+async function deepCheck(job, msg) {
+  if (job.deep && !job.deep.finished) return;
+  const deep = { cancelled: false, finished: false, abort: new AbortController(), done: 0, total: 0, waits: 0 };
+  job.deep = deep;
+  const post = (m, transfer) => { if (current === job) postMessage({ job: job.job, ...m }, transfer ?? []); };
+  let error = null;
+  try {
+    const url = checkUrl(msg.endpoint);
+    const checked = job.sets.length === 0 ? 0 : job.sets.at(-1).from + job.sets.at(-1).set.length;
+    const ids = [];
+    for (let i = 0; i < checked; i++) {
+      const status = verdictOf(job, i).status;
+      if (status === 'valid' || status === 'unknown') ids.push(i);
+    }
+    deep.total = ids.length;
+    post({ type: 'deep-progress', done: 0, total: deep.total, waiting: 0 });
+    const batches = [];
+    for (let k = 0; k < ids.length; k += DEEP_BATCH) batches.push(ids.slice(k, k + DEEP_BATCH));
+    let next = 0;
+    const lane = async () => {
+      while (!deep.cancelled && next < batches.length) {
+        const batch = batches[next++];
+        const results = await send(url, msg, batch.map((i) => job.emails[i]), deep, post);
+        merge(job, batch, results, post);
+        deep.done += batch.length;
+        post({ type: 'deep-progress', done: deep.done, total: deep.total, waiting: 0 });
+      }
+    };
+    await Promise.all(Array.from({ length: DEEP_CONCURRENCY }, lane));
+  } catch (e) {
+    if (!deep.cancelled) {
+      error = e.message;
+      deep.cancelled = true;
+      deep.abort.abort();
+    }
+  }
+  deep.finished = true;
+  post({ type: 'deep-done', done: deep.done, total: deep.total, cancelled: deep.cancelled && !error, error });
+}
+
+/** One batch to the API, again after each 429 (waiting Retry-After). */
+async function send(url, msg, emails, deep, post) {
+  for (let waits = 0; ; waits++) {
+    let res;
+    try {
+      res = await fetch(url, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${msg.key}` },
+        body: JSON.stringify({ emails, options: msg.options ?? {} }),
+        signal: deep.abort.signal,
+      });
+    } catch (e) {
+      if (deep.cancelled) throw e;
+      throw new Error(`the API could not be reached (${e.message}); check the address and that it allows this page's origin`);
+    }
+    const body = await res.json().catch(() => null);
+    if (res.status === 429 && waits < DEEP_MAX_WAITS) {
+      // Retry-After is not readable across origins unless the API exposes it;
+      // its error message says the same ("retry in N s").
+      const header = Number(res.headers.get('Retry-After'));
+      const said = Number(/retry in (\d+) s/.exec(body?.error?.message ?? '')?.[1]);
+      const after = header > 0 ? header : said;
+      const seconds = Number.isFinite(after) && after > 0 ? after : Math.min(60, 2 ** waits);
+      deep.waits++;
+      post({ type: 'deep-progress', done: deep.done, total: deep.total, waiting: seconds, waits: deep.waits });
+      await sleep(seconds * 1000, deep.abort.signal);
+      continue;
+    }
+    if (!res.ok) {
+      const why = body?.error?.message ?? `HTTP ${res.status}`;
+      throw new Error(res.status === 401 ? `the key was refused (${why})` : why);
+    }
+    if (!Array.isArray(body?.results) || body.results.length !== emails.length) throw new Error('the API answered something unexpected');
+    return body.results;
+  }
+}
+
+/** The API's verdicts replace the rows' own; the page gets their codes. */
+function merge(job, ids, verdicts, post) {
+  const n = ids.length;
+  const out = {
+    ids: Uint32Array.from(ids),
+    status: new Uint8Array(n),
+    reason: new Uint8Array(n),
+    flags: new Uint8Array(n),
+    errors: new Uint8Array(n),
+    depth: new Array(n),
+  };
+  verdicts.forEach((v, k) => {
+    job.overrides.set(ids[k], v);
+    out.status[k] = STATUSES.indexOf(v.status);
+    out.reason[k] = REASONS.indexOf(v.reason);
+    out.flags[k] = Object.entries(FLAGS).reduce((bits, [name, bit]) => (v.flags?.[name] ? bits | bit : bits), 0);
+    out.errors[k] = v.error ? ERROR_CODES.indexOf(v.error.code) : 255;
+    out.depth[k] = v.depth;
+  });
+  post({ type: 'deep-chunk', ...out }, [out.ids.buffer, out.status.buffer, out.reason.buffer, out.flags.buffer, out.errors.buffer]);
 }
