@@ -2,19 +2,19 @@
 // Chromium against the REAL edge API (worker/build in Miniflare, with DNS,
 // DoH, Postfix and the probe from ./harness.mjs): verdicts at depth smtp/dns
 // merged into the table and counts; a small rate limit (429, Retry-After)
-// waited out; cancel.
+// waited out; cancel. A screenshot: tests/browser/screenshots/list-deep-check.png.
 //
 // Needs root, the Debian peers, Chromium and the built npm package; skipped
 // outside CI without them, a failure under CI=true.
 import { describe, test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
-import { peersUnavailable, startWorld } from './harness.mjs';
+import { peersUnavailable, root, startWorld } from './harness.mjs';
 import { startServer, PKG_DIR } from '../browser/server.mjs';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -33,6 +33,7 @@ function why() {
 const skip = process.env.CI ? false : why();
 if (skip) process.stderr.write(`\n== SKIPPED the list deep-check test: ${skip} (under CI=true this fails)\n\n`);
 
+const SHOTS = path.join(root, 'tests/browser/screenshots');
 const FAST = 'pk_list_fast';
 const SLOW = 'pk_list_slow';
 
@@ -125,6 +126,10 @@ describe('list checker: deep check against the real edge API', { skip, timeout: 
     assert.match(await page.textContent('#deep-status'), /^Deep check done: 4 of 4 rows checked by the API \(3 at depth smtp, 1 at depth dns\)\.$/);
     // The table shows the new reason.
     await page.waitForFunction(() => document.querySelector('#rows .tr .td.reason')?.textContent === 'Mailbox disabled');
+    assert.equal(await page.isVisible('#deep-cancel'), false, 'no cancel button once done');
+    assert.equal(await page.isVisible('#deep-bar'), false, 'no progress bar once done');
+    await mkdir(SHOTS, { recursive: true });
+    await page.screenshot({ path: path.join(SHOTS, 'list-deep-check.png'), fullPage: true });
     assert.deepEqual(page.errors, []);
   });
 
