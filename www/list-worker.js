@@ -295,6 +295,7 @@ async function load(msg) {
     names: [],
     emails: [],
     lines: new Uint32Array(1024),
+    status: new Uint8Array(1024), // a copy of each row's status code (the chunks' own arrays go to the page)
     spans: null, // Uint16Array of lines per row, only when a row spans several
     sets: [], // { from, set } per checked chunk
     overrides: new Map(), // row -> verdict (not UTF-8, or a suggestion applied)
@@ -413,6 +414,9 @@ function grow(job, n) {
   const lines = new Uint32Array(size);
   lines.set(job.lines);
   job.lines = lines;
+  const status = new Uint8Array(size);
+  status.set(job.status);
+  job.status = status;
   if (job.spans) {
     const spans = new Uint16Array(size);
     spans.set(job.spans);
@@ -451,6 +455,7 @@ function checkChunk(job, post, from, progress) {
   const { status, reason, flags, errors } = results;
   if (job.badLines.length > 0) markUnreadable(job, from, to, status, reason, flags, errors);
   job.sets.push({ from, set: results });
+  job.status.set(status, from);
   post(
     { type: 'chunk', from, count: to - from, status, reason, flags, errors, progress },
     [status.buffer, reason.buffer, flags.buffer, errors.buffer],
@@ -640,6 +645,7 @@ function applySuggestions(job, ids) {
     job.emails[i] = suggestion;
     const v = check(suggestion);
     job.overrides.set(i, v);
+    job.status[i] = STATUSES.indexOf(v.status);
     changed.push(i);
     verdicts.push(v);
   }
@@ -717,10 +723,12 @@ function baseName(name) {
 /** The export `kind` of the current list: { blob, name, rows }. */
 function exportList(job, kind) {
   const keep = {
-    clean: new Set(['valid']),
-    'clean-risky': new Set(['valid', 'risky']),
-    suppression: new Set(['invalid']),
+    clean: ['valid'],
+    'clean-risky': ['valid', 'risky'],
+    suppression: ['invalid'],
   }[kind];
+  const keepCodes = new Uint8Array(STATUSES.length);
+  for (const name of keep ?? []) keepCodes[STATUSES.indexOf(name)] = 1;
   if (!keep && kind !== 'annotated') throw new Error(`unknown export ${kind}`);
   const csv = job.format === 'csv' || kind === 'annotated';
   const delimiter = job.format === 'csv' ? job.delimiter : ',';
@@ -747,7 +755,7 @@ function exportList(job, kind) {
       out.push(v.status, v.reason, v.suggestion ?? '', v.message ?? '');
       batch.push(out);
     } else {
-      if (i < 0 || !keep.has(verdictOf(job, i).status)) return;
+      if (i < 0 || keepCodes[job.status[i]] !== 1) return;
       if (csv) {
         const out = cells.slice();
         out[job.column] = job.emails[i];
@@ -799,9 +807,10 @@ async function deepCheck(job, msg) {
     const url = checkUrl(msg.endpoint);
     const checked = job.sets.length === 0 ? 0 : job.sets.at(-1).from + job.sets.at(-1).set.length;
     const ids = [];
+    const valid = STATUSES.indexOf('valid');
+    const unknown = STATUSES.indexOf('unknown');
     for (let i = 0; i < checked; i++) {
-      const status = verdictOf(job, i).status;
-      if (status === 'valid' || status === 'unknown') ids.push(i);
+      if (job.status[i] === valid || job.status[i] === unknown) ids.push(i);
     }
     deep.total = ids.length;
     post({ type: 'deep-progress', done: 0, total: deep.total, waiting: 0 });
@@ -880,6 +889,7 @@ function merge(job, ids, verdicts, post) {
   verdicts.forEach((v, k) => {
     job.overrides.set(ids[k], v);
     out.status[k] = STATUSES.indexOf(v.status);
+    job.status[ids[k]] = out.status[k];
     out.reason[k] = REASONS.indexOf(v.reason);
     out.flags[k] = Object.entries(FLAGS).reduce((bits, [name, bit]) => (v.flags?.[name] ? bits | bit : bits), 0);
     out.errors[k] = v.error ? ERROR_CODES.indexOf(v.error.code) : 255;
