@@ -6,8 +6,12 @@
 // (PerformanceObserver 'longtask'). Several runs, each in a fresh page.
 //
 //   bash scripts/install-chromium.sh && bash crates/wasm/build.sh
-//   node bench/list/run.mjs [--rows 1000000] [--runs 5]
-import { existsSync } from 'node:fs';
+//   node bench/list/run.mjs [--rows 1000000] [--runs 5] [--exports]
+//
+// --exports: after the last run, each download (clean, suppression,
+// annotated) timed from the click to the download event, with the longest
+// main-thread task meanwhile.
+import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,7 +25,7 @@ const ARGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
 ];
-const { values } = parseArgs({ options: { rows: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '5' } } });
+const { values } = parseArgs({ options: { rows: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '5' }, exports: { type: 'boolean', default: false } } });
 const ROWS = Number(values.rows);
 const RUNS = Number(values.runs);
 const TARGET_MS = 5000;
@@ -69,6 +73,17 @@ try {
     if (r.state !== 'done') throw new Error(`run ${run}: the page ended in state ${r.state}`);
     results.push(r);
     console.log(`run ${run}: ${r.rows.toLocaleString('en')} rows checked, chosen → shown ${Math.round(r.ms)} ms, longest main-thread task ${Math.round(r.longest)} ms (${r.over50} tasks > 50 ms); worker: read ${Math.round(r.worker.read)} ms, decoded ${Math.round(r.worker.decoded)} ms, head ${Math.round(r.worker.head)} ms`);
+    if (values.exports && run === RUNS) {
+      for (const selector of ['#export-clean', '#export-suppression', '#export-annotated']) {
+        await page.evaluate(() => { window.longTasks = []; });
+        const t0 = Date.now();
+        const [download] = await Promise.all([page.waitForEvent('download', { timeout: 120_000 }), page.click(selector)]);
+        const saved = await download.path();
+        const ms = Date.now() - t0;
+        const longest = await page.evaluate(() => Math.max(0, ...window.longTasks.map(([, d]) => d)));
+        console.log(`export ${download.suggestedFilename()}: ${(statSync(saved).size / 1e6).toFixed(1)} MB in ${ms} ms, longest main-thread task ${Math.round(longest)} ms`);
+      }
+    }
     await page.close();
   }
 } finally {
