@@ -855,8 +855,8 @@ async function send(url, msg, emails, deep, post) {
     }
     const body = await res.json().catch(() => null);
     if (res.status === 429 && waits < DEEP_MAX_WAITS) {
-      // Retry-After is not readable across origins unless the API exposes it;
-      // its error message says the same ("retry in N s").
+      // prebounce's edge API exposes Retry-After to listed origins; the
+      // message ("retry in N s") is the fallback for a proxy that drops it.
       const header = Number(res.headers.get('Retry-After'));
       const said = Number(/retry in (\d+) s/.exec(body?.error?.message ?? '')?.[1]);
       const after = header > 0 ? header : said;

@@ -64,6 +64,9 @@ pub async fn handle(req: HttpRequest, config: &Config, platform: &impl Platform)
     };
     if let Some(o) = cors_origin {
         resp.headers.push(("access-control-allow-origin".into(), o));
+        // A page must be able to read how long a 429 asks it to wait.
+        resp.headers
+            .push(("access-control-expose-headers".into(), "Retry-After".into()));
         resp.headers.push(("vary".into(), "Origin".into()));
     }
     resp

@@ -448,6 +448,10 @@ fn keys_origins_and_cors() {
     let (s, _, resp) = run(with(&own), &c, &fake);
     assert_eq!(s, 200);
     assert_eq!(resp.header("access-control-allow-origin"), Some(SITE));
+    assert_eq!(
+        resp.header("access-control-expose-headers"),
+        Some("Retry-After")
+    );
     // A preflight from a listed origin.
     let pre = HttpRequest {
         method: "OPTIONS".into(),
