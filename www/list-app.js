@@ -184,7 +184,8 @@ function onDeepProgress(m) {
     : `${fmt.format(m.done)} of ${fmt.format(m.total)} rows deep-checked…`;
 }
 
-function onDeepChunk(m) {
+/** Rows checked again (by the deep check or an applied suggestion): new codes, counts moved. */
+function updateRows(m, each) {
   const n = m.ids.length;
   for (let k = 0; k < n; k++) {
     const i = m.ids[k];
@@ -195,9 +196,15 @@ function onDeepChunk(m) {
     app.errors[i] = m.errors[k];
     count(i, +1);
     rowCache.delete(i);
+    each?.(i, k);
+  }
+}
+
+function onDeepChunk(m) {
+  updateRows(m, (i, k) => {
     app.deep.depths.set(i, m.depth[k]);
     app.deep.byDepth[m.depth[k]] = (app.deep.byDepth[m.depth[k]] ?? 0) + 1;
-  }
+  });
   scheduleRender();
 }
 
@@ -818,16 +825,7 @@ $('apply-all').addEventListener('click', () => {
 
 function onApplied(m) {
   const n = m.ids.length;
-  for (let k = 0; k < n; k++) {
-    const i = m.ids[k];
-    count(i, -1);
-    app.status[i] = m.status[k];
-    app.reason[i] = m.reason[k];
-    app.flags[i] = m.flags[k];
-    app.errors[i] = m.errors[k];
-    count(i, +1);
-    rowCache.delete(i);
-  }
+  updateRows(m);
   app.applied += n;
   renderNow();
   announce(n === 0 ? 'No suggestion to apply.' : `${plural(n, 'suggestion')} applied; ${summaryText()}`);

@@ -1,4 +1,5 @@
 // Shared by the npm package tests: where things are, and the TSV tables.
+import { execFileSync } from 'node:child_process';
 import { readFileSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -55,4 +56,22 @@ export function equivalenceCases() {
 /** The CLI flags for an options object. */
 export function cliFlags(options) {
   return Object.entries(options).map(([k, v]) => `--${k.replaceAll('_', '-')}=${v}`);
+}
+
+/**
+ * The equivalence cases (NUL-free: they travel as arguments) grouped by
+ * option set, each group with the CLI's verdicts from one
+ * `prebounce check --offline --json` run: [{ key, options, inputs, expected }].
+ */
+export function cliVerdictGroups() {
+  const groups = new Map();
+  for (const c of equivalenceCases().filter((c) => !c.input.includes('\0'))) {
+    const key = JSON.stringify(c.options);
+    if (!groups.has(key)) groups.set(key, { key, options: c.options, inputs: [] });
+    groups.get(key).inputs.push(c.input);
+  }
+  return [...groups.values()].map((g) => {
+    const out = execFileSync(cli, ['check', '--offline', '--json', ...cliFlags(g.options), '--', ...g.inputs], { encoding: 'utf8' });
+    return { ...g, expected: out.trimEnd().split('\n').map((l) => JSON.parse(l)) };
+  });
 }

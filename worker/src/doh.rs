@@ -127,26 +127,17 @@ pub fn mx_answer(status: u16, body: &[u8]) -> MxAnswer {
     }
 }
 
-/// Whether an A or AAAA answer had addresses.
-pub fn address_answer(status: u16, body: &[u8]) -> Answer<()> {
-    answer(status, body, |r| match &r.data {
+/// An A or AAAA answer in core's terms (combine the two with
+/// [`AddressAnswer::combine`]).
+pub fn address_answer(status: u16, body: &[u8]) -> AddressAnswer {
+    match answer(status, body, |r| match &r.data {
         RData::A(_) | RData::AAAA(_) => Some(()),
         _ => None,
-    })
-}
-
-/// Combines the A and AAAA answers (RFC 5321 §5.1's implicit MX).
-pub fn combine_addresses(a: Answer<()>, aaaa: Answer<()>) -> AddressAnswer {
-    match (a, aaaa) {
-        (Answer::Records(_, t), _) | (_, Answer::Records(_, t)) => AddressAnswer::Found { ttl: t },
-        (Answer::NxDomain(t), _) | (_, Answer::NxDomain(t)) => AddressAnswer::NxDomain { ttl: t },
-        (Answer::Failed(why), _) | (_, Answer::Failed(why)) => AddressAnswer::Failed(why),
-        (Answer::NoData(t1), Answer::NoData(t2)) => AddressAnswer::NoRecords {
-            ttl: match (t1, t2) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            },
-        },
+    }) {
+        Answer::Records(_, ttl) => AddressAnswer::Found { ttl },
+        Answer::NoData(ttl) => AddressAnswer::NoRecords { ttl },
+        Answer::NxDomain(ttl) => AddressAnswer::NxDomain { ttl },
+        Answer::Failed(why) => AddressAnswer::Failed(why),
     }
 }
 
@@ -269,15 +260,15 @@ mod tests {
         );
         let none = response(ResponseCode::NoError, vec![], vec![soa(60, 60)]);
         assert_eq!(
-            combine_addresses(address_answer(200, &a), address_answer(200, &none)),
+            AddressAnswer::combine(address_answer(200, &a), address_answer(200, &none)),
             AddressAnswer::Found { ttl: Some(300) }
         );
         assert_eq!(
-            combine_addresses(address_answer(200, &none), address_answer(200, &none)),
+            AddressAnswer::combine(address_answer(200, &none), address_answer(200, &none)),
             AddressAnswer::NoRecords { ttl: Some(60) }
         );
         assert!(matches!(
-            combine_addresses(address_answer(500, b""), address_answer(200, &none)),
+            AddressAnswer::combine(address_answer(500, b""), address_answer(200, &none)),
             AddressAnswer::Failed(_)
         ));
     }

@@ -18,7 +18,7 @@
 use std::cell::Cell;
 use std::collections::{BTreeMap, HashMap};
 
-use prebounce_core::mx::{plan, MxAnswer, MxDecision, MxFailure};
+use prebounce_core::mx::{plan, AddressAnswer, MxAnswer, MxDecision, MxFailure};
 use prebounce_core::outcome::{
     apply_dns, apply_mx_failure, apply_smtp, needs_network, SmtpOutcome,
 };
@@ -256,9 +256,9 @@ async fn resolve(
             );
             let read = |r: Result<(u16, Vec<u8>), String>| match r {
                 Ok((status, body)) => doh::address_answer(status, &body),
-                Err(why) => doh::Answer::Failed(why),
+                Err(why) => AddressAnswer::Failed(why),
             };
-            match next.finish(doh::combine_addresses(read(a), read(aaaa))) {
+            match next.finish(AddressAnswer::combine(read(a), read(aaaa))) {
                 Ok(p) => DnsOutcome::Plan(p.dns_info()),
                 Err(f) => fail(f),
             }

@@ -89,19 +89,13 @@ impl Dns {
             self.lookup(domain, RecordType::A, ip_of),
             self.lookup(domain, RecordType::AAAA, ip_of)
         );
-        match (a, aaaa) {
-            (Found::Records(_, t), _) | (_, Found::Records(_, t)) => {
-                AddressAnswer::Found { ttl: t }
-            }
-            (Found::NxDomain(t), _) | (_, Found::NxDomain(t)) => AddressAnswer::NxDomain { ttl: t },
-            (Found::Failed(why), _) | (_, Found::Failed(why)) => AddressAnswer::Failed(why),
-            (Found::NoData(t1), Found::NoData(t2)) => AddressAnswer::NoRecords {
-                ttl: match (t1, t2) {
-                    (Some(a), Some(b)) => Some(a.min(b)),
-                    (a, b) => a.or(b),
-                },
-            },
-        }
+        let answer = |found: Found<IpAddr>| match found {
+            Found::Records(_, ttl) => AddressAnswer::Found { ttl },
+            Found::NoData(ttl) => AddressAnswer::NoRecords { ttl },
+            Found::NxDomain(ttl) => AddressAnswer::NxDomain { ttl },
+            Found::Failed(why) => AddressAnswer::Failed(why),
+        };
+        AddressAnswer::combine(answer(a), answer(aaaa))
     }
 
     /// The IP addresses of a host: IPv4 first, then IPv6 (as most MTAs on

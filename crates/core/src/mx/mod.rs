@@ -199,6 +199,23 @@ impl MxPlan {
     }
 }
 
+impl AddressAnswer {
+    /// One answer from the separate A and AAAA queries: an address of either
+    /// family wins; then NXDOMAIN; then a failure; otherwise there are no
+    /// records, with the smaller negative TTL.
+    pub fn combine(a: AddressAnswer, aaaa: AddressAnswer) -> AddressAnswer {
+        use AddressAnswer::{Failed, Found, NoRecords, NxDomain};
+        match (a, aaaa) {
+            (Found { ttl }, _) | (_, Found { ttl }) => Found { ttl },
+            (NxDomain { ttl }, _) | (_, NxDomain { ttl }) => NxDomain { ttl },
+            (Failed(why), _) | (_, Failed(why)) => Failed(why),
+            (NoRecords { ttl: t1 }, NoRecords { ttl: t2 }) => NoRecords {
+                ttl: min_ttl(t1, t2),
+            },
+        }
+    }
+}
+
 impl ImplicitLookup {
     /// The name to query A and AAAA for (lower case, no trailing dot).
     pub fn domain(&self) -> &str {

@@ -382,6 +382,33 @@ fn arb_records() -> impl Strategy<Value = Vec<MxRecord>> {
     })
 }
 
+#[test]
+fn a_and_aaaa_answers_combine() {
+    use AddressAnswer::{Failed, Found, NoRecords, NxDomain};
+    let none = |ttl| NoRecords { ttl: Some(ttl) };
+    assert_eq!(
+        AddressAnswer::combine(Found { ttl: Some(300) }, none(60)),
+        Found { ttl: Some(300) }
+    );
+    assert_eq!(
+        AddressAnswer::combine(Failed("x".into()), Found { ttl: None }),
+        Found { ttl: None }
+    );
+    assert_eq!(
+        AddressAnswer::combine(none(60), NxDomain { ttl: Some(30) }),
+        NxDomain { ttl: Some(30) }
+    );
+    assert_eq!(
+        AddressAnswer::combine(none(60), Failed("x".into())),
+        Failed("x".into())
+    );
+    assert_eq!(AddressAnswer::combine(none(60), none(30)), none(30));
+    assert_eq!(
+        AddressAnswer::combine(NoRecords { ttl: None }, none(30)),
+        none(30)
+    );
+}
+
 proptest! {
     #[test]
     fn plan_is_a_deduplicated_permutation_in_preference_order(input in arb_records(), seed: u64) {
