@@ -412,7 +412,7 @@ fn parse_quoted_local<'a>(
     Ok((local, non_ascii))
 }
 
-fn nfc(s: &str) -> Cow<'_, str> {
+pub(crate) fn nfc(s: &str) -> Cow<'_, str> {
     // ICU4X's normalizer: idna already links its data, so NFC costs no extra tables.
     ComposingNormalizerBorrowed::new_nfc().normalize(s)
 }

@@ -15,6 +15,8 @@
 #![warn(missing_docs)]
 
 pub mod address;
+#[cfg(feature = "bounces")]
+pub mod bounce;
 pub mod check;
 pub mod data;
 pub mod disposable;
@@ -24,6 +26,7 @@ pub mod mx;
 pub mod options;
 pub mod outcome;
 pub mod reply;
+pub mod suppression;
 pub mod typo;
 pub mod verdict;
 

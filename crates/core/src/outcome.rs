@@ -22,7 +22,7 @@
 
 use crate::mx::{MxFailure, MxPlan};
 use crate::reply::{classify, Reply, Stage, MAX_LINE_KEPT};
-use crate::verdict::{Depth, DnsInfo, Reason, SmtpInfo, Status, Verdict};
+use crate::verdict::{Depth, DnsInfo, Reason, SmtpInfo, Status, SuppressionInfo, Verdict};
 
 /// The longest `smtp.reply` text kept, in bytes (on a character boundary).
 pub const MAX_REPLY_TEXT: usize = 2 * MAX_LINE_KEPT;
@@ -31,6 +31,27 @@ pub const MAX_REPLY_TEXT: usize = 2 * MAX_LINE_KEPT;
 /// `invalid` (a syntax error or a suppressed address is final).
 pub fn needs_network(v: &Verdict) -> bool {
     v.status != Status::Invalid && v.domain.is_some()
+}
+
+/// Marks a verdict `invalid` / `suppressed` with its suppression record: the
+/// address bounced or complained before, so no check may call it
+/// deliverable. Only a syntax error outranks it.
+pub fn apply_suppression(v: &mut Verdict, record: SuppressionInfo) {
+    let detail = format!(
+        "{} (first seen {}, {} time{}, from {})",
+        record.reason,
+        record.first_seen,
+        record.count,
+        if record.count == 1 { "" } else { "s" },
+        record.source
+    );
+    if v.escalate(Reason::Suppressed) {
+        v.detail = Some(detail);
+        v.retry_after = None;
+        // A suggestion stays: a mistyped address that bounced is exactly
+        // where "did you mean" helps.
+        v.suppression = Some(record);
+    }
 }
 
 /// Records a successful MX plan: depth `dns`, the `dns` object filled in.
@@ -229,6 +250,31 @@ mod tests {
             tls: true,
             catch_all,
         }
+    }
+
+    #[test]
+    fn suppression_outranks_all_but_syntax() {
+        let record = SuppressionInfo {
+            reason: "mailbox_disabled".into(),
+            first_seen: "2026-03-14T09:26:53Z".into(),
+            last_seen: "2026-03-14T09:26:53Z".into(),
+            count: 1,
+            source: "bounces.mbox".into(),
+        };
+        let mut v = check("gone@gmial.com", &opts());
+        apply_suppression(&mut v, record.clone());
+        assert_eq!((v.status, v.reason), (Status::Invalid, Reason::Suppressed));
+        assert_eq!(v.suggestion.as_deref(), Some("gone@gmail.com"));
+        assert_eq!(v.suppression.as_ref(), Some(&record));
+        assert!(!needs_network(&v));
+        assert_eq!(
+            v.detail.as_deref(),
+            Some("mailbox_disabled (first seen 2026-03-14T09:26:53Z, 1 time, from bounces.mbox)")
+        );
+        let mut bad = check("not an address", &opts());
+        apply_suppression(&mut bad, record);
+        assert_eq!(bad.reason, Reason::InvalidSyntax);
+        assert_eq!(bad.suppression, None);
     }
 
     #[test]
