@@ -10,8 +10,7 @@
 //!   server treat case as significant, but no large provider does, and a
 //!   suppression that also covers `JOHN@` is the safe error.
 //! * **Policy**: `does_not_exist`, `mailbox_disabled`, `no_such_domain`,
-//!   `null_mx`, `no_mail_server`, `suppressed` (a provider's own suppression
-//!   list refused the send) and `complained` suppress at once;
+//!   `null_mx`, `no_mail_server` and `complained` suppress at once;
 //!   `mailbox_full`, `temporary_failure` and `rejected` only when they repeat
 //!   ([`RepeatRule`]); everything else, `blocked` above all (the refusal was
 //!   about the sender), never.
@@ -64,7 +63,7 @@ impl BounceReason {
         match self {
             BounceReason::Complained => Effect::SuppressNow,
             BounceReason::Verdict(
-                DoesNotExist | MailboxDisabled | NoSuchDomain | NullMx | NoMailServer | Suppressed,
+                DoesNotExist | MailboxDisabled | NoSuchDomain | NullMx | NoMailServer,
             ) => Effect::SuppressNow,
             BounceReason::Verdict(MailboxFull | TemporaryFailure | Rejected) => {
                 Effect::SuppressOnRepeat

@@ -9,6 +9,8 @@ use std::time::Duration;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressState, ProgressStyle};
 use prebounce_core::data::list_entries;
+use prebounce_core::outcome::apply_suppression;
+use prebounce_core::suppression;
 use prebounce_core::{unreadable, Checker, Data, Status, SyntaxErrorCode, Verdict};
 use thiserror::Error;
 
@@ -16,6 +18,7 @@ use crate::engine::Prober;
 use crate::input::{self, Column, InputError, Source};
 use crate::net::NetFlags;
 use crate::options::OptionFlags;
+use crate::store::{Store, StoreError};
 
 /// Arguments of `prebounce check`.
 #[derive(Debug, Args)]
@@ -47,6 +50,11 @@ pub struct CheckArgs {
     /// Domains never flagged disposable, one a line.
     #[arg(long, value_name = "PATH")]
     allowlist: Option<PathBuf>,
+    /// Consult this SQLite suppression store (see `prebounce bounces
+    /// --suppress`): a suppressed address is `invalid` / `suppressed`, with
+    /// its record, and is not probed.
+    #[arg(long, value_name = "DB")]
+    suppress: Option<PathBuf>,
     #[command(flatten)]
     options: OptionFlags,
     #[command(flatten)]
@@ -91,6 +99,9 @@ pub enum CheckError {
     /// The network checks could not start.
     #[error("{0}")]
     Network(String),
+    /// The suppression store could not be read.
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 impl CheckError {
@@ -118,6 +129,20 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, CheckError> {
     let format = if args.json { Format::Json } else { args.format };
     let data = load_data(&args)?;
     let checker = Checker::with_data(args.options.to_options(), &data);
+    let store = match &args.suppress {
+        Some(path) => Some(Store::open_read_only(path)?),
+        None => None,
+    };
+    let suppress = |v: &mut Verdict| -> Result<(), CheckError> {
+        if let (Some(store), Some(key)) = (&store, suppression::verdict_key(v)) {
+            if v.status != Status::Invalid {
+                if let Some(record) = store.lookup(&key)? {
+                    apply_suppression(v, record);
+                }
+            }
+        }
+        Ok(())
+    };
     let prober = if args.offline {
         None
     } else {
@@ -144,7 +169,11 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, CheckError> {
     let mut out = Output::new(io::BufWriter::with_capacity(1 << 16, stdout.lock()), format)?;
 
     if !args.addresses.is_empty() {
-        let verdicts = args.addresses.iter().map(|a| checker.verdict(a)).collect();
+        let mut verdicts: Vec<Verdict> =
+            args.addresses.iter().map(|a| checker.verdict(a)).collect();
+        for v in &mut verdicts {
+            suppress(v)?;
+        }
         for v in deepen(prober.as_ref(), verdicts, None) {
             out.write(&v)?;
         }
@@ -155,6 +184,7 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, CheckError> {
         let source = Source::from_arg(path);
         if let Err(e) = check_list(
             &checker,
+            &suppress,
             prober.as_ref(),
             &source,
             column.as_ref(),
@@ -166,6 +196,7 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, CheckError> {
                     failed = true;
                 }
                 ListError::Output(e) => return Err(CheckError::Output(e)),
+                ListError::Check(e) => return Err(e),
             }
         }
     }
@@ -253,10 +284,12 @@ fn load_data(args: &CheckArgs) -> Result<std::borrow::Cow<'static, Data>, CheckE
 enum ListError {
     Input(InputError),
     Output(io::Error),
+    Check(CheckError),
 }
 
 fn check_list(
     checker: &Checker<'_>,
+    suppress: &dyn Fn(&mut Verdict) -> Result<(), CheckError>,
     net: Option<&Network>,
     source: &Source,
     column: Option<&Column>,
@@ -276,7 +309,7 @@ fn check_list(
     };
     for item in items {
         let item = item.map_err(ListError::Input)?;
-        let verdict = match item.text {
+        let mut verdict = match item.text {
             Ok(text) => checker.verdict(&text),
             Err(bytes) => {
                 eprintln!(
@@ -290,6 +323,7 @@ fn check_list(
                 )
             }
         };
+        suppress(&mut verdict).map_err(ListError::Check)?;
         chunk.push(verdict);
         if chunk.len() >= CHUNK || net.is_none() {
             flush(&mut chunk, out)?;

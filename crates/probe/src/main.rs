@@ -4,6 +4,7 @@
 //! run-time error (an unreadable file, output that cannot be written);
 //! 2 for a usage error.
 
+mod bounces;
 mod check;
 mod dns;
 mod engine;
@@ -12,6 +13,8 @@ mod net;
 mod options;
 mod serve;
 mod smtp;
+mod store;
+mod suppressions;
 
 use std::process::ExitCode;
 
@@ -31,11 +34,36 @@ enum Command {
     Check(Box<check::CheckArgs>),
     /// Serve the probe API (`POST /v1/probe`) for the edge worker.
     Serve(Box<serve::ServeArgs>),
+    /// Read bounces (DSNs, text bounces, SES notifications): one JSON line per
+    /// failed recipient; with --suppress, record them in a suppression store.
+    Bounces(Box<bounces::BouncesArgs>),
+    /// Manage the suppression store: list, export, import, remove, push, pull.
+    Suppressions(Box<suppressions::SuppressionsArgs>),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Bounces(args) => {
+            return match bounces::run(*args) {
+                Ok(code) => code,
+                Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("prebounce bounces: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Command::Suppressions(args) => {
+            return match suppressions::run(*args) {
+                Ok(code) => code,
+                Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("prebounce suppressions: {e}");
+                    e.exit_code()
+                }
+            }
+        }
         Command::Check(args) => check::run(*args),
         Command::Serve(args) => match serve::run(*args) {
             Ok(code) => return code,

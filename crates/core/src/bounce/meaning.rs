@@ -44,6 +44,7 @@ use crate::Reason;
 pub fn judge(status: Option<EnhancedCode>, diagnostic: Option<&str>) -> (Kind, BounceReason) {
     let diagnostic = diagnostic.map(str::trim).filter(|d| !d.is_empty());
     let embedded = diagnostic.and_then(embedded_reply);
+    let had_reply = embedded.is_some();
     let permanent = match (status, &embedded) {
         (Some(s), _) => s.class == 5,
         (None, Some(r)) => r.code / 100 == 5,
@@ -82,6 +83,11 @@ pub fn judge(status: Option<EnhancedCode>, diagnostic: Option<&str>) -> (Kind, B
         reply
     };
     let reason = classify(Stage::RcptTo, &reply).reason;
+    if reason == Reason::Rejected && status.is_none() && !had_reply {
+        // No status, no reply, and words the rules do not know (Domino's
+        // "Maximum hop count exceeded"): nothing says it is permanent.
+        return (Kind::Undetermined, BounceReason::Verdict(reason));
+    }
     (
         kind_of(reason, reply.code / 100 == 5),
         BounceReason::Verdict(reason),

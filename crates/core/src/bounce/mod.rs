@@ -169,9 +169,9 @@ impl Report {
         }
     }
 
-    /// True when at least one recipient failed or complained.
+    /// True when at least one recipient failed (complaints are not bounces).
     pub fn is_bounce(&self) -> bool {
-        !self.records.is_empty()
+        self.records.iter().any(|r| r.action == Action::Failed)
     }
 }
 
@@ -264,8 +264,17 @@ impl Parts {
                         parts.note_original(&headers);
                     }
                 }
-                (PartType::Text(text), _, _) if parts.text.len() < text::MAX_TEXT_BYTES => {
-                    parts.text.push_str(text);
+                (PartType::Text(body), _, _) if parts.text.len() < text::MAX_TEXT_BYTES => {
+                    if parts.original_message_id.is_none() {
+                        // Text bounces quote the original's headers inline.
+                        if let Some(headers) = text::returned_headers(body) {
+                            if let Some(h) = MessageParser::new().parse_headers(headers.as_bytes())
+                            {
+                                parts.note_original(&h);
+                            }
+                        }
+                    }
+                    parts.text.push_str(body);
                     parts.text.push('\n');
                 }
                 (PartType::Html(html), _, _) if parts.text.is_empty() => {
@@ -297,8 +306,7 @@ impl Parts {
 
 fn dsn(body: &[u8], original_id: Option<&str>) -> Report {
     let groups = fields::parse(body);
-    let reporting_mta =
-        fields::get(&groups.message, "reporting-mta").map(|v| strip_type(v).to_owned());
+    let reporting_mta = fields::get(&groups.message, "reporting-mta").and_then(mta_name);
     let arrival_date = fields::get(&groups.message, "arrival-date").map(iso_utc);
     let mut report = Report::empty(Format::Dsn);
     let mut notices = Vec::new();
@@ -334,7 +342,7 @@ fn dsn(body: &[u8], original_id: Option<&str>) -> Report {
                     action: Action::Failed,
                     status: status.map(|s| s.to_string()),
                     diagnostic_code: diagnostic.map(str::to_owned),
-                    remote_mta: fields::get(group, "remote-mta").map(|v| strip_type(v).to_owned()),
+                    remote_mta: fields::get(group, "remote-mta").and_then(mta_name),
                     reporting_mta: reporting_mta.clone(),
                     arrival_date: arrival_date.clone(),
                     original_message_id: original_id.map(str::to_owned),
@@ -398,7 +406,7 @@ fn arf(body: &[u8], parts: &Parts, original_id: Option<&str>) -> Report {
             status: None,
             diagnostic_code: Some(feedback_type.clone()),
             remote_mta: None,
-            reporting_mta: get("reporting-mta").map(|v| strip_type(v).to_owned()),
+            reporting_mta: get("reporting-mta").and_then(mta_name),
             arrival_date: arrival.clone(),
             original_message_id: original_id.map(str::to_owned),
             kind: Kind::Hard,
@@ -563,9 +571,19 @@ fn first_id(value: &HeaderValue<'_>) -> Option<String> {
     }
 }
 
-/// A typed value without its type: `dns; mx.example.com` → `mx.example.com`.
+/// A typed value without its type: `smtp; 550 …` → `550 …`.
 fn strip_type(value: &str) -> &str {
     fields::typed(value).1
+}
+
+/// A host from an MTA field: the type, comments and the root dot removed
+/// (`dns; mx.example.com. (192.0.2.1, the server for …)` → `mx.example.com`).
+fn mta_name(value: &str) -> Option<String> {
+    let name = strip_type(value)
+        .split_whitespace()
+        .next()?
+        .trim_end_matches('.');
+    (!name.is_empty()).then(|| name.to_owned())
 }
 
 /// The status at the start of a Status field: `5.1.1 (user unknown)` → 5.1.1.

@@ -9,7 +9,7 @@
 use serde::Deserialize;
 
 use super::meaning::{embedded_reply, judge};
-use super::{iso_utc, strip_type, Action, Bounce, Format, Kind, Notice, Report};
+use super::{iso_utc, mta_name, strip_type, Action, Bounce, Format, Kind, Notice, Report};
 use crate::reply::EnhancedCode;
 use crate::suppression::BounceReason;
 use crate::Reason;
@@ -168,7 +168,7 @@ fn notification(json: &[u8]) -> Option<Report> {
                     status: status.map(|s| s.to_string()),
                     diagnostic_code: diagnostic.map(str::to_owned),
                     remote_mta: b.remote_mta_ip.clone(),
-                    reporting_mta: b.reporting_mta.as_deref().map(|m| strip_type(m).to_owned()),
+                    reporting_mta: b.reporting_mta.as_deref().and_then(mta_name),
                     arrival_date: b.timestamp.as_deref().map(iso_utc),
                     original_message_id: original.clone(),
                     kind,
@@ -225,8 +225,12 @@ fn ses_meaning(
     let verdict = |reason, kind| (kind, BounceReason::Verdict(reason));
     match (bounce_type.as_deref(), sub_type.as_deref()) {
         (Some("Permanent"), Some("NoEmail")) => verdict(Reason::DoesNotExist, Kind::Hard),
-        (Some("Permanent"), Some("Suppressed" | "OnAccountSuppressionList")) => {
-            verdict(Reason::Suppressed, Kind::Hard)
+        // SES's own suppression lists hold addresses that hard-bounced (or
+        // complained); SES reports them as 5.1.1, and so do we.
+        (Some("Permanent"), Some("Suppressed" | "OnAccountSuppressionList"))
+            if status.is_none() =>
+        {
+            verdict(Reason::DoesNotExist, Kind::Hard)
         }
         (Some("Transient"), Some("MailboxFull")) => verdict(Reason::MailboxFull, Kind::Soft),
         (Some("Transient"), Some("MessageTooLarge" | "ContentRejected" | "AttachmentRejected")) => {

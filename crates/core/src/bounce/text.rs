@@ -94,9 +94,10 @@ pub fn failures(text: &str) -> Vec<Failure> {
         if trimmed.is_empty() {
             // A blank line ends a paragraph, unless the address stood alone
             // so far (Yahoo, Microsoft 365 leave a blank line before the
-            // reason).
+            // reason) or only an introduction followed it (Domino's
+            // "because:").
             if let Some(i) = current {
-                if !found[i].1.is_empty() {
+                if !found[i].1.iter().all(|l| l.ends_with(':')) {
                     current = None;
                 }
             }
@@ -137,7 +138,13 @@ pub fn failures(text: &str) -> Vec<Failure> {
     found
         .into_iter()
         .map(|(recipient, paragraph)| {
-            let joined = bounded(paragraph.join(" "));
+            // Introductions ("because:") are not part of the reason.
+            let words: Vec<&str> = paragraph
+                .iter()
+                .map(String::as_str)
+                .filter(|l| !l.ends_with(':') || l.len() > 40)
+                .collect();
+            let joined = bounded(words.join(" "));
             let reply_in_paragraph = paragraph.iter().find_map(|l| reply_text(l));
             let diagnostic = reply_in_paragraph
                 .or_else(|| whole_reply.clone())
@@ -158,6 +165,24 @@ pub fn failures(text: &str) -> Vec<Failure> {
             }
         })
         .collect()
+}
+
+/// The returned original message's headers, when the text quotes them
+/// after a "copy of the message" marker (qmail, Exim, Yahoo, Exchange).
+pub fn returned_headers(text: &str) -> Option<&str> {
+    let mut end = text.len().min(MAX_TEXT_BYTES);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let text = &text[..end];
+    let at = cut(text).len();
+    if at == text.len() {
+        return None;
+    }
+    // Skip the marker line and blank lines; the headers follow.
+    let rest = &text[at..];
+    let rest = rest.split_once('\n').map_or("", |(_, r)| r);
+    Some(rest.trim_start_matches(['\r', '\n']))
 }
 
 /// `text` up to the returned original message and at most [`MAX_TEXT_BYTES`].
@@ -258,9 +283,13 @@ fn reply_text(line: &str) -> Option<String> {
     // Keep the words as they stand in the bounce, from the code on.
     let start = line.find(&reply.code.to_string())?;
     Some(
-        bounded(line[start..].trim_end_matches(['\'', '"', ')']).to_owned())
-            .trim()
-            .to_owned(),
+        bounded(
+            line[start..]
+                .trim_end_matches(['\'', '"', ')', '#', ' '])
+                .to_owned(),
+        )
+        .trim()
+        .to_owned(),
     )
 }
 

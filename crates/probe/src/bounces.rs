@@ -1,0 +1,434 @@
+//! `prebounce bounces`: read delivery reports and print one JSON line per
+//! failed recipient; with `--suppress DB`, store them and suppress by
+//! DESIGN.md's policy.
+//!
+//! Inputs: message files (`.eml`, SES/SNS `.json`), mbox files (a file whose
+//! first line starts with `From `), maildirs (a directory with `cur/` and
+//! `new/`), other directories (every file in them, recursively, in name
+//! order), and `-` for standard input. A message that cannot be read is a
+//! line with an `error`; the ingest goes on.
+//!
+//! With `--suppress`, records are stored in batches, one transaction each,
+//! and a batch's lines are printed only after it committed: a line on
+//! standard output means the record is on disk. Running the same input
+//! again stores nothing twice (records are keyed by message and recipient).
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, SystemTime};
+
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use prebounce_core::bounce::{self, Format, Report};
+use prebounce_core::suppression::RepeatRule;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use thiserror::Error;
+
+use crate::store::{Incoming, Store, StoreError, Stored};
+
+/// Arguments of `prebounce bounces`.
+#[derive(Debug, Args)]
+pub struct BouncesArgs {
+    /// Message files, mbox files, maildirs or directories; `-` for standard input.
+    #[arg(value_name = "PATH", required = true)]
+    paths: Vec<PathBuf>,
+    /// Record the bounces in this SQLite suppression store (created if missing)
+    /// and suppress addresses by DESIGN.md's policy.
+    #[arg(long, value_name = "DB")]
+    suppress: Option<PathBuf>,
+    /// Soft bounces (mailbox_full, temporary_failure, rejected) suppress after
+    /// this many within the window.
+    #[arg(long, value_name = "N", default_value_t = RepeatRule::default().count)]
+    repeat_count: u32,
+    /// The window the repeats must fall in (`30d`, `72h` …).
+    #[arg(long, value_name = "DURATION", default_value = "30days", value_parser = humantime::parse_duration)]
+    repeat_window: Duration,
+    /// Messages per stored batch (one transaction each).
+    #[arg(long, value_name = "N", default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    batch: u32,
+    /// Also print a line for each message that is not a bounce (auto-replies,
+    /// delay notices …).
+    #[arg(long)]
+    all: bool,
+    /// Refuse messages larger than this many bytes (reported as errors).
+    #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024 * 1024)]
+    max_message_bytes: u64,
+}
+
+/// What can stop `bounces` as a whole (a bad message never does).
+#[derive(Debug, Error)]
+pub enum BouncesError {
+    /// The store could not be opened or written.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Standard output could not be written.
+    #[error("writing output: {0}")]
+    Output(#[from] io::Error),
+}
+
+impl BouncesError {
+    /// A closed pipe is not an error.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, BouncesError::Output(e) if e.kind() == io::ErrorKind::BrokenPipe)
+    }
+}
+
+/// One message to read, or why it could not be.
+struct Item {
+    /// `path`, or `path#N` for the Nth message (from 1) of an mbox.
+    label: String,
+    bytes: Result<Vec<u8>, String>,
+}
+
+/// One output line.
+#[derive(Serialize)]
+struct Line<'a> {
+    source: &'a str,
+    message_id: Option<&'a str>,
+    format: Format,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    notice: Option<bounce::Notice>,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    record: Option<&'a bounce::Bounce>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stored: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'a str>,
+}
+
+/// A parsed message waiting for its batch to commit.
+struct Parsed {
+    label: String,
+    key: String,
+    report: Report,
+}
+
+#[derive(Default)]
+struct Tally {
+    messages: u64,
+    records: u64,
+    hard: u64,
+    soft: u64,
+    undetermined: u64,
+    notices: u64,
+    errors: u64,
+    suppressed: u64,
+    duplicates: u64,
+}
+
+/// Runs `prebounce bounces`.
+pub fn run(args: BouncesArgs) -> Result<ExitCode, BouncesError> {
+    let mut store = match &args.suppress {
+        Some(path) => Some(Store::open(path)?),
+        None => None,
+    };
+    let rule = RepeatRule {
+        count: args.repeat_count,
+        window_secs: args.repeat_window.as_secs(),
+    };
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let progress = progress_bar();
+    let mut tally = Tally::default();
+    let mut pending: Vec<Parsed> = Vec::new();
+    let batch = args.batch as usize;
+
+    for path in &args.paths {
+        for item in items(path, args.max_message_bytes) {
+            tally.messages += 1;
+            if let Some(p) = &progress {
+                p.inc(1);
+            }
+            let bytes = match item.bytes {
+                Ok(b) => b,
+                Err(e) => {
+                    tally.errors += 1;
+                    eprintln!("prebounce bounces: {}: {e}", item.label);
+                    write_line(&mut out, &Line::error(&item.label, &e))?;
+                    continue;
+                }
+            };
+            let report = bounce::parse(&bytes);
+            let key = report.message_id.clone().unwrap_or_else(|| {
+                format!("sha256:{}", hex::encode(&Sha256::digest(&bytes)[..16]))
+            });
+            pending.push(Parsed {
+                label: item.label,
+                key,
+                report,
+            });
+            if pending.len() >= batch || store.is_none() {
+                flush(
+                    &mut pending,
+                    store.as_mut(),
+                    rule,
+                    &args,
+                    &mut out,
+                    &mut tally,
+                )?;
+            }
+        }
+    }
+    flush(
+        &mut pending,
+        store.as_mut(),
+        rule,
+        &args,
+        &mut out,
+        &mut tally,
+    )?;
+    out.flush()?;
+    if let Some(p) = progress {
+        p.finish_and_clear();
+    }
+    let mut summary = format!(
+        "{} messages: {} records ({} hard, {} soft, {} undetermined), {} not bounces, {} unreadable",
+        tally.messages, tally.records, tally.hard, tally.soft, tally.undetermined, tally.notices, tally.errors
+    );
+    if store.is_some() {
+        summary.push_str(&format!(
+            "; {} suppressed, {} already stored",
+            tally.suppressed, tally.duplicates
+        ));
+    }
+    eprintln!("{summary}");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Stores the pending batch (if there is a store), then prints its lines.
+fn flush(
+    pending: &mut Vec<Parsed>,
+    store: Option<&mut Store>,
+    rule: RepeatRule,
+    args: &BouncesArgs,
+    out: &mut impl Write,
+    tally: &mut Tally,
+) -> Result<(), BouncesError> {
+    if pending.is_empty() {
+        return Ok(());
+    }
+    let stored: Option<Vec<Stored>> = match store {
+        Some(store) => {
+            let incoming: Vec<Incoming> = pending
+                .iter()
+                .flat_map(|p| {
+                    p.report.records.iter().map(|r| Incoming {
+                        message_key: &p.key,
+                        record: r,
+                        source: &p.label,
+                    })
+                })
+                .collect();
+            Some(store.ingest(&incoming, rule, SystemTime::now())?)
+        }
+        None => None,
+    };
+    let mut outcomes = stored.iter().flatten();
+    for p in pending.iter() {
+        let r = &p.report;
+        if r.records.is_empty() {
+            match r.format {
+                Format::Unreadable => {
+                    tally.errors += 1;
+                    let e = r.error.as_deref().unwrap_or("unreadable");
+                    write_line(out, &Line::error(&p.label, e))?;
+                }
+                _ => {
+                    tally.notices += 1;
+                    if args.all {
+                        write_line(out, &Line::of(p, None, None))?;
+                    }
+                }
+            }
+            continue;
+        }
+        for record in &r.records {
+            tally.records += 1;
+            match record.kind {
+                bounce::Kind::Hard => tally.hard += 1,
+                bounce::Kind::Soft => tally.soft += 1,
+                bounce::Kind::Undetermined => tally.undetermined += 1,
+            }
+            let stored = outcomes.next().map(|s| match s {
+                Stored::Suppressed => {
+                    tally.suppressed += 1;
+                    "suppressed"
+                }
+                Stored::Counted => "counted",
+                Stored::Duplicate => {
+                    tally.duplicates += 1;
+                    "duplicate"
+                }
+                Stored::NotAnAddress => "not_an_address",
+            });
+            write_line(out, &Line::of(p, Some(record), stored))?;
+        }
+    }
+    // A line out means the record is stored: push the batch's lines out now.
+    out.flush()?;
+    pending.clear();
+    Ok(())
+}
+
+impl<'a> Line<'a> {
+    fn of(
+        p: &'a Parsed,
+        record: Option<&'a bounce::Bounce>,
+        stored: Option<&'static str>,
+    ) -> Line<'a> {
+        Line {
+            source: &p.label,
+            message_id: p.report.message_id.as_deref(),
+            format: p.report.format,
+            notice: p.report.notice,
+            record,
+            stored,
+            error: None,
+        }
+    }
+
+    fn error(source: &'a str, error: &'a str) -> Line<'a> {
+        Line {
+            source,
+            message_id: None,
+            format: Format::Unreadable,
+            notice: None,
+            record: None,
+            stored: None,
+            error: Some(error),
+        }
+    }
+}
+
+fn write_line(out: &mut impl Write, line: &Line<'_>) -> io::Result<()> {
+    serde_json::to_writer(&mut *out, line)?;
+    out.write_all(b"\n")
+}
+
+fn progress_bar() -> Option<ProgressBar> {
+    if !io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = ProgressBar::new_spinner();
+    // The template is a constant known to parse.
+    let style =
+        ProgressStyle::with_template("{spinner} {human_pos} messages ({per_sec}, {elapsed})")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner());
+    bar.set_style(style);
+    bar.enable_steady_tick(Duration::from_millis(120));
+    Some(bar)
+}
+
+/// The messages under `path`, lazily: an mbox or a large directory is never
+/// held in memory at once.
+fn items(path: &Path, max: u64) -> Box<dyn Iterator<Item = Item>> {
+    let label = path.display().to_string();
+    if path.as_os_str() == "-" {
+        let mut bytes = Vec::new();
+        let read = io::stdin().lock().take(max + 1).read_to_end(&mut bytes);
+        return match read {
+            Err(e) => Box::new(std::iter::once(Item {
+                label: "-".into(),
+                bytes: Err(e.to_string()),
+            })),
+            Ok(_) if bytes.starts_with(b"From ") => {
+                mbox(Box::new(io::Cursor::new(bytes)), "-".into(), max)
+            }
+            Ok(_) => Box::new(std::iter::once(Item {
+                label: "-".into(),
+                bytes: bounded(bytes, max),
+            })),
+        };
+    }
+    if path.is_dir() {
+        if path.join("cur").is_dir() && path.join("new").is_dir() {
+            let files: Vec<PathBuf> = ["cur", "new"]
+                .into_iter()
+                .flat_map(|d| sorted_files(&path.join(d)))
+                .collect();
+            return Box::new(files.into_iter().flat_map(move |f| items(&f, max)));
+        }
+        if let Err(e) = std::fs::read_dir(path) {
+            return Box::new(std::iter::once(Item {
+                label,
+                bytes: Err(e.to_string()),
+            }));
+        }
+        return Box::new(
+            sorted_files(path)
+                .into_iter()
+                .flat_map(move |f| items(&f, max)),
+        );
+    }
+    let file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) => {
+            return Box::new(std::iter::once(Item {
+                label,
+                bytes: Err(e.to_string()),
+            }))
+        }
+    };
+    let mut reader = BufReader::new(file);
+    let is_mbox = reader
+        .fill_buf()
+        .map(|b| b.starts_with(b"From "))
+        .unwrap_or(false);
+    if is_mbox {
+        return mbox(Box::new(reader), label, max);
+    }
+    let mut bytes = Vec::new();
+    let read = reader.take(max + 1).read_to_end(&mut bytes);
+    Box::new(std::iter::once(Item {
+        label,
+        bytes: read
+            .map_err(|e| e.to_string())
+            .and_then(|_| bounded(bytes, max)),
+    }))
+}
+
+fn mbox(reader: Box<dyn BufRead>, label: String, max: u64) -> Box<dyn Iterator<Item = Item>> {
+    let messages = mail_parser::mailbox::mbox::MessageIterator::new(reader);
+    Box::new(messages.enumerate().map(move |(i, m)| {
+        Item {
+            label: format!("{label}#{}", i + 1),
+            bytes: m
+                .map_err(|e| e.to_string())
+                .and_then(|m| bounded(m.unwrap_contents(), max)),
+        }
+    }))
+}
+
+fn bounded(bytes: Vec<u8>, max: u64) -> Result<Vec<u8>, String> {
+    if bytes.len() as u64 > max {
+        Err(format!("larger than {max} bytes (--max-message-bytes)"))
+    } else {
+        Ok(bytes)
+    }
+}
+
+/// Files under `dir`, recursively, in name order (dot files skipped).
+fn sorted_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    let mut entries: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    entries.sort();
+    for p in entries {
+        if p.file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+        {
+            continue;
+        }
+        if p.is_dir() {
+            out.extend(sorted_files(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}

@@ -1,0 +1,537 @@
+//! `prebounce suppressions`: look after the local suppression store, and
+//! sync it with the edge store through DESIGN.md's routes.
+//!
+//! * `list` and `export` print the records (text, JSON Lines or CSV).
+//! * `import` reads CSV (a header naming at least `address`) or JSON Lines
+//!   of DESIGN.md's record; missing fields get `--reason`, `--source`, now,
+//!   and a count of 1. Bad rows are reported with their line numbers and the
+//!   rest is imported, in one transaction.
+//! * `remove` deletes addresses (a mistake, an erasure request).
+//! * `push` sends every record changed locally since the last push to
+//!   `PUT /v1/suppressions`, in pages; `pull` reads `GET
+//!   /v1/suppressions?since=…` page by page and merges. Both merge by core's
+//!   rule, so running them again, or both ways, converges.
+
+use std::io::{self, BufReader, Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, SystemTime};
+
+use clap::{Args, Subcommand, ValueEnum};
+use prebounce_core::suppression::{self, BounceReason, Suppression};
+use prebounce_core::SuppressionInfo;
+use serde::Deserialize;
+use thiserror::Error;
+
+use crate::store::{iso, Store, StoreError};
+
+/// Arguments of `prebounce suppressions`.
+#[derive(Debug, Args)]
+pub struct SuppressionsArgs {
+    /// The SQLite suppression store.
+    #[arg(
+        long,
+        value_name = "DB",
+        global = true,
+        default_value = "prebounce-suppressions.db"
+    )]
+    db: PathBuf,
+    #[command(subcommand)]
+    command: Action,
+}
+
+#[derive(Debug, Subcommand)]
+enum Action {
+    /// Print every suppression.
+    List {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = OutFormat::Text)]
+        format: OutFormat,
+    },
+    /// Write every suppression as CSV (default) or JSON Lines.
+    Export {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = OutFormat::Csv)]
+        format: OutFormat,
+        /// Write to this file instead of standard output.
+        #[arg(long, short, value_name = "PATH")]
+        output: Option<PathBuf>,
+    },
+    /// Add suppressions from CSV or JSON Lines (`-` for standard input).
+    Import {
+        /// The file.
+        #[arg(value_name = "PATH")]
+        path: PathBuf,
+        /// The reason for rows that give none.
+        #[arg(long, default_value = "suppressed")]
+        reason: String,
+        /// The source for rows that give none.
+        #[arg(long, default_value = "import")]
+        source: String,
+    },
+    /// Remove addresses from the list.
+    Remove {
+        /// The addresses.
+        #[arg(value_name = "ADDRESS", required = true)]
+        addresses: Vec<String>,
+    },
+    /// Send local changes to the edge store.
+    Push(SyncArgs),
+    /// Merge the edge store's changes into the local store.
+    Pull(SyncArgs),
+}
+
+#[derive(Debug, Args)]
+struct SyncArgs {
+    /// The edge API's base URL.
+    #[arg(long, value_name = "URL")]
+    api: String,
+    /// A secret key (`sk_…`); or set PREBOUNCE_API_KEY.
+    #[arg(
+        long,
+        value_name = "KEY",
+        env = "PREBOUNCE_API_KEY",
+        hide_env_values = true
+    )]
+    key: String,
+    /// Records per request.
+    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    page: u32,
+    /// Pull everything, not only what changed since the last pull.
+    #[arg(long)]
+    full: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum OutFormat {
+    Text,
+    Json,
+    Csv,
+}
+
+/// What can stop `suppressions`.
+#[derive(Debug, Error)]
+pub enum SuppressionsError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A file or the output failed.
+    #[error("{0}")]
+    Io(#[from] io::Error),
+    /// The edge API failed.
+    #[error("edge API: {0}")]
+    Api(String),
+    /// Wrong arguments.
+    #[error("{0}")]
+    Usage(String),
+}
+
+impl SuppressionsError {
+    /// A closed pipe is not an error.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, SuppressionsError::Io(e) if e.kind() == io::ErrorKind::BrokenPipe)
+    }
+
+    /// 2 for usage errors, 1 otherwise.
+    pub fn exit_code(&self) -> ExitCode {
+        match self {
+            SuppressionsError::Usage(_) => ExitCode::from(2),
+            _ => ExitCode::FAILURE,
+        }
+    }
+}
+
+/// The CSV columns, DESIGN.md's record in order.
+const COLUMNS: [&str; 6] = [
+    "address",
+    "reason",
+    "first_seen",
+    "last_seen",
+    "count",
+    "source",
+];
+
+/// Runs `prebounce suppressions`.
+pub fn run(args: SuppressionsArgs) -> Result<ExitCode, SuppressionsError> {
+    match args.command {
+        Action::List { format } => {
+            let store = Store::open_read_only(&args.db)?;
+            write_all(&store, format, &mut io::stdout().lock())?;
+        }
+        Action::Export { format, output } => {
+            let store = Store::open_read_only(&args.db)?;
+            match output {
+                Some(path) => {
+                    let mut f = io::BufWriter::new(std::fs::File::create(&path)?);
+                    write_all(&store, format, &mut f)?;
+                    f.flush()?;
+                }
+                None => write_all(&store, format, &mut io::stdout().lock())?,
+            }
+        }
+        Action::Import {
+            path,
+            reason,
+            source,
+        } => {
+            if BounceReason::parse(&reason).is_none() {
+                return Err(SuppressionsError::Usage(format!(
+                    "--reason {reason}: not a known reason"
+                )));
+            }
+            let mut store = Store::open(&args.db)?;
+            let now = SystemTime::now();
+            let (items, bad) = read_import(&path, &reason, &source, &iso(now))?;
+            let changed = store.merge_in(&items, now, true)?;
+            eprintln!(
+                "{}: {} records read, {} changed the store, {} rejected",
+                path.display(),
+                items.len(),
+                changed,
+                bad
+            );
+            if bad > 0 {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+        Action::Remove { addresses } => {
+            let mut store = Store::open(&args.db)?;
+            let mut keys = Vec::new();
+            for a in &addresses {
+                match suppression::key(a) {
+                    Ok(k) => keys.push(k),
+                    Err(e) => eprintln!("{a}: not an address ({})", e.as_str()),
+                }
+            }
+            let n = store.remove(&keys)?;
+            eprintln!("removed {n} of {}", addresses.len());
+        }
+        Action::Push(sync) => push(&mut Store::open(&args.db)?, &sync)?,
+        Action::Pull(sync) => pull(&mut Store::open(&args.db)?, &sync)?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn write_all(
+    store: &Store,
+    format: OutFormat,
+    out: &mut impl Write,
+) -> Result<(), SuppressionsError> {
+    let rows = store.all(None)?;
+    match format {
+        OutFormat::Json => {
+            for (s, _) in &rows {
+                serde_json::to_writer(&mut *out, s).map_err(io::Error::other)?;
+                out.write_all(b"\n")?;
+            }
+        }
+        OutFormat::Csv => {
+            let mut w = csv::Writer::from_writer(out);
+            w.write_record(COLUMNS).map_err(io::Error::other)?;
+            for (s, _) in &rows {
+                let i = &s.info;
+                w.write_record([
+                    s.address.as_str(),
+                    &i.reason,
+                    &i.first_seen,
+                    &i.last_seen,
+                    &i.count.to_string(),
+                    &i.source,
+                ])
+                .map_err(io::Error::other)?;
+            }
+            w.flush()?;
+        }
+        OutFormat::Text => {
+            for (s, _) in &rows {
+                let i = &s.info;
+                writeln!(
+                    out,
+                    "{:<40} {:<17} {} → {} ×{}  {}",
+                    s.address, i.reason, i.first_seen, i.last_seen, i.count, i.source
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One import row as written: every field but the address optional.
+#[derive(Debug, Deserialize)]
+struct Row {
+    address: String,
+    #[serde(default)]
+    reason: Option<String>,
+    #[serde(default)]
+    first_seen: Option<String>,
+    #[serde(default)]
+    last_seen: Option<String>,
+    #[serde(default)]
+    count: Option<u32>,
+    #[serde(default)]
+    source: Option<String>,
+}
+
+/// Reads an import file; returns the good records and how many rows were bad
+/// (each reported on standard error with its line).
+fn read_import(
+    path: &PathBuf,
+    reason: &str,
+    source: &str,
+    now: &str,
+) -> Result<(Vec<Suppression>, usize), SuppressionsError> {
+    let mut text = String::new();
+    if path.as_os_str() == "-" {
+        io::stdin().lock().read_to_string(&mut text)?;
+    } else {
+        BufReader::new(std::fs::File::open(path)?).read_to_string(&mut text)?;
+    }
+    let name = path.display().to_string();
+    let mut good = Vec::new();
+    let mut bad = 0;
+    let mut report = |line: u64, why: String| {
+        eprintln!("{name}:{line}: {why}");
+        bad += 1;
+    };
+    let json = text.trim_start().starts_with('{');
+    let rows: Vec<(u64, Result<Row, String>)> = if json {
+        text.lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+            .map(|(i, l)| {
+                (
+                    i as u64 + 1,
+                    serde_json::from_str(l).map_err(|e| e.to_string()),
+                )
+            })
+            .collect()
+    } else {
+        let mut r = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_reader(text.as_bytes());
+        let headers = r
+            .headers()
+            .map_err(|e| SuppressionsError::Usage(format!("{name}: {e}")))?
+            .clone();
+        if !headers
+            .iter()
+            .any(|h| h.trim().eq_ignore_ascii_case("address"))
+        {
+            return Err(SuppressionsError::Usage(format!(
+                "{name}: the CSV header must name an `address` column (and may name {})",
+                COLUMNS[1..].join(", ")
+            )));
+        }
+        let lower = csv::StringRecord::from(
+            headers
+                .iter()
+                .map(|h| h.trim().to_ascii_lowercase())
+                .collect::<Vec<_>>(),
+        );
+        r.records()
+            .map(|rec| match rec {
+                Ok(rec) => {
+                    let line = rec.position().map_or(0, |p| p.line());
+                    (
+                        line,
+                        rec.deserialize(Some(&lower)).map_err(|e| e.to_string()),
+                    )
+                }
+                Err(e) => (e.position().map_or(0, |p| p.line()), Err(e.to_string())),
+            })
+            .collect()
+    };
+    for (line, row) in rows {
+        match row.and_then(|r| validate(r, reason, source, now)) {
+            Ok(s) => good.push(s),
+            Err(why) => report(line, why),
+        }
+    }
+    Ok((good, bad))
+}
+
+/// A row as a store record, or why it cannot be one.
+fn validate(row: Row, reason: &str, source: &str, now: &str) -> Result<Suppression, String> {
+    let address = suppression::key(&row.address)
+        .map_err(|e| format!("{:?}: not an address ({})", row.address, e.as_str()))?;
+    let reason = row
+        .reason
+        .filter(|r| !r.is_empty())
+        .unwrap_or_else(|| reason.to_owned());
+    if BounceReason::parse(&reason).is_none() {
+        return Err(format!("{reason:?}: not a known reason"));
+    }
+    let time = |t: Option<String>, field: &str| -> Result<String, String> {
+        match t.filter(|t| !t.is_empty()) {
+            None => Ok(now.to_owned()),
+            Some(t) if suppression::is_store_time(&t) => Ok(t),
+            Some(t) => Err(format!(
+                "{field} {t:?}: not an ISO 8601 UTC time like 2026-03-14T09:26:53Z"
+            )),
+        }
+    };
+    let first_seen = time(row.first_seen, "first_seen")?;
+    let last_seen = time(row.last_seen, "last_seen")?;
+    if last_seen < first_seen {
+        return Err("last_seen is before first_seen".into());
+    }
+    Ok(Suppression {
+        address,
+        info: SuppressionInfo {
+            reason,
+            first_seen,
+            last_seen,
+            count: row.count.unwrap_or(1).max(1),
+            source: row
+                .source
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| source.to_owned()),
+        },
+    })
+}
+
+fn client() -> Result<reqwest::blocking::Client, SuppressionsError> {
+    reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .user_agent(concat!("prebounce/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| SuppressionsError::Api(e.to_string()))
+}
+
+fn api_base(sync: &SyncArgs) -> String {
+    sync.api.trim_end_matches('/').to_owned()
+}
+
+/// An error from a non-2xx answer, with the API's own message when it gave one.
+fn api_error(resp: reqwest::blocking::Response) -> SuppressionsError {
+    let status = resp.status();
+    let body = resp.text().unwrap_or_default();
+    let message = serde_json::from_str::<serde_json::Value>(&body)
+        .ok()
+        .and_then(|v| v["error"]["message"].as_str().map(str::to_owned))
+        .unwrap_or(body);
+    SuppressionsError::Api(format!("{status}: {message}"))
+}
+
+fn push(store: &mut Store, sync: &SyncArgs) -> Result<(), SuppressionsError> {
+    let base = api_base(sync);
+    let (pushed_through, _) = store.sync_state(&base)?;
+    let rows = store.all(Some(pushed_through))?;
+    let http = client()?;
+    let mut sent = 0;
+    let mut through = pushed_through;
+    for page in rows.chunks(sync.page as usize) {
+        let body =
+            serde_json::json!({ "suppressions": page.iter().map(|(s, _)| s).collect::<Vec<_>>() });
+        let resp = http
+            .put(format!("{base}/v1/suppressions"))
+            .bearer_auth(&sync.key)
+            .json(&body)
+            .send()
+            .map_err(|e| SuppressionsError::Api(e.to_string()))?;
+        if !resp.status().is_success() {
+            return Err(api_error(resp));
+        }
+        sent += page.len();
+        through = through.max(page.iter().map(|(_, at)| *at).max().unwrap_or(through));
+    }
+    // Only after every page went: a failed push is simply sent again.
+    store.set_pushed(&base, through)?;
+    eprintln!("pushed {sent} records to {base}");
+    Ok(())
+}
+
+#[derive(Deserialize)]
+struct Page {
+    suppressions: Vec<Suppression>,
+    next_cursor: Option<String>,
+}
+
+fn pull(store: &mut Store, sync: &SyncArgs) -> Result<(), SuppressionsError> {
+    let base = api_base(sync);
+    let (_, since) = store.sync_state(&base)?;
+    let since = if sync.full { None } else { since };
+    // The next pull starts a little before this one did: the edge's clock
+    // and ours differ, and merging a record twice changes nothing.
+    let started = iso(SystemTime::now() - Duration::from_secs(300));
+    let http = client()?;
+    let mut cursor: Option<String> = None;
+    let (mut read, mut changed) = (0, 0);
+    loop {
+        let mut query: Vec<(&str, String)> = vec![("limit", sync.page.to_string())];
+        query.push((
+            "since",
+            since
+                .clone()
+                .unwrap_or_else(|| "1970-01-01T00:00:00Z".into()),
+        ));
+        if let Some(c) = &cursor {
+            query.push(("cursor", c.clone()));
+        }
+        let resp = http
+            .get(format!("{base}/v1/suppressions"))
+            .bearer_auth(&sync.key)
+            .query(&query)
+            .send()
+            .map_err(|e| SuppressionsError::Api(e.to_string()))?;
+        if !resp.status().is_success() {
+            return Err(api_error(resp));
+        }
+        let page: Page = resp
+            .json()
+            .map_err(|e| SuppressionsError::Api(format!("unexpected answer: {e}")))?;
+        read += page.suppressions.len();
+        // Keys from elsewhere are re-derived, so every store uses one key.
+        let items: Vec<Suppression> = page
+            .suppressions
+            .into_iter()
+            .filter_map(|mut s| {
+                s.address = suppression::key(&s.address).ok()?;
+                Some(s)
+            })
+            .collect();
+        changed += store.merge_in(&items, SystemTime::now(), false)?;
+        match page.next_cursor {
+            Some(c) if !c.is_empty() => cursor = Some(c),
+            _ => break,
+        }
+    }
+    store.set_pulled(&base, &started)?;
+    eprintln!("pulled {read} records from {base}; {changed} changed the local store");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(address: &str) -> Row {
+        Row {
+            address: address.into(),
+            reason: None,
+            first_seen: None,
+            last_seen: None,
+            count: None,
+            source: None,
+        }
+    }
+
+    #[test]
+    fn validation_fills_defaults_and_refuses_junk() {
+        let now = "2026-03-14T09:26:53Z";
+        let s = validate(row("A@Example.com"), "complained", "crm", now).unwrap();
+        assert_eq!(s.address, "a@example.com");
+        assert_eq!(
+            (s.info.reason.as_str(), s.info.count, s.info.source.as_str()),
+            ("complained", 1, "crm")
+        );
+        assert_eq!(s.info.first_seen, now);
+        assert!(validate(row("nope"), "complained", "crm", now).is_err());
+        let mut r = row("a@example.com");
+        r.reason = Some("gone".into());
+        assert!(validate(r, "complained", "crm", now).is_err());
+        let mut r = row("a@example.com");
+        r.first_seen = Some("yesterday".into());
+        assert!(validate(r, "complained", "crm", now).is_err());
+    }
+}
