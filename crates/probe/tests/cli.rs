@@ -3,10 +3,13 @@
 //! verdict JSON).
 
 use std::io::{BufRead, BufReader, Write};
-use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
+
+#[path = "support/tempdir.rs"]
+mod tempdir;
+use tempdir::TempDir;
 
 /// DESIGN.md's verdict fields, in DESIGN.md's order.
 const VERDICT_FIELDS: [&str; 17] = [
@@ -31,35 +34,6 @@ const VERDICT_FIELDS: [&str; 17] = [
 const FLAG_FIELDS: [&str; 4] = ["disposable", "role", "free", "smtputf8"];
 
 // ---------------------------------------------------------------- helpers
-
-/// A directory of its own per test, removed when the test ends.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(test: &str) -> TempDir {
-        let dir = std::env::temp_dir().join(format!("prebounce-cli-{}-{test}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("create temp dir");
-        TempDir(dir)
-    }
-
-    /// Writes `content` to `name` in this directory and returns its path.
-    fn file(&self, name: &str, content: impl AsRef<[u8]>) -> PathBuf {
-        let path = self.0.join(name);
-        std::fs::write(&path, content).expect("write fixture");
-        path
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_prebounce"))
