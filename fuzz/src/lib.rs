@@ -309,3 +309,39 @@ pub fn mx_plan(data: &[u8]) {
     }
     let _ = mx::domain_seed(&domain);
 }
+
+// ---------------------------------------------------------------------------
+// bounce
+// ---------------------------------------------------------------------------
+
+/// `bounce::parse` on any bytes: never panics; every record has a recipient,
+/// a status that parses as an RFC 3463 code when present, and a kind that
+/// fits its reason; a report without records explains itself (a notice or
+/// an error); and the report serializes to JSON.
+pub fn bounce(data: &[u8]) {
+    use prebounce_core::bounce::{self, Format, Kind};
+    use prebounce_core::reply::EnhancedCode;
+    use prebounce_core::suppression::BounceReason;
+
+    let report = bounce::parse(data);
+    for r in &report.records {
+        assert!(!r.recipient.is_empty());
+        if let Some(s) = &r.status {
+            assert!(EnhancedCode::parse(s).is_ok(), "status {s:?}");
+        }
+        match r.reason {
+            BounceReason::Complained => assert_eq!(r.kind, Kind::Hard),
+            BounceReason::Verdict(Reason::Ok) => panic!("a failed recipient with reason ok"),
+            BounceReason::Verdict(_) => {}
+        }
+    }
+    if report.records.is_empty() {
+        match report.format {
+            Format::Unreadable => assert!(report.error.is_some()),
+            Format::NotBounce => assert!(report.notice.is_some()),
+            // A report whose only recipients were not addresses.
+            _ => {}
+        }
+    }
+    serde_json::to_string(&report).expect("a report serializes");
+}

@@ -210,6 +210,8 @@ fn from_message(message: &Message<'_>) -> Report {
         if report.records.is_empty() && report.notice.is_none() {
             // A report part with no recipient group: fall back on the text.
             report = text_bounce(message, &parts, original_id.as_deref());
+        } else {
+            fill_from_text(&mut report, &parts.text);
         }
         return report;
     }
@@ -366,6 +368,38 @@ fn dsn(body: &[u8], original_id: Option<&str>) -> Report {
         report.format = Format::NotBounce;
     }
     report
+}
+
+/// A report's recipient without a Diagnostic-Code (Sendmail and some
+/// gateways leave it out) takes what the human-readable part says about the
+/// same address, and is judged again with it.
+fn fill_from_text(report: &mut Report, text: &str) {
+    if report.records.iter().all(|r| r.diagnostic_code.is_some()) {
+        return;
+    }
+    let failures = text::failures(text);
+    for record in report
+        .records
+        .iter_mut()
+        .filter(|r| r.diagnostic_code.is_none())
+    {
+        let Some(f) = failures.iter().find(|f| {
+            f.recipient.eq_ignore_ascii_case(&record.recipient) && f.diagnostic.is_some()
+        }) else {
+            continue;
+        };
+        let status = record
+            .status
+            .as_deref()
+            .and_then(|s| EnhancedCode::parse(s).ok())
+            .or(f.status);
+        let (kind, reason) = meaning::judge(status, f.diagnostic.as_deref());
+        record.diagnostic_code = f.diagnostic.clone();
+        record.status = status.map(|s| s.to_string());
+        record.remote_mta = record.remote_mta.take().or_else(|| f.remote_mta.clone());
+        record.kind = kind;
+        record.reason = reason;
+    }
 }
 
 fn arf(body: &[u8], parts: &Parts, original_id: Option<&str>) -> Report {

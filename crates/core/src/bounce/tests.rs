@@ -97,3 +97,34 @@ fn a_dsn_end_to_end() {
     // LF line ends read the same.
     assert_eq!(parse(DSN.replace("\r\n", "\n").as_bytes()), r);
 }
+
+#[test]
+fn a_report_without_diagnostic_takes_the_text() {
+    let dsn = "From: MAILER-DAEMON@relay.example.net\n\
+Subject: Returned mail: see transcript for details\n\
+MIME-Version: 1.0\n\
+Content-Type: multipart/report; report-type=delivery-status; boundary=\"x\"\n\n\
+--x\n\
+Content-Type: text/plain\n\n\
+   ----- The following addresses had permanent fatal errors -----\n\
+<gone@example.com>\n\
+    (reason: 550 5.2.1 Account disabled)\n\n\
+--x\n\
+Content-Type: message/delivery-status\n\n\
+Reporting-MTA: dns; relay.example.net\n\n\
+Final-Recipient: RFC822; gone@example.com\n\
+Action: failed\n\
+Status: 5.0.0\n\n\
+--x--\n";
+    let r = parse(dsn.as_bytes());
+    assert_eq!(r.records.len(), 1);
+    assert_eq!(
+        r.records[0].reason,
+        BounceReason::Verdict(Reason::MailboxDisabled)
+    );
+    assert_eq!(
+        r.records[0].diagnostic_code.as_deref(),
+        Some("550 5.2.1 Account disabled")
+    );
+    assert_eq!(r.records[0].status.as_deref(), Some("5.0.0"));
+}
