@@ -12,6 +12,8 @@ pub mod http;
 pub mod pipeline;
 pub mod platform;
 pub mod probe_client;
+pub mod sns;
+pub mod time;
 
 mod handler;
 
