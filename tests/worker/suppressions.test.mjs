@@ -314,6 +314,16 @@ describe('the suppression routes (secret keys only)', { timeout: 120_000 }, () =
     assert.equal(r.json.error.code, 'too_many_suppressions');
   });
 
+  test('1000 records in one PUT: one D1 statement, all stored', async () => {
+    const many = Array.from({ length: 1000 }, (_, i) => rec(`bulk${i}@example.com`, { source: 'bulk import '.repeat(10) }));
+    const r = await put(many);
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual(r.json, { received: 1000, changed: 1000 });
+    const n = await (await worker.d1()).prepare("SELECT count(*) AS n FROM suppressions WHERE address LIKE 'bulk%'").first('n');
+    assert.equal(n, 1000);
+    assert.equal((await getOne('bulk999@example.com')).status, 200);
+  });
+
   test('paging with since and cursor across pages, then DELETE leaves a tombstone', async () => {
     const since = new Date().toISOString();
     const r = await put(Array.from({ length: 5 }, (_, i) => rec(`page${i}@example.com`)));

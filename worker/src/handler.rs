@@ -61,6 +61,16 @@ impl ApiError {
         ApiError::new(503, "store_unavailable", message)
     }
 
+    /// 413: `n` items where `limit` are allowed.
+    fn too_many(code: &'static str, n: usize, what: &str, limit: &str) -> ApiError {
+        ApiError::new(
+            413,
+            code,
+            format!("{n} {what} in one request; at most {limit}: split the list"),
+        )
+    }
+
+    /// 413: a body over `setting`'s `limit` bytes.
     fn too_large(limit: usize, setting: &str, advice: &str) -> ApiError {
         ApiError::new(
             413,
@@ -367,13 +377,11 @@ fn parse_body(body: &[u8], max: usize) -> Result<(Vec<Item>, Options), ApiError>
         None => return Err(ApiError::bad(r#"add "emails": [...]"#)),
     };
     if emails.len() > max {
-        return Err(ApiError::new(
-            413,
+        return Err(ApiError::too_many(
             "too_many_addresses",
-            format!(
-                "{} addresses in one request; at most {max} with this key: split the list",
-                emails.len()
-            ),
+            emails.len(),
+            "addresses",
+            &format!("{max} with this key"),
         ));
     }
     let options = match map.remove("options") {

@@ -239,13 +239,11 @@ pub(super) async fn put(
         )));
     }
     if items.len() > MAX_UPSERT {
-        return Err(ApiError::new(
-            413,
+        return Err(ApiError::too_many(
             "too_many_suppressions",
-            format!(
-                "{} records in one request; at most {MAX_UPSERT}: split the list",
-                items.len()
-            ),
+            items.len(),
+            "records",
+            &MAX_UPSERT.to_string(),
         ));
     }
     let records = items

@@ -16,6 +16,11 @@ fn sns_config(extra: &[(&str, &str)]) -> Config {
     config(&vars)
 }
 
+/// A fake at the test clock and the config that accepts the test topic.
+fn start() -> (Fake, Config) {
+    (fake_at(NOW * 1000), sns_config(&[]))
+}
+
 fn fake_at(ms: u64) -> Fake {
     let fake = Fake::default();
     fake.now_ms.set(ms);
@@ -145,8 +150,7 @@ fn a_hard_bounce_is_suppressed_and_checks_answer_suppressed() {
 
 #[test]
 fn a_redelivered_message_is_not_counted_twice() {
-    let fake = fake_at(NOW * 1000);
-    let c = sns_config(&[]);
+    let (fake, c) = start();
     let e = note(
         &ses_bounce(
             &["a@example.com", "b@example.com", "a@EXAMPLE.com"],
@@ -180,8 +184,7 @@ fn a_redelivered_message_is_not_counted_twice() {
 
 #[test]
 fn a_full_mailbox_is_suppressed_when_it_repeats() {
-    let fake = fake_at(NOW * 1000);
-    let c = sns_config(&[]);
+    let (fake, c) = start();
     let start = NOW as i64;
     for (i, suppressed) in [(0, 0), (1, 0), (2, 1)] {
         fake.now_ms.set((NOW + i * 86_400) * 1000);
@@ -219,8 +222,7 @@ fn a_full_mailbox_is_suppressed_when_it_repeats() {
 
 #[test]
 fn soft_bounces_a_month_apart_do_not_add_up() {
-    let fake = fake_at(NOW * 1000);
-    let c = sns_config(&[]);
+    let (fake, c) = start();
     for i in 0..4 {
         fake.now_ms.set((NOW + i * 31 * 86_400) * 1000);
         let (s, b) = post(
@@ -236,8 +238,7 @@ fn soft_bounces_a_month_apart_do_not_add_up() {
 
 #[test]
 fn blocked_never_suppresses_and_complaints_do_at_once() {
-    let fake = fake_at(NOW * 1000);
-    let c = sns_config(&[]);
+    let (fake, c) = start();
     for i in 0..5 {
         let blocked = ses_bounce(
             &["sender-problem@example.com"],
@@ -280,8 +281,7 @@ fn blocked_never_suppresses_and_complaints_do_at_once() {
 
 #[test]
 fn forged_or_foreign_messages_are_refused_and_nothing_is_stored() {
-    let fake = fake_at(NOW * 1000);
-    let c = sns_config(&[]);
+    let (fake, c) = start();
     let good = note(&hard("victim@example.com"), "m-1", &fake, "2");
     let mut tampered = good.clone();
     tampered.message = hard("someone-else@example.com");
@@ -460,8 +460,7 @@ fn subscriptions_are_confirmed_on_the_sns_host() {
 
 #[test]
 fn authentic_messages_that_are_not_bounces_are_accepted_with_a_note() {
-    let fake = fake_at(NOW * 1000);
-    let c = sns_config(&[]);
+    let (fake, c) = start();
     let delivery =
         json!({"notificationType": "Delivery", "mail": {"messageId": "x"}, "delivery": {}})
             .to_string();
@@ -504,8 +503,7 @@ fn authentic_messages_that_are_not_bounces_are_accepted_with_a_note() {
 
 #[test]
 fn bad_bodies_and_a_failing_store() {
-    let fake = fake_at(NOW * 1000);
-    let c = sns_config(&[]);
+    let (fake, c) = start();
     let e = note(&hard("a@example.com"), "m-1", &fake, "2");
     let mut wrong_type = e.clone();
     wrong_type.kind = "Nonsense".into();

@@ -30,6 +30,11 @@ fn get_one(address: &str, fake: &Fake) -> (u16, Value) {
     (s, b)
 }
 
+fn delete(address: &str, fake: &Fake) -> (u16, Value, HttpResponse) {
+    let path = format!("/v1/suppressions/{}", address.replace('@', "%40"));
+    run(request("DELETE", &path, "", SK), &config(&[]), fake)
+}
+
 fn page(query: &str, fake: &Fake) -> (u16, Value) {
     let (s, b, _) = run(
         request("GET", &format!("/v1/suppressions?{query}"), "", SK),
@@ -116,28 +121,10 @@ fn put_get_delete() {
         &fake,
     );
     assert_eq!((s, b["reason"].as_str()), (200, Some("complained")));
-    let (s, _, resp) = run(
-        request(
-            "DELETE",
-            "/v1/suppressions/john.doe%40xn--bcher-kva.de",
-            "",
-            SK,
-        ),
-        &config(&[]),
-        &fake,
-    );
+    let (s, _, resp) = delete("john.doe@xn--bcher-kva.de", &fake);
     assert_eq!((s, resp.body.len()), (204, 0));
     assert_eq!(get_one("john.doe@xn--bcher-kva.de", &fake).0, 404);
-    let (s, b, _) = run(
-        request(
-            "DELETE",
-            "/v1/suppressions/john.doe%40xn--bcher-kva.de",
-            "",
-            SK,
-        ),
-        &config(&[]),
-        &fake,
-    );
+    let (s, b, _) = delete("john.doe@xn--bcher-kva.de", &fake);
     assert_eq!((s, b["error"]["code"].as_str()), (404, Some("not_found")));
     // Put back after a deletion: a fresh record, not merged with the old one.
     let (_, b) = put(
@@ -410,11 +397,7 @@ fn paging_through_changes() {
 
     // A deletion shows up as a tombstone.
     fake.now_ms.set(t2 + 1000);
-    run(
-        request("DELETE", "/v1/suppressions/a1%40example.com", "", SK),
-        &config(&[]),
-        &fake,
-    );
+    delete("a1@example.com", &fake);
     let (_, b) = page(&format!("since={}", iso_ms(t2 as i64 + 1000)), &fake);
     assert_eq!(
         b["suppressions"],
@@ -450,17 +433,9 @@ fn tombstones_are_purged_after_30_days() {
         ],
         &fake,
     );
-    run(
-        request("DELETE", "/v1/suppressions/old%40example.com", "", SK),
-        &config(&[]),
-        &fake,
-    );
+    delete("old@example.com", &fake);
     fake.now_ms.set(fake.now_ms.get() + 31 * 86_400_000);
-    run(
-        request("DELETE", "/v1/suppressions/new%40example.com", "", SK),
-        &config(&[]),
-        &fake,
-    );
+    delete("new@example.com", &fake);
     let rows = fake.sql("SELECT address FROM suppressions");
     assert_eq!(
         rows,
@@ -537,11 +512,7 @@ fn checks_consult_the_list_without_dns_or_probe() {
     );
     assert_eq!((s, b["reason"].as_str()), (200, Some("suppressed")));
     // A deleted address is checked as usual again.
-    run(
-        request("DELETE", "/v1/suppressions/nobody%40alpha.test", "", SK),
-        &config(&[]),
-        &fake,
-    );
+    delete("nobody@alpha.test", &fake);
     assert_eq!(
         batch(&["nobody@alpha.test"], &fake)[0]["reason"],
         "does_not_exist"
