@@ -4,7 +4,8 @@
 //   startDns()      unbound + dnsdist's DoH front      (tests/peers/unbound.sh)
 //   startPostfix()  Postfix with the test mailboxes    (tests/peers/postfix.sh)
 //   startServe()    target/debug/prebounce serve       (the probe backend)
-//   startWorker()   worker/build/ in Miniflare         (built by worker/build.sh)
+//   startWorker()   worker/build/ in Miniflare         (built by worker/build.sh),
+//                   with a fresh local D1 database as SUPPRESSIONS_DB
 //   startWorld()    all four, wired together: DOH_URL and PROBE_URL point at
 //                   the peers; `world.check(emails, {key, origin})`
 //
@@ -355,12 +356,18 @@ export function bindingsFor({ dns = null, serve = null } = {}) {
   };
 }
 
+/** The worker's D1 binding (wrangler.toml `[[d1_databases]]`). */
+export const D1_BINDING = 'SUPPRESSIONS_DB';
+
 /**
  * worker/build/ in Miniflare (local workerd) with these bindings (vars and
  * secrets alike are text bindings). No network beyond what the worker
  * fetches itself; `cf: false` keeps Miniflare from downloading cf.json.
+ * The worker gets an empty in-memory D1 database as SUPPRESSIONS_DB unless
+ * `d1: false` (then it has no suppression store). `await worker.d1()` is
+ * that database, for a test to look into directly.
  */
-export async function startWorker(bindings = {}) {
+export async function startWorker(bindings = {}, { d1 = true } = {}) {
   requireBuilt();
   const mf = new Miniflare({
     modules: [
@@ -372,6 +379,8 @@ export async function startWorker(bindings = {}) {
     bindings,
     // as wrangler.toml: binding RATE_LIMITER, class RateLimiter, SQLite-backed
     durableObjects: { RATE_LIMITER: { className: 'RateLimiter', useSQLite: true } },
+    // as wrangler.toml: binding SUPPRESSIONS_DB; in memory, gone on dispose
+    ...(d1 ? { d1Databases: { [D1_BINDING]: 'prebounce-suppressions-test' } } : {}),
     cf: false,
   });
   const url = await mf.ready; // http://127.0.0.1:PORT/, workerd's own socket
@@ -379,6 +388,8 @@ export async function startWorker(bindings = {}) {
   const worker = {
     mf,
     url,
+    /** The worker's D1 database (a promise of Miniflare's D1Database: prepare, batch, exec). */
+    d1: () => mf.getD1Database(D1_BINDING),
     /** `mf.dispatchFetch` of a path on the worker, not validated; answers the Response. */
     rawFetch: (pathname, init) => mf.dispatchFetch(new URL(pathname, 'http://localhost').href, init),
     /**

@@ -67,6 +67,25 @@ function normalPath(pathname) {
   return p === '' ? '/' : p;
 }
 
+/**
+ * The document's path for a concrete one: itself, or the templated path it
+ * fills in (`/v1/suppressions/a%40b.c` → `/v1/suppressions/{address}`; a
+ * parameter is one non-empty segment).
+ */
+export function templateOf(pathname) {
+  const p = normalPath(pathname);
+  if (doc.paths[p]) return p;
+  const segments = p.split('/');
+  for (const t of Object.keys(doc.paths)) {
+    const parts = t.split('/');
+    if (parts.length === segments.length && parts.some((x) => /^\{[^}]+\}$/.test(x))
+      && parts.every((x, i) => /^\{[^}]+\}$/.test(x) ? segments[i] !== '' : x === segments[i])) {
+      return t;
+    }
+  }
+  return p;
+}
+
 /** The documented operations, as "METHOD path" strings. */
 export function operations() {
   const out = [];
@@ -96,7 +115,7 @@ export function documentedStatuses() {
  * { op: null, key: "404" | "405" } (validated as an Error object).
  */
 export function responseFor(pathname, method, status) {
-  const p = normalPath(pathname);
+  const p = templateOf(pathname);
   const m = method.toLowerCase();
   const item = doc.paths[p];
   const op = item?.[m] ?? (m === 'head' ? item?.get : undefined);

@@ -15,8 +15,13 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as h from './harness.mjs';
 import * as oa from './openapi.mjs';
+import * as sns from './sns.mjs';
 
 const LIMITED = 'sk_limited_1'; // 2 requests a minute
+const ONE = `/v1/suppressions/${encodeURIComponent('listed@example.com')}`;
+const record = (address) => ({
+  address, reason: 'does_not_exist', first_seen: '2026-01-01T00:00:00Z', last_seen: '2026-01-01T00:00:00Z', count: 1, source: 'test',
+});
 
 describe('the OpenAPI document', () => {
   test('is OpenAPI 3.1 and all its schemas compile under Ajv strict mode (2020-12)', () => {
@@ -79,6 +84,7 @@ describe('the OpenAPI document', () => {
 describe('every status the worker answers is listed for its operation', { timeout: 60_000 }, () => {
   let worker;
   let broken;
+  let noD1;
   const seen = new Set(); // "METHOD path status" answered in this suite
   before(async () => {
     worker = await h.startWorker({
@@ -88,16 +94,26 @@ describe('every status the worker answers is listed for its operation', { timeou
         [LIMITED]: { rate_per_minute: 2 },
       }),
       MAX_BODY_BYTES: '4000',
+      MAX_BULK_BODY_BYTES: '300000',
       DOH_URL: `http://127.0.0.1:${await h.deadPort()}/dns-query`,
+      // Subscription confirmations go nowhere: 502.
+      ...sns.snsBindings({ SNS_TEST_CONFIRM_ORIGIN: `http://127.0.0.1:${await h.deadPort()}` }),
     });
     broken = await h.startWorker({ API_KEYS: h.API_KEYS, SUBREQUEST_BUDGET: 'lots' });
+    noD1 = await h.startWorker({ API_KEYS: h.API_KEYS, ...sns.snsBindings() }, { d1: false });
   });
   after(async () => {
     await worker?.dispose();
     await broken?.dispose();
+    await noD1?.dispose();
   });
 
   const auth = (key = h.SK) => ({ Authorization: `Bearer ${key}` });
+  const snsPost = (e) => ({
+    method: 'POST',
+    headers: { 'Content-Type': 'text/plain; charset=UTF-8', 'x-amz-sns-message-type': e.Type },
+    body: JSON.stringify(e),
+  });
   const postJson = (body, headers = auth()) => ({
     method: 'POST',
     headers: { 'Content-Type': 'application/json', ...headers },
@@ -110,7 +126,7 @@ describe('every status the worker answers is listed for its operation', { timeou
     assert.equal(r.status, status, r.text);
     if (code) assert.equal(r.json?.error?.code, code, r.text);
     const method = init?.method ?? 'GET';
-    const p = new URL(pathname, 'http://x').pathname;
+    const p = oa.templateOf(pathname);
     const entry = `${method} ${p} ${status}`;
     if (oa.operations().includes(`${method} ${p}`)) {
       assert.ok(oa.documentedStatuses().includes(entry), `${entry} is listed in the document`);
@@ -148,6 +164,34 @@ describe('every status the worker answers is listed for its operation', { timeou
     ['POST 101 addresses', '/v1/check', postJson({ emails: Array.from({ length: 101 }, (_, i) => `a${i}@b`) }), 413, 'too_many_addresses'],
     ['POST 11 addresses with a pk_ key', '/v1/check', postJson({ emails: Array.from({ length: 11 }, (_, i) => `a${i}@b`) }, { ...auth(h.PK), Origin: h.ORIGIN }), 413, 'too_many_addresses'],
     ['POST an empty batch', '/v1/check', postJson({ emails: [] }), 200],
+    // the suppression list
+    ['PUT records', '/v1/suppressions', { ...postJson({ suppressions: [record('listed@example.com'), record('other@example.com')] }), method: 'PUT' }, 200],
+    ['PUT a bad record', '/v1/suppressions', { ...postJson({ suppressions: [record('not an address')] }), method: 'PUT' }, 400, 'bad_request'],
+    ['PUT 1001 records', '/v1/suppressions', { ...postJson({ suppressions: Array.from({ length: 1001 }, (_, i) => record(`a${i}@b.co`)) }), method: 'PUT' }, 413, 'too_many_suppressions'],
+    ['PUT without a key', '/v1/suppressions', { ...postJson({ suppressions: [] }, {}), method: 'PUT' }, 401, 'unauthorized'],
+    ['PUT with a pk_ key from its origin', '/v1/suppressions', { ...postJson({ suppressions: [] }, { ...auth(h.PK), Origin: h.ORIGIN }), method: 'PUT' }, 403, 'forbidden'],
+    ['GET one listed address', ONE, { headers: auth() }, 200],
+    ['GET an address not listed', `/v1/suppressions/${encodeURIComponent('nobody@example.com')}`, { headers: auth() }, 404, 'not_found'],
+    ['GET a path that is not an address', '/v1/suppressions/not-an-address', { headers: auth() }, 400, 'bad_request'],
+    ['GET one without a key', ONE, undefined, 401, 'unauthorized'],
+    ['GET one with a pk_ key from its origin', ONE, { headers: { ...auth(h.PK), Origin: h.ORIGIN } }, 403, 'forbidden'],
+    ['GET the change feed', '/v1/suppressions?limit=1', { headers: auth() }, 200],
+    ['GET the change feed with a bad since', '/v1/suppressions?since=yesterday', { headers: auth() }, 400, 'bad_request'],
+    ['GET the change feed without a key', '/v1/suppressions', undefined, 401, 'unauthorized'],
+    ['GET the change feed with a pk_ key from its origin', '/v1/suppressions', { headers: { ...auth(h.PK), Origin: h.ORIGIN } }, 403, 'forbidden'],
+    ['DELETE a listed address', ONE, { method: 'DELETE', headers: auth() }, 204],
+    ['DELETE it again', ONE, { method: 'DELETE', headers: auth() }, 404, 'not_found'],
+    ['DELETE a path that is not an address', '/v1/suppressions/not-an-address', { method: 'DELETE', headers: auth() }, 400, 'bad_request'],
+    ['DELETE without a key', ONE, { method: 'DELETE' }, 401, 'unauthorized'],
+    ['DELETE with a pk_ key from its origin', ONE, { method: 'DELETE', headers: { ...auth(h.PK), Origin: h.ORIGIN } }, 403, 'forbidden'],
+    ['POST /v1/suppressions', '/v1/suppressions', { method: 'POST', headers: auth() }, 405, 'method_not_allowed'],
+    // SNS
+    ['POST an SES bounce through SNS', '/v1/bounces', snsPost(sns.envelope({ message: sns.sesBounce(['bounced@example.com']) })), 200],
+    ['POST an SNS message that is not one', '/v1/bounces', { method: 'POST', body: '{"Type": "Notification"}' }, 400, 'bad_request'],
+    ['POST a tampered SNS message', '/v1/bounces', snsPost({ ...sns.envelope({ message: '{}' }), Message: '{"x": 1}' }), 403, 'invalid_signature'],
+    ['POST an SNS message over MAX_BULK_BODY_BYTES', '/v1/bounces', snsPost(sns.envelope({ message: 'x'.repeat(310_000) })), 413, 'payload_too_large'],
+    ['POST a subscription SNS will not confirm', '/v1/bounces', snsPost(sns.envelope({ type: 'SubscriptionConfirmation' })), 502, 'upstream_unavailable'],
+    ['GET /v1/bounces', '/v1/bounces', undefined, 405, 'method_not_allowed'],
     ['an unknown path', '/v2/check', { headers: auth() }, 404, 'not_found'],
     ['PUT /v1/check', '/v1/check', { method: 'PUT', headers: auth() }, 405, 'method_not_allowed'],
     ['DELETE /healthz', '/healthz', { method: 'DELETE' }, 405, 'method_not_allowed'],
@@ -193,13 +237,33 @@ describe('every status the worker answers is listed for its operation', { timeou
     await expect(worker, '/v1/check', postJson({ emails: ['a'] }, auth(LIMITED)), 200);
     const r1 = await expect(worker, '/v1/check?email=a', get, 429, 'rate_limited');
     const r2 = await expect(worker, '/v1/check', postJson({ emails: ['a'] }, auth(LIMITED)), 429, 'rate_limited');
-    for (const r of [r1, r2]) assert.ok(Number(r.headers.get('retry-after')) >= 1);
+    const more = [
+      await expect(worker, '/v1/suppressions', get, 429, 'rate_limited'),
+      await expect(worker, '/v1/suppressions', { ...postJson({ suppressions: [] }, auth(LIMITED)), method: 'PUT' }, 429, 'rate_limited'),
+      await expect(worker, ONE, get, 429, 'rate_limited'),
+      await expect(worker, ONE, { method: 'DELETE', headers: auth(LIMITED) }, 429, 'rate_limited'),
+    ];
+    for (const r of [r1, r2, ...more]) assert.ok(Number(r.headers.get('retry-after')) >= 1);
   });
 
   test('a malformed setting → 500 misconfigured, for GET and POST', async () => {
     await expect(broken, '/v1/check?email=a%40b.c', { headers: auth() }, 500, 'misconfigured');
     await expect(broken, '/v1/check', postJson({ emails: ['a@b.c'] }), 500, 'misconfigured');
+    await expect(broken, '/v1/suppressions', { headers: auth() }, 500, 'misconfigured');
+    await expect(broken, '/v1/suppressions', { ...postJson({ suppressions: [] }), method: 'PUT' }, 500, 'misconfigured');
+    await expect(broken, ONE, { headers: auth() }, 500, 'misconfigured');
+    await expect(broken, ONE, { method: 'DELETE', headers: auth() }, 500, 'misconfigured');
+    await expect(broken, '/v1/bounces', snsPost(sns.envelope({ message: '{}' })), 500, 'misconfigured');
     await expect(broken, '/healthz', undefined, 200);
+  });
+
+  test('no D1 database bound → 503 store_unavailable from the store routes; checks still work', async () => {
+    await expect(noD1, '/v1/suppressions', { headers: auth() }, 503, 'store_unavailable');
+    await expect(noD1, '/v1/suppressions', { ...postJson({ suppressions: [record('a@example.com')] }), method: 'PUT' }, 503, 'store_unavailable');
+    await expect(noD1, ONE, { headers: auth() }, 503, 'store_unavailable');
+    await expect(noD1, ONE, { method: 'DELETE', headers: auth() }, 503, 'store_unavailable');
+    await expect(noD1, '/v1/bounces', snsPost(sns.envelope({ message: sns.sesBounce(['a@example.com']) })), 503, 'store_unavailable');
+    await expect(noD1, '/v1/check?email=not-an-address', { headers: auth() }, 200);
   });
 
   test('the worker serves exactly worker/src/openapi.json (what these tests validate against)', async () => {

@@ -193,6 +193,7 @@ describe('wrangler.toml', { timeout: 60_000 }, () => {
       const text = `${r.stdout}${r.stderr}`;
       assert.equal(r.status, 0, text);
       assert.match(text, /env\.RATE_LIMITER \(RateLimiter\)\s+Durable Object/);
+      assert.match(text, /env\.SUPPRESSIONS_DB \(prebounce-suppressions\)\s+D1 Database/);
       const m = /Total Upload: ([\d.]+) KiB \/ gzip: ([\d.]+) KiB/.exec(text);
       assert.ok(m, text);
       assert.ok(Number(m[2]) < 3 * 1024, `gzip ${m[2]} KiB, the free plan allows 3 MB`);

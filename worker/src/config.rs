@@ -5,9 +5,11 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
+use crate::sns::{SigningCert, Topics};
+
 /// Every variable the worker reads (vars and secrets alike). The glue copies
 /// these from the Workers environment into [`Config::from_vars`].
-pub const VAR_NAMES: [&str; 9] = [
+pub const VAR_NAMES: [&str; 14] = [
     "DOH_URL",
     "PROBE_URL",
     "PROBE_SECRET",
@@ -17,7 +19,16 @@ pub const VAR_NAMES: [&str; 9] = [
     "DOH_TIMEOUT_MS",
     "PROBE_TIMEOUT_MS",
     "MAX_BODY_BYTES",
+    "MAX_BULK_BODY_BYTES",
+    "SNS_TOPIC_ARNS",
+    "SNS_MAX_AGE_SECS",
+    "SNS_TEST_CERT_PEM",
+    "SNS_TEST_CONFIRM_ORIGIN",
 ];
+
+/// The routes whose bodies may be up to `MAX_BULK_BODY_BYTES` (a bulk
+/// upsert, an SNS message) rather than `MAX_BODY_BYTES`.
+pub const BULK_PATHS: [&str; 2] = ["/v1/suppressions", "/v1/bounces"];
 
 /// Cloudflare's public resolver, the default `DOH_URL`.
 pub const DEFAULT_DOH_URL: &str = "https://cloudflare-dns.com/dns-query";
@@ -36,6 +47,19 @@ pub const MAX_BATCH: usize = 100;
 
 /// Addresses per `POST /v1/check` with a publishable key.
 pub const MAX_BATCH_PUBLISHABLE: usize = 10;
+
+/// Records per `PUT /v1/suppressions`.
+pub const MAX_UPSERT: usize = 1000;
+
+/// Records per page of `GET /v1/suppressions` unless `limit` says.
+pub const DEFAULT_PAGE: usize = 500;
+
+/// The largest `limit` of `GET /v1/suppressions`.
+pub const MAX_PAGE: usize = 1000;
+
+/// The default `SNS_MAX_AGE_SECS`: SNS retries an HTTP delivery for at most
+/// an hour, and a retry keeps the message's first `Timestamp`.
+pub const DEFAULT_SNS_MAX_AGE_SECS: u64 = 3600;
 
 /// What kind of key a caller holds (DESIGN: `sk_` for servers, `pk_` for
 /// browsers).
@@ -90,6 +114,19 @@ pub struct Config {
     pub probe_timeout_ms: u32,
     /// The largest request body accepted.
     pub max_body_bytes: usize,
+    /// The largest body of the bulk routes ([`BULK_PATHS`]).
+    pub max_bulk_body_bytes: usize,
+    /// Topics whose messages `POST /v1/bounces` accepts.
+    pub sns_topics: Topics,
+    /// SNS messages older than this many seconds are refused (replays).
+    pub sns_max_age_secs: u64,
+    /// Tests only: the certificate that signs SNS messages, used instead of
+    /// fetching `SigningCertURL` (which must still be on an SNS host).
+    pub sns_test_cert: Option<SigningCert>,
+    /// Tests only: subscription confirmations go to this origin
+    /// (`http://127.0.0.1:PORT`) instead of the SNS host, with the
+    /// `SubscribeURL`'s path and query.
+    pub sns_test_confirm_origin: Option<String>,
     /// Settings that could not be read (the worker answers 500 with them).
     pub problems: Vec<String>,
 }
@@ -119,6 +156,8 @@ impl Config {
         let doh_timeout_ms = number("DOH_TIMEOUT_MS", 2000, 60_000) as u32;
         let probe_timeout_ms = number("PROBE_TIMEOUT_MS", 25_000, 300_000) as u32;
         let max_body_bytes = number("MAX_BODY_BYTES", 64 * 1024, 16 << 20) as usize;
+        let max_bulk_body_bytes = number("MAX_BULK_BODY_BYTES", 1 << 20, 16 << 20) as usize;
+        let sns_max_age_secs = number("SNS_MAX_AGE_SECS", DEFAULT_SNS_MAX_AGE_SECS, 7 * 86_400);
         let keys = match get("API_KEYS").map(parse_keys) {
             None => Vec::new(),
             Some(Ok(k)) => k,
@@ -132,6 +171,27 @@ impl Config {
         if probe_url.is_some() && probe_secret.is_none() {
             problems.push("PROBE_URL is set but PROBE_SECRET is not".into());
         }
+        let sns_test_cert =
+            match get("SNS_TEST_CERT_PEM").map(|p| SigningCert::from_pem(p.as_bytes())) {
+                None => None,
+                Some(Ok(cert)) => Some(cert),
+                Some(Err(e)) => {
+                    problems.push(format!("SNS_TEST_CERT_PEM: {e}"));
+                    None
+                }
+            };
+        let sns_test_confirm_origin =
+            get("SNS_TEST_CONFIRM_ORIGIN").map(|o| o.trim_end_matches('/').to_owned());
+        if let Some(o) = &sns_test_confirm_origin {
+            let host = o
+                .strip_prefix("http://")
+                .or_else(|| o.strip_prefix("https://"));
+            if !host.is_some_and(|h| !h.is_empty() && !h.contains(['/', '?', '#'])) {
+                problems.push(
+                    "SNS_TEST_CONFIRM_ORIGIN must be an origin: http(s)://HOST[:PORT]".into(),
+                );
+            }
+        }
         Config {
             doh_url: get("DOH_URL").unwrap_or(DEFAULT_DOH_URL).to_owned(),
             probe_url,
@@ -142,7 +202,23 @@ impl Config {
             doh_timeout_ms,
             probe_timeout_ms,
             max_body_bytes,
+            max_bulk_body_bytes,
+            sns_topics: Topics::parse(get("SNS_TOPIC_ARNS")),
+            sns_max_age_secs,
+            sns_test_cert,
+            sns_test_confirm_origin,
             problems,
+        }
+    }
+
+    /// The largest body accepted on `path`: `max_bulk_body_bytes` on the
+    /// bulk routes, else `max_body_bytes`.
+    pub fn body_limit(&self, path: &str) -> usize {
+        let path = path.trim_end_matches('/');
+        if BULK_PATHS.contains(&path) {
+            self.max_bulk_body_bytes
+        } else {
+            self.max_body_bytes
         }
     }
 
@@ -219,6 +295,12 @@ mod tests {
         assert!(c.probe_url.is_none());
         assert!(c.keys.is_empty());
         assert!(c.problems.is_empty());
+        assert_eq!(c.sns_topics, Topics::Unset);
+        assert_eq!(c.sns_max_age_secs, 3600);
+        assert!(c.sns_test_cert.is_none());
+        assert_eq!(c.body_limit("/v1/check"), 65_536);
+        assert_eq!(c.body_limit("/v1/suppressions"), 1 << 20);
+        assert_eq!(c.body_limit("/v1/bounces/"), 1 << 20);
     }
 
     #[test]
@@ -246,6 +328,14 @@ mod tests {
             ("API_KEYS", r#"{"pk_12345678": {}}"#),
             ("SUBREQUEST_BUDGET", "lots"),
             ("PROBE_URL", "http://127.0.0.1:1/v1/probe"),
+            (
+                "SNS_TEST_CERT_PEM",
+                "-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----",
+            ),
+            ("SNS_TEST_CONFIRM_ORIGIN", "127.0.0.1:8080"),
+            ("SNS_TEST_CONFIRM_ORIGIN", "http://127.0.0.1:8080/path"),
+            ("SNS_MAX_AGE_SECS", "-1"),
+            ("MAX_BULK_BODY_BYTES", "1e9"),
         ] {
             let c = Config::from_vars(vars(&[(name, value)]));
             assert_eq!(c.problems.len(), 1, "{name}={value}: {:?}", c.problems);

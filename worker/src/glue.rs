@@ -4,7 +4,8 @@
 //!
 //! - `fetch` (the `#[event(fetch)]` entry point) turns a `worker::Request`
 //!   into an [`HttpRequest`] (method, path, raw query, lower-case headers, the
-//!   body read up to `MAX_BODY_BYTES` + 1 bytes), builds [`Config`] from the
+//!   body read up to the route's limit + 1 bytes: `MAX_BODY_BYTES`, or
+//!   `MAX_BULK_BODY_BYTES` on the bulk routes), builds [`Config`] from the
 //!   variables and secrets named in [`VAR_NAMES`], calls [`handle`] and turns
 //!   the [`HttpResponse`] back. Anything that fails on the way is a JSON
 //!   error, never a stack trace.
@@ -12,10 +13,12 @@
 //!   deadline (an `AbortController` raced against a timer), the Cache API
 //!   (string keys become synthetic URLs under [`CACHE_ORIGIN`]), rate limiting
 //!   through the `RATE_LIMITER` Durable Object namespace (one object per key),
-//!   `Date.now()` and `crypto.getRandomValues()`.
+//!   D1 batches on the `SUPPRESSIONS_DB` binding, `Date.now()`,
+//!   `crypto.getRandomValues()` and `console.warn`.
 //! - [`RateLimiter`]: a fixed-window counter kept in the object's
 //!   transactional storage, so every isolate everywhere shares it.
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::pin;
@@ -33,8 +36,10 @@ use worker::{
 };
 
 use crate::config::VAR_NAMES;
+use crate::store::BINDING as SUPPRESSIONS_DB;
 use crate::{
-    handle, Config, HttpRequest, HttpResponse, Outbound, OutboundResponse, Platform, RateDecision,
+    handle, Config, DbError, HttpRequest, HttpResponse, Outbound, OutboundResponse, Platform,
+    RateDecision, SqlValue, Statement, StatementResult,
 };
 
 /// The Durable Object namespace binding of [`RateLimiter`] (wrangler.toml).
@@ -53,8 +58,7 @@ const RATE_LIMITER_URL: &str = "https://rate-limiter.invalid/";
 #[event(fetch)]
 pub async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
     let config = config_from_env(&env);
-    let cap = body_cap(&config);
-    let response = match to_http_request(&req, cap).await {
+    let response = match to_http_request(&req, &config).await {
         Ok(request) => handle(request, &config, &WorkersPlatform { env }).await,
         Err(e) => {
             worker::console_warn!("reading the request failed: {e}");
@@ -94,11 +98,11 @@ fn config_from_env(env: &Env) -> Config {
     Config::from_vars(vars)
 }
 
-/// How many body bytes to read at most: one more than `MAX_BODY_BYTES`, so
-/// the handler sees that a body was too large without the glue ever holding
-/// more than that in memory.
-fn body_cap(config: &Config) -> usize {
-    config.max_body_bytes.saturating_add(1)
+/// How many body bytes to read at most on `path`: one more than its limit
+/// ([`Config::body_limit`]), so the handler sees that a body was too large
+/// without the glue ever holding more than that in memory.
+fn body_cap(config: &Config, path: &str) -> usize {
+    config.body_limit(path).saturating_add(1)
 }
 
 /// A `{"error": {"code", "message"}}` response.
@@ -111,9 +115,10 @@ fn error_json(status: u16, code: &str, message: &str) -> HttpResponse {
 
 /// The plain request: method as sent, the path (percent-encoded, as in the
 /// URL), the raw query without `?`, headers with lower-case names, and at
-/// most `cap` bytes of body.
-async fn to_http_request(req: &Request, cap: usize) -> Result<HttpRequest, String> {
+/// most the path's [`body_cap`] bytes of body.
+async fn to_http_request(req: &Request, config: &Config) -> Result<HttpRequest, String> {
     let url = req.url().map_err(|e| e.to_string())?;
+    let cap = body_cap(config, url.path());
     let method = req.inner().method();
     let headers = req
         .headers()
@@ -290,8 +295,57 @@ impl Platform for WorkersPlatform {
         }
     }
 
-    fn now_unix(&self) -> u64 {
-        (worker::js_sys::Date::now() / 1000.0) as u64
+    async fn db_batch(&self, statements: Vec<Statement>) -> Result<Vec<StatementResult>, DbError> {
+        let db = self
+            .env
+            .d1(SUPPRESSIONS_DB)
+            .map_err(|_| DbError::Unbound(SUPPRESSIONS_DB))?;
+        let failed = |e: worker::Error| DbError::Failed(e.to_string());
+        let mut prepared = Vec::with_capacity(statements.len());
+        for s in &statements {
+            let params: Vec<JsValue> = s
+                .params
+                .iter()
+                .map(|p| match p {
+                    SqlValue::Null => JsValue::NULL,
+                    // Within ±2^53 (see SqlValue::Int): exact as a JS number.
+                    SqlValue::Int(i) => JsValue::from_f64(*i as f64),
+                    SqlValue::Text(t) => JsValue::from_str(t),
+                })
+                .collect();
+            prepared.push(db.prepare(s.sql.as_str()).bind(&params).map_err(failed)?);
+        }
+        let results = db.batch(prepared).await.map_err(failed)?;
+        results
+            .iter()
+            .map(|r| {
+                let rows = r
+                    .results::<serde_json::Map<String, serde_json::Value>>()
+                    .map_err(failed)?;
+                let changes = r
+                    .meta()
+                    .map_err(failed)?
+                    .and_then(|m| m.changes)
+                    .unwrap_or(0) as u64;
+                Ok(StatementResult { rows, changes })
+            })
+            .collect()
+    }
+
+    fn schema_ready(&self) -> bool {
+        SCHEMA_READY.with(Cell::get)
+    }
+
+    fn mark_schema_ready(&self) {
+        SCHEMA_READY.with(|r| r.set(true));
+    }
+
+    fn now_ms(&self) -> u64 {
+        worker::js_sys::Date::now() as u64
+    }
+
+    fn log(&self, message: &str) {
+        worker::console_warn!("{message}");
     }
 
     fn random_bytes(&self, n: usize) -> Vec<u8> {
@@ -336,6 +390,12 @@ impl WorkersPlatform {
             }
         })
     }
+}
+
+thread_local! {
+    /// Whether this isolate has made sure the D1 schema exists (see
+    /// `store::run`): the first batch of an isolate creates it.
+    static SCHEMA_READY: Cell<bool> = const { Cell::new(false) };
 }
 
 /// The Cache API key of a string key.

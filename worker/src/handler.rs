@@ -1,14 +1,20 @@
 //! Routing, keys, CORS, rate limits and request validation (DESIGN.md
 //! "Edge API"). Every error is `{"error": {"code", "message"}}` with a
 //! message that says what to fix; nothing here can panic on input.
+//!
+//! The suppression routes are in [`suppressions`], the SNS endpoint in
+//! [`bounces`].
 
 use prebounce_core::Options;
 use serde_json::{json, Map, Value};
 
 use crate::config::{ApiKey, KeyKind, MAX_BATCH, MAX_BATCH_PUBLISHABLE};
 use crate::pipeline::{check_all, Item};
-use crate::platform::RateDecision;
+use crate::platform::{DbError, RateDecision};
 use crate::{Config, HttpRequest, HttpResponse, Platform};
+
+mod bounces;
+mod suppressions;
 
 /// The OpenAPI 3.1 description of this API (served at `/openapi.json`).
 pub const OPENAPI: &str = include_str!("openapi.json");
@@ -38,6 +44,39 @@ impl ApiError {
 
     fn bad(message: impl Into<String>) -> ApiError {
         ApiError::new(400, "bad_request", message)
+    }
+
+    /// The suppression store could not be used (503: SNS and clients retry).
+    /// The details go to the log, not to the caller.
+    fn store(e: DbError, platform: &impl Platform) -> ApiError {
+        let message = match &e {
+            DbError::Unbound(_) => {
+                format!("{e}: the suppression store is not set up (worker/README.md)")
+            }
+            DbError::Failed(_) => {
+                platform.log(&format!("suppression store: {e}"));
+                "the suppression store failed and nothing was written: retry later".to_owned()
+            }
+        };
+        ApiError::new(503, "store_unavailable", message)
+    }
+
+    /// 413: `n` items where `limit` are allowed.
+    fn too_many(code: &'static str, n: usize, what: &str, limit: &str) -> ApiError {
+        ApiError::new(
+            413,
+            code,
+            format!("{n} {what} in one request; at most {limit}: split the list"),
+        )
+    }
+
+    /// 413: a body over `setting`'s `limit` bytes.
+    fn too_large(limit: usize, setting: &str, advice: &str) -> ApiError {
+        ApiError::new(
+            413,
+            "payload_too_large",
+            format!("the body is larger than {limit} bytes ({setting}): {advice}"),
+        )
     }
 
     fn response(self) -> HttpResponse {
@@ -106,13 +145,10 @@ async fn route(
             ready(config)?;
             let key = authorize(req, config)?;
             if req.body.len() > config.max_body_bytes {
-                return Err(ApiError::new(
-                    413,
-                    "payload_too_large",
-                    format!(
-                        "the body is larger than {} bytes (MAX_BODY_BYTES): send fewer addresses per request",
-                        config.max_body_bytes
-                    ),
+                return Err(ApiError::too_large(
+                    config.max_body_bytes,
+                    "MAX_BODY_BYTES",
+                    "send fewer addresses per request",
                 ));
             }
             limit(key, platform).await?;
@@ -124,17 +160,69 @@ async fn route(
             let results = check_all(items, options, config, platform).await;
             Ok(HttpResponse::json(200, &json!({ "results": results })))
         }
-        (_, "/v1/check" | "/healthz" | "/openapi.json") => Err(ApiError::new(
-            405,
-            "method_not_allowed",
-            format!("{} is not allowed here", req.method),
-        )),
+        ("POST", "/v1/bounces") => {
+            ready(config)?;
+            bounces::post(req, config, platform).await
+        }
+        ("GET" | "PUT", "/v1/suppressions") => {
+            ready(config)?;
+            secret_key(req, config, platform).await?;
+            if req.method == "GET" {
+                suppressions::page(&req.query, platform).await
+            } else {
+                suppressions::put(&req.body, config, platform).await
+            }
+        }
+        ("GET" | "DELETE", p) if p.starts_with(suppressions::ONE) => {
+            let address = suppressions::address_in_path(p)?;
+            ready(config)?;
+            secret_key(req, config, platform).await?;
+            if req.method == "GET" {
+                suppressions::get_one(&address, platform).await
+            } else {
+                suppressions::delete_one(&address, platform).await
+            }
+        }
+        (_, "/v1/check" | "/healthz" | "/openapi.json" | "/v1/bounces" | "/v1/suppressions") => {
+            Err(not_allowed(&req.method))
+        }
+        (_, p) if p.starts_with(suppressions::ONE) => {
+            suppressions::address_in_path(p)?;
+            Err(not_allowed(&req.method))
+        }
         _ => Err(ApiError::new(
             404,
             "not_found",
             "no such route: see /openapi.json",
         )),
     }
+}
+
+fn not_allowed(method: &str) -> ApiError {
+    ApiError::new(
+        405,
+        "method_not_allowed",
+        format!("{method} is not allowed here"),
+    )
+}
+
+/// A secret key (the suppression routes): a publishable key is refused
+/// with 403 even from its own origin. Counts against the key's rate.
+async fn secret_key<'c>(
+    req: &HttpRequest,
+    config: &'c Config,
+    platform: &impl Platform,
+) -> Result<&'c ApiKey, ApiError> {
+    let key = authorize(req, config)?;
+    if key.kind != KeyKind::Secret {
+        return Err(ApiError::new(
+            403,
+            "forbidden",
+            "the suppression list needs a secret key (sk_…); publishable keys only check addresses",
+        ));
+    }
+    limit(key, platform).await?;
+    Ok(key)
 }
 
 fn preflight(cors: bool) -> HttpResponse {
@@ -289,13 +377,11 @@ fn parse_body(body: &[u8], max: usize) -> Result<(Vec<Item>, Options), ApiError>
         None => return Err(ApiError::bad(r#"add "emails": [...]"#)),
     };
     if emails.len() > max {
-        return Err(ApiError::new(
-            413,
+        return Err(ApiError::too_many(
             "too_many_addresses",
-            format!(
-                "{} addresses in one request; at most {max} with this key: split the list",
-                emails.len()
-            ),
+            emails.len(),
+            "addresses",
+            &format!("{max} with this key"),
         ));
     }
     let options = match map.remove("options") {

@@ -2,7 +2,7 @@
 //!
 //! The logic is plain Rust, tested natively: [`handle`] takes an
 //! [`HttpRequest`], the [`Config`] and a [`Platform`] (outbound fetch, cache,
-//! rate limiter, clock, randomness) and returns an [`HttpResponse`]. The
+//! rate limiter, D1, clock, randomness, log) and returns an [`HttpResponse`]. The
 //! Cloudflare glue (`glue.rs`, wasm32 only) adapts the Workers runtime to
 //! those types; native tests use an in-memory platform.
 
@@ -12,6 +12,9 @@ pub mod http;
 pub mod pipeline;
 pub mod platform;
 pub mod probe_client;
+pub mod sns;
+pub mod store;
+pub mod time;
 
 mod handler;
 
@@ -21,4 +24,7 @@ mod glue;
 pub use config::Config;
 pub use handler::handle;
 pub use http::{HttpRequest, HttpResponse};
-pub use platform::{Outbound, OutboundResponse, Platform, RateDecision};
+pub use platform::{
+    DbError, Outbound, OutboundResponse, Platform, RateDecision, SqlValue, Statement,
+    StatementResult,
+};

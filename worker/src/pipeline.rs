@@ -1,7 +1,14 @@
 //! The per-request pipeline: syntax (core, the same code as the browser),
-//! then DNS over HTTPS once per distinct domain, then one signed call to the
-//! probe backend for the whole request, merged by core's `outcome` rules.
+//! then the suppression list, then DNS over HTTPS once per distinct domain,
+//! then one signed call to the probe backend for the whole request, merged
+//! by core's `outcome` rules.
 //!
+//! - **Suppression.** Every address that passed the syntax step is looked up
+//!   in D1 by core's `suppression::verdict_key` (one query per request); a
+//!   suppressed one is answered `invalid` / `suppressed` with its
+//!   `suppression` record (core's `apply_suppression`) and costs no DNS
+//!   lookup and no probe. Without a D1 binding the step is skipped; a D1
+//!   failure is logged and the checks go on without it.
 //! - **Subrequest budget.** Every DoH lookup (MX; A and AAAA only where there
 //!   is no MX) and the probe call count against `SUBREQUEST_BUDGET`. The
 //!   probe call is reserved first; a domain whose lookups would exceed what
@@ -20,16 +27,18 @@ use std::collections::{BTreeMap, HashMap};
 
 use prebounce_core::mx::{plan, AddressAnswer, MxAnswer, MxDecision, MxFailure};
 use prebounce_core::outcome::{
-    apply_dns, apply_mx_failure, apply_smtp, needs_network, SmtpOutcome,
+    apply_dns, apply_mx_failure, apply_smtp, apply_suppression, needs_network, SmtpOutcome,
 };
+use prebounce_core::suppression;
 use prebounce_core::verdict::{DnsInfo, MxRecord};
 use prebounce_core::{unreadable, Checker, Options, Reason, Status, SyntaxErrorCode, Verdict};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::doh::{self, QType};
-use crate::platform::{Outbound, Platform};
+use crate::platform::{DbError, Outbound, Platform};
 use crate::probe_client;
+use crate::store;
 use crate::Config;
 
 /// One item of a request: a string, or any other JSON value (answered
@@ -79,6 +88,8 @@ pub async fn check_all(
         })
         .collect();
     let mut hit = vec![false; verdicts.len()];
+
+    suppress(&mut verdicts, platform).await;
 
     // Verdicts cached earlier.
     if config.verdict_cache_ttl > 0 {
@@ -192,6 +203,41 @@ pub async fn check_all(
             value
         })
         .collect()
+}
+
+/// Marks the addresses on the suppression list (see the module doc).
+async fn suppress(verdicts: &mut [Verdict], platform: &impl Platform) {
+    let keys: Vec<Option<String>> = verdicts
+        .iter()
+        .map(|v| {
+            if needs_network(v) {
+                suppression::verdict_key(v)
+            } else {
+                None
+            }
+        })
+        .collect();
+    let mut distinct: Vec<String> = keys.iter().flatten().cloned().collect();
+    distinct.sort();
+    distinct.dedup();
+    if distinct.is_empty() {
+        return;
+    }
+    let found = match store::lookup(platform, &distinct).await {
+        Ok(found) => found,
+        Err(DbError::Unbound(_)) => return,
+        Err(e) => {
+            platform.log(&format!(
+                "suppression lookup failed, checked without it: {e}"
+            ));
+            return;
+        }
+    };
+    for (v, key) in verdicts.iter_mut().zip(keys) {
+        if let Some(record) = key.and_then(|k| found.get(&k)) {
+            apply_suppression(v, record.clone());
+        }
+    }
 }
 
 /// Takes `n` from the budget if there is that much left.

@@ -1,7 +1,10 @@
 //! What the handler needs from the runtime. The Workers glue implements it
-//! with `fetch`, the Cache API and a Durable Object; tests with memory.
+//! with `fetch`, the Cache API, a Durable Object and D1; tests with memory
+//! and an in-memory SQLite.
 
 use std::future::Future;
+
+use serde_json::{Map, Value};
 
 /// An outbound HTTP request (a DoH query or the probe call).
 #[derive(Debug, Clone)]
@@ -39,6 +42,58 @@ pub enum RateDecision {
     },
 }
 
+/// A value bound to a `?N` parameter of a SQL statement.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SqlValue {
+    /// `NULL`.
+    Null,
+    /// An integer (D1 carries it as a JavaScript number: keep it within
+    /// ±2^53).
+    Int(i64),
+    /// Text.
+    Text(String),
+}
+
+/// One SQL statement (SQLite's dialect, as D1 speaks it) and its parameters,
+/// bound in order to `?1`, `?2` …
+#[derive(Debug, Clone, PartialEq)]
+pub struct Statement {
+    /// The SQL text.
+    pub sql: String,
+    /// The parameters.
+    pub params: Vec<SqlValue>,
+}
+
+impl Statement {
+    /// A statement with its parameters.
+    pub fn new(sql: impl Into<String>, params: Vec<SqlValue>) -> Statement {
+        Statement {
+            sql: sql.into(),
+            params,
+        }
+    }
+}
+
+/// What one statement of a batch gave.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StatementResult {
+    /// The rows, as column name → value (integers as JSON integers).
+    pub rows: Vec<Map<String, Value>>,
+    /// Rows the statement inserted, updated or deleted.
+    pub changes: u64,
+}
+
+/// Why the database could not be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DbError {
+    /// No database is bound to the worker.
+    #[error("no D1 database is bound as {0}")]
+    Unbound(&'static str),
+    /// The database refused or failed the batch (nothing of it was written).
+    #[error("the database failed: {0}")]
+    Failed(String),
+}
+
 /// The runtime services the handler uses. Futures need not be `Send` (the
 /// Workers runtime is single-threaded).
 pub trait Platform {
@@ -56,8 +111,27 @@ pub trait Platform {
         limit: u32,
         window_secs: u32,
     ) -> impl Future<Output = RateDecision>;
+    /// Runs statements as one transaction (a D1 batch): all of them or, on
+    /// an error, none. Answers one result per statement, in order.
+    fn db_batch(
+        &self,
+        statements: Vec<Statement>,
+    ) -> impl Future<Output = Result<Vec<StatementResult>, DbError>>;
+    /// Whether the schema is known to exist in this isolate (see
+    /// [`crate::store`]): set once it has been created here.
+    fn schema_ready(&self) -> bool;
+    /// Notes that the schema exists (for the isolate's lifetime).
+    fn mark_schema_ready(&self);
+    /// Milliseconds since the Unix epoch.
+    fn now_ms(&self) -> u64;
     /// Seconds since the Unix epoch.
-    fn now_unix(&self) -> u64;
+    fn now_unix(&self) -> u64 {
+        self.now_ms() / 1000
+    }
     /// Cryptographically random bytes.
     fn random_bytes(&self, n: usize) -> Vec<u8>;
+    /// Writes a line to the operator's log (`console.warn` in Workers):
+    /// what a response does not tell, such as an authentic SNS message that
+    /// was not a bounce.
+    fn log(&self, message: &str);
 }

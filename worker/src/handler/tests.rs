@@ -1,8 +1,12 @@
 //! The handler against an in-memory platform: a fake DoH resolver (real DNS
-//! wire format), a fake probe backend that checks signatures, a cache and a
-//! rate limiter.
+//! wire format), a fake probe backend that checks signatures, a cache, a
+//! rate limiter, an in-memory SQLite standing in for D1, and SNS hosts that
+//! serve the test signing certificate and take subscription confirmations.
+//!
+//! The suppression routes and the SNS endpoint have their own files:
+//! `tests/suppressions.rs`, `tests/bounces.rs`.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -17,24 +21,117 @@ use prebounce_core::{Checker, Options, Reply, Stage};
 use serde_json::{json, Value};
 
 use super::*;
-use crate::platform::{Outbound, OutboundResponse};
+use crate::platform::{Outbound, OutboundResponse, SqlValue, Statement, StatementResult};
 use crate::probe_client::sign;
+use crate::sns::tests::TEST_CERT;
+
+mod bounces;
+mod suppressions;
 
 const SECRET: &str = "probe-secret";
 const PROBE: &str = "http://probe.test:8025/v1/probe";
 const DOH: &str = "http://doh.test/dns-query";
 const SITE: &str = "http://localhost:5173";
 
-#[derive(Default)]
+/// Where the fake SNS host serves the test certificate.
+const CERT_URL: &str = "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-test.pem";
+
 struct Fake {
     fetches: RefCell<Vec<String>>,
     cache: RefCell<HashMap<String, Vec<u8>>>,
     counts: RefCell<HashMap<String, u32>>,
     doh_down: bool,
     probe_down: bool,
+    /// D1: an in-memory SQLite.
+    db: RefCell<rusqlite::Connection>,
+    schema: Cell<bool>,
+    /// Batches run (schema creation included).
+    batches: Cell<usize>,
+    /// Every batch fails.
+    db_down: bool,
+    /// No database is bound.
+    db_unbound: bool,
+    /// The SNS host answers subscription confirmations with this status.
+    confirm_status: u16,
+    logs: RefCell<Vec<String>>,
+    now_ms: Cell<u64>,
+}
+
+impl Default for Fake {
+    fn default() -> Fake {
+        Fake {
+            fetches: RefCell::default(),
+            cache: RefCell::default(),
+            counts: RefCell::default(),
+            doh_down: false,
+            probe_down: false,
+            db: RefCell::new(rusqlite::Connection::open_in_memory().expect("an in-memory SQLite")),
+            schema: Cell::new(false),
+            batches: Cell::new(0),
+            db_down: false,
+            db_unbound: false,
+            confirm_status: 200,
+            logs: RefCell::default(),
+            now_ms: Cell::new(1_700_000_000_000),
+        }
+    }
 }
 
 impl Fake {
+    /// Runs SQL straight on the database (bypassing the worker).
+    fn sql(&self, sql: &str) -> Vec<Vec<rusqlite::types::Value>> {
+        let db = self.db.borrow();
+        let mut stmt = db.prepare(sql).unwrap();
+        let n = stmt.column_count();
+        stmt.query_map([], |row| (0..n).map(|i| row.get(i)).collect())
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    }
+
+    fn run_batch(&self, statements: Vec<Statement>) -> rusqlite::Result<Vec<StatementResult>> {
+        use rusqlite::types::{Value as Sql, ValueRef};
+        let mut db = self.db.borrow_mut();
+        let tx = db.transaction()?;
+        let mut out = Vec::new();
+        for s in &statements {
+            let params = rusqlite::params_from_iter(s.params.iter().map(|p| match p {
+                SqlValue::Null => Sql::Null,
+                SqlValue::Int(i) => Sql::Integer(*i),
+                SqlValue::Text(t) => Sql::Text(t.clone()),
+            }));
+            let mut stmt = tx.prepare(&s.sql)?;
+            let names: Vec<String> = stmt.column_names().iter().map(|n| n.to_string()).collect();
+            if names.is_empty() {
+                let changes = stmt.execute(params)? as u64;
+                out.push(StatementResult {
+                    rows: vec![],
+                    changes,
+                });
+                continue;
+            }
+            let mut rows = Vec::new();
+            let mut cursor = stmt.query(params)?;
+            while let Some(row) = cursor.next()? {
+                let mut map = serde_json::Map::new();
+                for (i, name) in names.iter().enumerate() {
+                    let v = match row.get_ref(i)? {
+                        ValueRef::Null => Value::Null,
+                        ValueRef::Integer(n) => json!(n),
+                        ValueRef::Real(f) => json!(f),
+                        ValueRef::Text(t) => json!(String::from_utf8_lossy(t)),
+                        ValueRef::Blob(_) => Value::Null,
+                    };
+                    map.insert(name.clone(), v);
+                }
+                rows.push(map);
+            }
+            out.push(StatementResult { rows, changes: 0 });
+        }
+        tx.commit()?;
+        Ok(out)
+    }
+
     fn doh_fetches(&self) -> usize {
         self.fetches
             .borrow()
@@ -186,6 +283,21 @@ impl Platform for Fake {
             }
             return Ok(self.probe(&req));
         }
+        if req.url == CERT_URL {
+            return Ok(OutboundResponse {
+                status: 200,
+                body: TEST_CERT.as_bytes().to_vec(),
+            });
+        }
+        if req
+            .url
+            .starts_with("https://sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription")
+        {
+            return Ok(OutboundResponse {
+                status: self.confirm_status,
+                body: b"<ConfirmSubscriptionResponse/>".to_vec(),
+            });
+        }
         Err(format!("unexpected fetch {}", req.url))
     }
     async fn cache_get(&self, key: &str) -> Option<Vec<u8>> {
@@ -205,11 +317,33 @@ impl Platform for Fake {
             RateDecision::Allowed
         }
     }
-    fn now_unix(&self) -> u64 {
-        1_700_000_000
+    async fn db_batch(&self, statements: Vec<Statement>) -> Result<Vec<StatementResult>, DbError> {
+        if self.db_unbound {
+            return Err(DbError::Unbound(crate::store::BINDING));
+        }
+        if self.db_down {
+            return Err(DbError::Failed(
+                "D1_ERROR: the network connection was lost".into(),
+            ));
+        }
+        self.batches.set(self.batches.get() + 1);
+        self.run_batch(statements)
+            .map_err(|e| DbError::Failed(e.to_string()))
+    }
+    fn schema_ready(&self) -> bool {
+        self.schema.get()
+    }
+    fn mark_schema_ready(&self) {
+        self.schema.set(true);
+    }
+    fn now_ms(&self) -> u64 {
+        self.now_ms.get()
     }
     fn random_bytes(&self, n: usize) -> Vec<u8> {
         (0..n as u8).collect()
+    }
+    fn log(&self, message: &str) {
+        self.logs.borrow_mut().push(message.to_owned());
     }
 }
 
@@ -248,6 +382,22 @@ fn post(body: &str) -> HttpRequest {
         path: "/v1/check".into(),
         query: String::new(),
         headers: vec![("authorization".into(), "Bearer sk_test_1".into())],
+        body: body.as_bytes().to_vec(),
+    }
+}
+
+/// A request with a Bearer key (none when `key` is empty).
+fn request(method: &str, target: &str, body: &str, key: &str) -> HttpRequest {
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    let mut headers = Vec::new();
+    if !key.is_empty() {
+        headers.push(("authorization".to_owned(), format!("Bearer {key}")));
+    }
+    HttpRequest {
+        method: method.into(),
+        path: path.into(),
+        query: query.into(),
+        headers,
         body: body.as_bytes().to_vec(),
     }
 }
