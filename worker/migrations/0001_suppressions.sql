@@ -34,6 +34,9 @@ CREATE TABLE IF NOT EXISTS bounce_events (
   recipient_key TEXT NOT NULL,
   reason        TEXT NOT NULL,
   seen_at       TEXT NOT NULL,
+  -- 1 for an undetermined record (core's `Bounce::effect`): kept, but it
+  -- never counts toward a repeat
+  undetermined  INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (message_key, recipient_key)
 );
 

@@ -11,7 +11,7 @@
 //! - **Merging** two records of one address is core's
 //!   [`prebounce_core::suppression::merge`] (earliest `first_seen`, latest `last_seen` with
 //!   its reason and source, the larger `count`), written as one SQL upsert
-//!   ([`UPSERT`]) so that it is atomic and right under concurrent writers;
+//!   ([`upsert_sql`]) so that it is atomic and right under concurrent writers;
 //!   the native tests check it against core's function. A row changes (and
 //!   gets a new `updated_at`) only when the merge changes it, so writing the
 //!   same records twice changes nothing.
@@ -26,7 +26,7 @@ use std::collections::{HashMap, HashSet};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use prebounce_core::suppression::{BounceReason, Effect, RepeatRule, Suppression};
+use prebounce_core::suppression::{self, BounceReason, Effect, RepeatRule, Suppression};
 use prebounce_core::SuppressionInfo;
 use serde_json::{json, Map, Value};
 
@@ -47,24 +47,54 @@ pub const SES_SOURCE: &str = "ses";
 
 /// Inserts or merges records (`?1`: a JSON array of DESIGN's suppression
 /// objects, `?2`: `updated_at`). The `DO UPDATE` is core's
-/// `suppression::merge(existing, new)`; a tombstone is simply replaced. Its
+/// `suppression::merge(existing, new)`: earliest `first_seen`, latest
+/// `last_seen`, larger `count`, and the `reason` and `source` of the record
+/// that ranks higher by `suppression::rank` — (reason strength, last_seen,
+/// reason, source), compared as a row value, with the strength of each
+/// reason written in from core's policy. A tombstone is simply replaced. Its
 /// `WHERE` skips rows the merge would leave as they are.
-pub const UPSERT: &str = "\
-INSERT INTO suppressions (address, reason, first_seen, last_seen, count, source, updated_at, deleted)
+pub fn upsert_sql() -> &'static str {
+    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SQL.get_or_init(|| {
+        let list = |effect| {
+            suppression::reasons_with(effect)
+                .iter()
+                .map(|r| format!("'{}'", r.as_str()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let strength = |col: &str| {
+            format!(
+                "(CASE WHEN {col} IN ({}) THEN 2 WHEN {col} IN ({}) THEN 1 ELSE 0 END)",
+                list(Effect::SuppressNow),
+                list(Effect::SuppressOnRepeat)
+            )
+        };
+        let new_rank = format!(
+            "({}, excluded.last_seen, excluded.reason, excluded.source)",
+            strength("excluded.reason")
+        );
+        let old_rank = format!("({}, last_seen, reason, source)", strength("reason"));
+        let wins = format!("deleted = 1 OR {new_rank} > {old_rank}");
+        format!(
+            "INSERT INTO suppressions (address, reason, first_seen, last_seen, count, source, updated_at, deleted)
 SELECT json_extract(value, '$.address'), json_extract(value, '$.reason'),
        json_extract(value, '$.first_seen'), json_extract(value, '$.last_seen'),
        json_extract(value, '$.count'), json_extract(value, '$.source'), ?2, 0
 FROM json_each(?1) WHERE true
 ON CONFLICT (address) DO UPDATE SET
-  reason     = CASE WHEN deleted = 1 OR excluded.last_seen > last_seen THEN excluded.reason ELSE reason END,
-  source     = CASE WHEN deleted = 1 OR excluded.last_seen > last_seen THEN excluded.source ELSE source END,
+  reason     = CASE WHEN {wins} THEN excluded.reason ELSE reason END,
+  source     = CASE WHEN {wins} THEN excluded.source ELSE source END,
   last_seen  = CASE WHEN deleted = 1 OR excluded.last_seen > last_seen THEN excluded.last_seen ELSE last_seen END,
   first_seen = CASE WHEN deleted = 1 OR excluded.first_seen < first_seen THEN excluded.first_seen ELSE first_seen END,
   count      = CASE WHEN deleted = 1 OR excluded.count > count THEN excluded.count ELSE count END,
   updated_at = max(excluded.updated_at, updated_at + 1),
   deleted    = 0
-WHERE deleted = 1 OR excluded.last_seen > last_seen OR excluded.first_seen < first_seen
-   OR excluded.count > count";
+WHERE {wins} OR excluded.last_seen > last_seen OR excluded.first_seen < first_seen
+   OR excluded.count > count"
+        )
+    })
+}
 
 const COLUMNS: &str = "address, reason, first_seen, last_seen, count, source, updated_at, deleted";
 
@@ -211,7 +241,7 @@ pub async fn upsert(
 
 fn upsert_statement(records: &[Suppression], now_ms: i64) -> Statement {
     Statement::new(
-        UPSERT,
+        upsert_sql(),
         vec![
             SqlValue::Text(json!(records).to_string()),
             SqlValue::Int(now_ms),
@@ -300,6 +330,9 @@ pub struct BounceEvent {
     pub key: String,
     /// What the report says.
     pub reason: BounceReason,
+    /// What it does to the list: core's `Bounce::effect` (an undetermined
+    /// record never suppresses and is not counted toward repeats).
+    pub effect: Effect,
 }
 
 /// What [`record_bounces`] did.
@@ -354,7 +387,8 @@ pub async fn record_bounces(
         Statement::new(
             "SELECT recipient_key, reason, count(*) AS n, min(seen_at) AS first, \
              sum(seen_at >= ?2) AS recent FROM bounce_events \
-             WHERE recipient_key IN (SELECT value FROM json_each(?1)) GROUP BY recipient_key, reason",
+             WHERE recipient_key IN (SELECT value FROM json_each(?1)) AND undetermined = 0 \
+             GROUP BY recipient_key, reason",
             vec![
                 SqlValue::Text(json!(keys).to_string()),
                 SqlValue::Text(window_start),
@@ -378,10 +412,16 @@ pub async fn record_bounces(
             recorded.duplicates += 1;
             continue;
         }
-        new_events
-            .push(json!({"m": message_key, "k": e.key, "r": e.reason.as_str(), "s": seen_at}));
+        new_events.push(
+            json!({"m": message_key, "k": e.key, "r": e.reason.as_str(), "s": seen_at,
+                "d": e.effect == Effect::Never && e.reason.effect() != Effect::Never}),
+        );
+        if e.effect == Effect::Never {
+            // Kept for the record; counts toward nothing.
+            continue;
+        }
         let mut count = 1u32;
-        let mut recent = u32::from(e.reason.effect() == Effect::SuppressOnRepeat);
+        let mut recent = u32::from(e.effect == Effect::SuppressOnRepeat);
         let mut first_seen = seen_at.clone();
         for row in history
             .iter()
@@ -421,9 +461,10 @@ pub async fn record_bounces(
         return Ok(recorded);
     }
     let mut writes = vec![Statement::new(
-        "INSERT INTO bounce_events (message_key, recipient_key, reason, seen_at) \
+        "INSERT INTO bounce_events (message_key, recipient_key, reason, seen_at, undetermined) \
          SELECT json_extract(value, '$.m'), json_extract(value, '$.k'), json_extract(value, '$.r'), \
-         json_extract(value, '$.s') FROM json_each(?1) WHERE true ON CONFLICT DO NOTHING",
+         json_extract(value, '$.s'), json_extract(value, '$.d') FROM json_each(?1) WHERE true \
+         ON CONFLICT DO NOTHING",
         vec![SqlValue::Text(Value::Array(new_events).to_string())],
     )];
     if !records.is_empty() {

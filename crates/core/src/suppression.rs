@@ -173,20 +173,57 @@ pub struct Suppression {
 
 /// Combines two records of one address (a local one and one pulled from
 /// another store, say) so that syncing in either direction, any number of
-/// times, gives the same result: the earliest `first_seen`, the latest
-/// `last_seen`, the larger `count` (counts are not added: the same bounce
-/// may have reached both stores), and the reason and source of the record
-/// seen last (`a`'s on a tie). Times are ISO 8601 UTC strings, which compare
-/// in time order.
+/// times, in any order, gives the same result: the earliest `first_seen`,
+/// the latest `last_seen`, the larger `count` (counts are not added: the same
+/// bounce may have reached both stores), and the `reason` and `source` of the
+/// record that ranks higher by [`rank`] — a reason that suppresses at once
+/// beats one that only counts (a newer `mailbox_full` never hides an older
+/// `does_not_exist`), then the later `last_seen`, then the names themselves,
+/// so that ties break the same way everywhere. Times are ISO 8601 UTC
+/// strings, which compare in time order.
 pub fn merge(a: &SuppressionInfo, b: &SuppressionInfo) -> SuppressionInfo {
-    let newer = if b.last_seen > a.last_seen { b } else { a };
+    let winner = if rank(b) > rank(a) { b } else { a };
     SuppressionInfo {
-        reason: newer.reason.clone(),
+        reason: winner.reason.clone(),
         first_seen: a.first_seen.clone().min(b.first_seen.clone()),
-        last_seen: newer.last_seen.clone(),
+        last_seen: a.last_seen.clone().max(b.last_seen.clone()),
         count: a.count.max(b.count),
-        source: newer.source.clone(),
+        source: winner.source.clone(),
     }
+}
+
+/// The order [`merge`] picks a record's reason and source by: the reason's
+/// [`Effect`] (suppress now, then on repeat, then never), `last_seen`, the
+/// reason's name, the source. A store that merges in SQL compares the same
+/// tuple (`reason_strength` gives the first element).
+pub fn rank(r: &SuppressionInfo) -> (u8, &str, &str, &str) {
+    (
+        reason_strength(&r.reason),
+        &r.last_seen,
+        &r.reason,
+        &r.source,
+    )
+}
+
+/// 2 for a reason that suppresses at once, 1 for one that suppresses on
+/// repeat, 0 otherwise (unknown names included).
+pub fn reason_strength(reason: &str) -> u8 {
+    match BounceReason::parse(reason).map(BounceReason::effect) {
+        Some(Effect::SuppressNow) => 2,
+        Some(Effect::SuppressOnRepeat) => 1,
+        _ => 0,
+    }
+}
+
+/// Every bounce reason with this effect (for adapters that write the policy
+/// into a query).
+pub fn reasons_with(effect: Effect) -> Vec<BounceReason> {
+    Reason::ALL
+        .iter()
+        .map(|&r| BounceReason::Verdict(r))
+        .chain([BounceReason::Complained])
+        .filter(|r| r.effect() == effect)
+        .collect()
 }
 
 /// Whether `s` is an ISO 8601 UTC time as the stores write it
@@ -313,6 +350,32 @@ mod tests {
         assert_eq!(merge(&b, &a), m);
         assert_eq!(merge(&m, &b), m);
         assert_eq!(merge(&m, &m), m);
+    }
+
+    #[test]
+    fn reasons_by_effect() {
+        let now: Vec<&str> = reasons_with(Effect::SuppressNow)
+            .iter()
+            .map(|r| r.as_str())
+            .collect();
+        assert_eq!(
+            now,
+            [
+                "no_such_domain",
+                "null_mx",
+                "no_mail_server",
+                "does_not_exist",
+                "mailbox_disabled",
+                "complained"
+            ]
+        );
+        let repeat: Vec<&str> = reasons_with(Effect::SuppressOnRepeat)
+            .iter()
+            .map(|r| r.as_str())
+            .collect();
+        assert_eq!(repeat, ["mailbox_full", "temporary_failure", "rejected"]);
+        assert_eq!(reason_strength("blocked"), 0);
+        assert_eq!(reason_strength("nonsense"), 0);
     }
 
     #[test]

@@ -27,7 +27,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use thiserror::Error;
 
-use crate::store::{Incoming, Store, StoreError, Stored};
+use crate::store::{when, Incoming, Store, StoreError, Stored};
 
 /// Arguments of `prebounce bounces`.
 #[derive(Debug, Args)]
@@ -78,9 +78,22 @@ impl BouncesError {
 
 /// One message to read, or why it could not be.
 struct Item {
-    /// `path`, or `path#N` for the Nth message (from 1) of an mbox.
+    /// `path`, `path#N` for the Nth message (from 1) of an mbox, or
+    /// `path:N` for line N of JSON Lines.
     label: String,
     bytes: Result<Vec<u8>, String>,
+    /// The path itself could not be read (not just one message in it).
+    unopened: bool,
+}
+
+impl Item {
+    fn unopened(label: String, e: io::Error) -> Item {
+        Item {
+            label,
+            bytes: Err(e.to_string()),
+            unopened: true,
+        }
+    }
 }
 
 /// One output line.
@@ -117,6 +130,8 @@ struct Tally {
     errors: u64,
     suppressed: u64,
     duplicates: u64,
+    /// A path could not be read at all (exit code 1).
+    unopened: bool,
 }
 
 /// Runs `prebounce bounces`.
@@ -146,6 +161,7 @@ pub fn run(args: BouncesArgs) -> Result<ExitCode, BouncesError> {
                 Ok(b) => b,
                 Err(e) => {
                     tally.errors += 1;
+                    tally.unopened |= item.unopened;
                     eprintln!("prebounce bounces: {}: {e}", item.label);
                     write_line(&mut out, &Line::error(&item.label, &e))?;
                     continue;
@@ -195,7 +211,11 @@ pub fn run(args: BouncesArgs) -> Result<ExitCode, BouncesError> {
         ));
     }
     eprintln!("{summary}");
-    Ok(ExitCode::SUCCESS)
+    Ok(if tally.unopened {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// Stores the pending batch (if there is a store), then prints its lines.
@@ -212,17 +232,30 @@ fn flush(
     }
     let stored: Option<Vec<Stored>> = match store {
         Some(store) => {
+            let now = SystemTime::now();
+            let times: Vec<Vec<String>> = pending
+                .iter()
+                .map(|p| {
+                    p.report
+                        .records
+                        .iter()
+                        .map(|r| when(r.arrival_date.as_deref(), p.report.date.as_deref(), now))
+                        .collect()
+                })
+                .collect();
             let incoming: Vec<Incoming> = pending
                 .iter()
-                .flat_map(|p| {
-                    p.report.records.iter().map(|r| Incoming {
+                .zip(&times)
+                .flat_map(|(p, times)| {
+                    p.report.records.iter().zip(times).map(|(r, t)| Incoming {
                         message_key: &p.key,
                         record: r,
                         source: &p.label,
+                        seen_at: t,
                     })
                 })
                 .collect();
-            Some(store.ingest(&incoming, rule, SystemTime::now())?)
+            Some(store.ingest(&incoming, rule)?)
         }
         None => None,
     };
@@ -327,21 +360,7 @@ fn progress_bar() -> Option<ProgressBar> {
 fn items(path: &Path, max: u64) -> Box<dyn Iterator<Item = Item>> {
     let label = path.display().to_string();
     if path.as_os_str() == "-" {
-        let mut bytes = Vec::new();
-        let read = io::stdin().lock().take(max + 1).read_to_end(&mut bytes);
-        return match read {
-            Err(e) => Box::new(std::iter::once(Item {
-                label: "-".into(),
-                bytes: Err(e.to_string()),
-            })),
-            Ok(_) if bytes.starts_with(b"From ") => {
-                mbox(Box::new(io::Cursor::new(bytes)), "-".into(), max)
-            }
-            Ok(_) => Box::new(std::iter::once(Item {
-                label: "-".into(),
-                bytes: bounded(bytes, max),
-            })),
-        };
+        return stream(Box::new(io::stdin().lock()), "-".into(), max);
     }
     if path.is_dir() {
         if path.join("cur").is_dir() && path.join("new").is_dir() {
@@ -352,10 +371,7 @@ fn items(path: &Path, max: u64) -> Box<dyn Iterator<Item = Item>> {
             return Box::new(files.into_iter().flat_map(move |f| items(&f, max)));
         }
         if let Err(e) = std::fs::read_dir(path) {
-            return Box::new(std::iter::once(Item {
-                label,
-                bytes: Err(e.to_string()),
-            }));
+            return Box::new(std::iter::once(Item::unopened(label, e)));
         }
         return Box::new(
             sorted_files(path)
@@ -363,30 +379,48 @@ fn items(path: &Path, max: u64) -> Box<dyn Iterator<Item = Item>> {
                 .flat_map(move |f| items(&f, max)),
         );
     }
-    let file = match File::open(path) {
-        Ok(f) => f,
-        Err(e) => {
-            return Box::new(std::iter::once(Item {
-                label,
-                bytes: Err(e.to_string()),
-            }))
-        }
-    };
-    let mut reader = BufReader::new(file);
+    match File::open(path) {
+        Ok(f) => stream(Box::new(BufReader::new(f)), label, max),
+        Err(e) => Box::new(std::iter::once(Item::unopened(label, e))),
+    }
+}
+
+/// The messages of one stream: an mbox (read message by message, each
+/// bounded on its own), JSON Lines of SES notifications, or one message.
+fn stream(mut reader: Box<dyn BufRead>, label: String, max: u64) -> Box<dyn Iterator<Item = Item>> {
     let is_mbox = reader
         .fill_buf()
         .map(|b| b.starts_with(b"From "))
         .unwrap_or(false);
     if is_mbox {
-        return mbox(Box::new(reader), label, max);
+        return mbox(reader, label, max);
     }
     let mut bytes = Vec::new();
-    let read = reader.take(max + 1).read_to_end(&mut bytes);
+    if let Err(e) = reader.take(max + 1).read_to_end(&mut bytes) {
+        return Box::new(std::iter::once(Item::unopened(label, e)));
+    }
+    let starts_json = bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+    if starts_json && serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).is_err() {
+        // Not one JSON document: JSON Lines (one notification a line), as
+        // exported from a queue or a log.
+        let lines: Vec<(usize, Vec<u8>)> = bytes
+            .split(|&b| b == b'\n')
+            .enumerate()
+            .filter(|(_, l)| l.iter().any(|b| !b.is_ascii_whitespace()))
+            .map(|(i, l)| (i + 1, l.to_vec()))
+            .collect();
+        if lines.len() > 1 {
+            return Box::new(lines.into_iter().map(move |(n, l)| Item {
+                label: format!("{label}:{n}"),
+                bytes: Ok(l),
+                unopened: false,
+            }));
+        }
+    }
     Box::new(std::iter::once(Item {
         label,
-        bytes: read
-            .map_err(|e| e.to_string())
-            .and_then(|_| bounded(bytes, max)),
+        bytes: bounded(bytes, max),
+        unopened: false,
     }))
 }
 
@@ -398,6 +432,7 @@ fn mbox(reader: Box<dyn BufRead>, label: String, max: u64) -> Box<dyn Iterator<I
             bytes: m
                 .map_err(|e| e.to_string())
                 .and_then(|m| bounded(m.unwrap_contents(), max)),
+            unopened: false,
         }
     }))
 }
@@ -424,8 +459,13 @@ fn sorted_files(dir: &Path) -> Vec<PathBuf> {
         {
             continue;
         }
+        // A symbolic link to a directory is not followed (a link back up
+        // the tree would read the same messages forever); one to a file is.
+        let is_link = std::fs::symlink_metadata(&p).is_ok_and(|m| m.file_type().is_symlink());
         if p.is_dir() {
-            out.extend(sorted_files(&p));
+            if !is_link {
+                out.extend(sorted_files(&p));
+            }
         } else {
             out.push(p);
         }

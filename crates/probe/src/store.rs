@@ -10,8 +10,9 @@
 //!   primary key makes an ingest idempotent: reading the same message again
 //!   adds nothing. It also holds the history the repeat rule counts.
 //! * `suppressions`: one row per suppressed key, DESIGN.md's record plus
-//!   `updated_at` (Unix milliseconds of the last local change), which
-//!   `suppressions push` uses to send only what changed.
+//!   `updated_at`, the local change number (from `counters`, taken inside
+//!   the write transaction, so it only grows and never reorders commits):
+//!   `suppressions push` sends the rows changed since the last push.
 //! * `sync_state`: per edge API, how far push and pull have got.
 //!
 //! Every batch is one transaction with `synchronous=FULL`: once [`Store::ingest`]
@@ -21,9 +22,11 @@ use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use prebounce_core::bounce::Bounce;
-use prebounce_core::suppression::{self, BounceReason, Effect, RepeatRule, Suppression};
-use prebounce_core::{Reason, SuppressionInfo};
-use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+use prebounce_core::suppression::{self, Effect, RepeatRule, Suppression};
+use prebounce_core::SuppressionInfo;
+use rusqlite::{
+    params, Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior,
+};
 use thiserror::Error;
 
 /// What can go wrong with the store.
@@ -62,6 +65,11 @@ CREATE TABLE IF NOT EXISTS suppressions (
     updated_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS suppressions_by_update ON suppressions (updated_at);
+CREATE TABLE IF NOT EXISTS counters (
+    name  TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO counters (name, value) VALUES ('change', 0);
 CREATE TABLE IF NOT EXISTS sync_state (
     api            TEXT PRIMARY KEY,
     pushed_through INTEGER NOT NULL DEFAULT 0,
@@ -69,7 +77,7 @@ CREATE TABLE IF NOT EXISTS sync_state (
 );
 ";
 
-/// One bounce record to store, with where it came from.
+/// One bounce record to store, with where and when it came from.
 #[derive(Debug, Clone)]
 pub struct Incoming<'a> {
     /// The bounce message's identity: its Message-ID, or a hash of its bytes.
@@ -78,6 +86,8 @@ pub struct Incoming<'a> {
     pub record: &'a Bounce,
     /// The file (and message number) it was read from.
     pub source: &'a str,
+    /// When the bounce happened, as the stores write times ([`when`]).
+    pub seen_at: &'a str,
 }
 
 /// What storing one record did.
@@ -132,20 +142,20 @@ impl Store {
     }
 
     /// Stores a batch of records in one transaction, applying the policy,
-    /// and says what happened to each. `now` is the ingest time: it is
-    /// every record's `seen_at`, and the repeat window ends there.
+    /// and says what happened to each. Each record is placed in time at its
+    /// item's `seen_at`: the repeat window ends there, so an archive read
+    /// years later counts its bounces as they happened.
     pub fn ingest(
         &mut self,
         batch: &[Incoming<'_>],
         rule: RepeatRule,
-        now: SystemTime,
     ) -> Result<Vec<Stored>, StoreError> {
-        let seen_at = iso(now);
-        let window_start = iso(now
-            .checked_sub(Duration::from_secs(rule.window_secs))
-            .unwrap_or(UNIX_EPOCH));
-        let updated_at = millis(now);
-        let tx = self.conn.transaction()?;
+        // IMMEDIATE: the write lock is held from the start, so the change
+        // number taken below orders this batch against every other writer.
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let change = next_change(&tx)?;
         let mut out = Vec::with_capacity(batch.len());
         {
             let mut insert_event = tx.prepare_cached(
@@ -156,16 +166,16 @@ impl Store {
             let mut existing = tx.prepare_cached(
                 "SELECT reason, first_seen, last_seen, count, source FROM suppressions WHERE address = ?1",
             )?;
-            // The reasons the repeat rule counts, from core's policy.
-            let counted: Vec<String> = Reason::ALL
+            // The bounces the repeat rule counts: core's repeat reasons, and
+            // never an undetermined record (core's `Bounce::effect`).
+            let counted: Vec<String> = suppression::reasons_with(Effect::SuppressOnRepeat)
                 .iter()
-                .map(|&r| BounceReason::Verdict(r))
-                .filter(|r| r.effect() == Effect::SuppressOnRepeat)
                 .map(|r| format!("'{}'", r.as_str()))
                 .collect();
             let mut recent = tx.prepare_cached(&format!(
                 "SELECT count(*), min(seen_at) FROM bounce_events
-                 WHERE address = ?1 AND seen_at >= ?2 AND reason IN ({})",
+                 WHERE address = ?1 AND seen_at >= ?2 AND seen_at <= ?3
+                   AND kind != 'undetermined' AND reason IN ({})",
                 counted.join(", ")
             ))?;
             let mut upsert = tx.prepare_cached(
@@ -190,18 +200,25 @@ impl Store {
                     record.recipient,
                     record.reason.as_str(),
                     kind,
-                    seen_at,
+                    item.seen_at,
                     item.source
                 ])?;
                 if added == 0 {
                     out.push(Stored::Duplicate);
                     continue;
                 }
-                let effect = record.reason.effect();
+                let effect = record.effect();
                 if effect == Effect::Never {
                     out.push(Stored::Counted);
                     continue;
                 }
+                let this = SuppressionInfo {
+                    reason: record.reason.as_str().to_owned(),
+                    first_seen: item.seen_at.to_owned(),
+                    last_seen: item.seen_at.to_owned(),
+                    count: 1,
+                    source: item.source.to_owned(),
+                };
                 let before: Option<SuppressionInfo> = existing
                     .query_row([&key], |r| {
                         Ok(SuppressionInfo {
@@ -214,32 +231,19 @@ impl Store {
                     })
                     .optional()?;
                 let next = match before {
-                    Some(b) => {
-                        // Already suppressed: one more bounce. A reason that
-                        // suppresses at once replaces a repeat-type one.
-                        let reason = match (
-                            effect,
-                            BounceReason::parse(&b.reason).map(BounceReason::effect),
-                        ) {
-                            (Effect::SuppressNow, _) | (_, None) => {
-                                record.reason.as_str().to_owned()
-                            }
-                            _ => b.reason,
-                        };
-                        SuppressionInfo {
-                            reason,
-                            first_seen: b.first_seen,
-                            last_seen: seen_at.clone().max(b.last_seen),
-                            count: b.count.saturating_add(1),
-                            source: item.source.to_owned(),
-                        }
-                    }
+                    // Already suppressed: one more bounce, merged by core's
+                    // rule (a reason that suppresses at once wins).
+                    Some(b) => SuppressionInfo {
+                        count: b.count.saturating_add(1),
+                        ..suppression::merge(&b, &this)
+                    },
                     None => {
                         let (count, first): (u32, Option<String>) = if effect == Effect::SuppressNow
                         {
                             (1, None)
                         } else {
-                            recent.query_row(params![key, window_start], |r| {
+                            let start = window_start(item.seen_at, rule.window_secs);
+                            recent.query_row(params![key, start, item.seen_at], |r| {
                                 Ok((r.get(0)?, r.get(1)?))
                             })?
                         };
@@ -248,11 +252,9 @@ impl Store {
                             continue;
                         }
                         SuppressionInfo {
-                            reason: record.reason.as_str().to_owned(),
-                            first_seen: first.unwrap_or_else(|| seen_at.clone()),
-                            last_seen: seen_at.clone(),
+                            first_seen: first.unwrap_or_else(|| item.seen_at.to_owned()),
                             count,
-                            source: item.source.to_owned(),
+                            ..this
                         }
                     }
                 };
@@ -263,7 +265,7 @@ impl Store {
                     next.last_seen,
                     next.count,
                     next.source,
-                    updated_at
+                    change
                 ])?;
                 out.push(Stored::Suppressed);
             }
@@ -290,8 +292,8 @@ impl Store {
             .optional()?)
     }
 
-    /// Every suppression, by address; with `changed_after`, only those
-    /// changed locally after that time (Unix ms).
+    /// Every suppression, by address, with its change number; with
+    /// `changed_after`, only those changed locally after that change.
     pub fn all(&self, changed_after: Option<i64>) -> Result<Vec<(Suppression, i64)>, StoreError> {
         let mut stmt = self.conn.prepare(
             "SELECT address, reason, first_seen, last_seen, count, source, updated_at
@@ -321,10 +323,12 @@ impl Store {
     pub fn merge_in(
         &mut self,
         items: &[Suppression],
-        now: SystemTime,
         mark_changed: bool,
     ) -> Result<usize, StoreError> {
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let change = next_change(&tx)?;
         let mut changed = 0;
         {
             let mut get = tx.prepare_cached(
@@ -358,11 +362,7 @@ impl Store {
                 if before.as_ref().is_some_and(|(b, _)| *b == merged) {
                     continue;
                 }
-                let updated_at = if mark_changed {
-                    millis(now)
-                } else {
-                    old_updated
-                };
+                let updated_at = if mark_changed { change } else { old_updated };
                 put.execute(params![
                     item.address,
                     merged.reason,
@@ -379,14 +379,18 @@ impl Store {
         Ok(changed)
     }
 
-    /// Removes keys; returns how many were there.
+    /// Removes keys and their bounce history (a mistake, or an erasure
+    /// request: nothing of the address is kept); returns how many were
+    /// suppressed.
     pub fn remove(&mut self, keys: &[String]) -> Result<usize, StoreError> {
         let tx = self.conn.transaction()?;
         let mut n = 0;
         {
             let mut del = tx.prepare_cached("DELETE FROM suppressions WHERE address = ?1")?;
+            let mut history = tx.prepare_cached("DELETE FROM bounce_events WHERE address = ?1")?;
             for k in keys {
                 n += del.execute([k])?;
+                history.execute([k])?;
             }
         }
         tx.commit()?;
@@ -440,19 +444,47 @@ pub fn iso(t: SystemTime) -> String {
     humantime::format_rfc3339_seconds(t).to_string()
 }
 
-fn millis(t: SystemTime) -> i64 {
-    t.duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
+/// When a bounce happened: its report's arrival date, else the report's own
+/// date, else `now` — never later than `now` (a clock or a forger ahead of
+/// ours must not push records past every window).
+pub fn when(arrival: Option<&str>, report_date: Option<&str>, now: SystemTime) -> String {
+    let now_iso = iso(now);
+    [arrival, report_date]
+        .into_iter()
+        .flatten()
+        .find(|t| suppression::is_store_time(t))
+        .map(|t| t.to_owned().min(now_iso.clone()))
+        .unwrap_or(now_iso)
+}
+
+/// The start of the repeat window that ends at `seen_at`.
+fn window_start(seen_at: &str, window_secs: u64) -> String {
+    let end = humantime::parse_rfc3339(seen_at).unwrap_or(UNIX_EPOCH);
+    iso(end
+        .checked_sub(Duration::from_secs(window_secs))
+        .unwrap_or(UNIX_EPOCH))
+}
+
+/// The next local change number (one per write transaction).
+fn next_change(tx: &Transaction<'_>) -> Result<i64, StoreError> {
+    Ok(tx.query_row(
+        "UPDATE counters SET value = value + 1 WHERE name = 'change' RETURNING value",
+        [],
+        |r| r.get(0),
+    )?)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use prebounce_core::bounce::{Action, Kind};
+    use prebounce_core::suppression::BounceReason;
+    use prebounce_core::Reason;
 
-    fn record(recipient: &str, reason: BounceReason) -> Bounce {
+    fn record(recipient: &str, reason: Reason) -> Bounce {
         Bounce {
             recipient: recipient.into(),
+            final_recipient: None,
             action: Action::Failed,
             status: None,
             diagnostic_code: None,
@@ -461,153 +493,183 @@ mod tests {
             arrival_date: None,
             original_message_id: None,
             kind: Kind::Hard,
-            reason,
+            reason: BounceReason::Verdict(reason),
         }
     }
 
-    fn at(secs: u64) -> SystemTime {
-        UNIX_EPOCH + Duration::from_secs(1_780_000_000 + secs)
+    fn at(secs: u64) -> String {
+        iso(UNIX_EPOCH + Duration::from_secs(1_780_000_000 + secs))
     }
 
-    fn temp() -> (tempdir::Dir, Store) {
-        let dir = tempdir::Dir::new();
-        let store = Store::open(&dir.path.join("s.db")).unwrap();
-        (dir, store)
+    /// A store in a throwaway directory, removed on drop.
+    struct Temp {
+        dir: std::path::PathBuf,
+        store: Store,
     }
 
-    /// A throwaway directory, removed on drop.
-    mod tempdir {
-        pub struct Dir {
-            pub path: std::path::PathBuf,
+    impl Drop for Temp {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.dir);
         }
-        impl Dir {
-            pub fn new() -> Dir {
-                let path = std::env::temp_dir().join(format!(
-                    "prebounce-store-{}-{:?}",
-                    std::process::id(),
-                    std::thread::current().id()
-                ));
-                let _ = std::fs::remove_dir_all(&path);
-                std::fs::create_dir_all(&path).unwrap();
-                Dir { path }
-            }
-        }
-        impl Drop for Dir {
-            fn drop(&mut self) {
-                let _ = std::fs::remove_dir_all(&self.path);
-            }
-        }
+    }
+
+    fn temp(name: &str) -> Temp {
+        let dir =
+            std::env::temp_dir().join(format!("prebounce-store-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let store = Store::open(&dir.join("s.db")).unwrap();
+        Temp { dir, store }
+    }
+
+    fn one(s: &mut Store, key: &str, r: &Bounce, when: &str, rule: RepeatRule) -> Stored {
+        let item = Incoming {
+            message_key: key,
+            record: r,
+            source: "x",
+            seen_at: when,
+        };
+        s.ingest(&[item], rule).unwrap()[0]
     }
 
     #[test]
     fn hard_bounces_suppress_at_once_and_idempotently() {
-        let (_d, mut s) = temp();
-        let r = record(
-            "Gone@Example.COM",
-            BounceReason::Verdict(Reason::DoesNotExist),
-        );
-        let item = Incoming {
-            message_key: "m1",
-            record: &r,
-            source: "a.eml",
-        };
+        let mut t = temp("hard");
+        let r = record("Gone@Example.COM", Reason::DoesNotExist);
         let rule = RepeatRule::default();
         assert_eq!(
-            s.ingest(std::slice::from_ref(&item), rule, at(0)).unwrap(),
-            [Stored::Suppressed]
+            one(&mut t.store, "m1", &r, &at(0), rule),
+            Stored::Suppressed
         );
-        assert_eq!(s.ingest(&[item], rule, at(5)).unwrap(), [Stored::Duplicate]);
-        let got = s.lookup("gone@example.com").unwrap().unwrap();
-        assert_eq!(got.count, 1);
-        assert_eq!(got.reason, "does_not_exist");
-        assert_eq!(got.source, "a.eml");
-        assert_eq!(s.event_count().unwrap(), 1);
+        assert_eq!(one(&mut t.store, "m1", &r, &at(5), rule), Stored::Duplicate);
+        let got = t.store.lookup("gone@example.com").unwrap().unwrap();
+        assert_eq!(
+            (got.count, got.reason.as_str(), got.first_seen.clone()),
+            (1, "does_not_exist", at(0))
+        );
+        assert_eq!(t.store.event_count().unwrap(), 1);
     }
 
     #[test]
-    fn soft_bounces_suppress_when_they_repeat_in_the_window() {
-        let (_d, mut s) = temp();
-        let full = record(
-            "full@example.com",
-            BounceReason::Verdict(Reason::MailboxFull),
-        );
+    fn soft_bounces_suppress_when_they_repeat_in_their_window() {
+        let mut t = temp("soft");
+        let full = record("full@example.com", Reason::MailboxFull);
         let rule = RepeatRule {
             count: 3,
             window_secs: 100,
         };
-        let ingest = |s: &mut Store, key: &str, t| {
-            s.ingest(
-                &[Incoming {
-                    message_key: key,
-                    record: &full,
-                    source: "x",
-                }],
-                rule,
-                at(t),
-            )
-            .unwrap()[0]
-        };
-        assert_eq!(ingest(&mut s, "m1", 0), Stored::Counted);
-        // The first falls out of the window before the third arrives.
-        assert_eq!(ingest(&mut s, "m2", 90), Stored::Counted);
-        assert_eq!(ingest(&mut s, "m3", 150), Stored::Counted);
-        assert!(s.lookup("full@example.com").unwrap().is_none());
-        assert_eq!(ingest(&mut s, "m4", 160), Stored::Suppressed);
-        let got = s.lookup("full@example.com").unwrap().unwrap();
-        assert_eq!((got.count, got.reason.as_str()), (3, "mailbox_full"));
-        assert_eq!(got.first_seen, iso(at(90)));
-        // A later hard bounce takes over the reason.
-        let gone = record(
-            "full@example.com",
-            BounceReason::Verdict(Reason::MailboxDisabled),
-        );
-        s.ingest(
-            &[Incoming {
-                message_key: "m5",
-                record: &gone,
-                source: "y",
-            }],
-            rule,
-            at(200),
-        )
-        .unwrap();
-        let got = s.lookup("full@example.com").unwrap().unwrap();
         assert_eq!(
-            (got.count, got.reason.as_str(), got.source.as_str()),
-            (4, "mailbox_disabled", "y")
+            one(&mut t.store, "m1", &full, &at(0), rule),
+            Stored::Counted
+        );
+        // The first falls out of the window before the third arrives.
+        assert_eq!(
+            one(&mut t.store, "m2", &full, &at(90), rule),
+            Stored::Counted
+        );
+        assert_eq!(
+            one(&mut t.store, "m3", &full, &at(150), rule),
+            Stored::Counted
+        );
+        assert!(t.store.lookup("full@example.com").unwrap().is_none());
+        assert_eq!(
+            one(&mut t.store, "m4", &full, &at(160), rule),
+            Stored::Suppressed
+        );
+        let got = t.store.lookup("full@example.com").unwrap().unwrap();
+        assert_eq!((got.count, got.reason.as_str()), (3, "mailbox_full"));
+        assert_eq!(got.first_seen, at(90));
+        // A later hard bounce takes over the reason; an even later soft one
+        // does not take it back.
+        let gone = record("full@example.com", Reason::MailboxDisabled);
+        one(&mut t.store, "m5", &gone, &at(200), rule);
+        one(&mut t.store, "m6", &full, &at(300), rule);
+        let got = t.store.lookup("full@example.com").unwrap().unwrap();
+        assert_eq!(
+            (got.count, got.reason.as_str(), got.last_seen.clone()),
+            (5, "mailbox_disabled", at(300))
         );
     }
 
     #[test]
-    fn blocked_never_suppresses_and_junk_is_not_stored() {
-        let (_d, mut s) = temp();
-        let blocked = record("b@example.com", BounceReason::Verdict(Reason::Blocked));
-        let junk = record(
-            "not an address",
-            BounceReason::Verdict(Reason::DoesNotExist),
-        );
-        let items: Vec<Incoming> = (0..10)
-            .map(|i| Incoming {
-                message_key: Box::leak(format!("m{i}").into_boxed_str()),
-                record: &blocked,
+    fn an_archive_counts_bounces_when_they_happened() {
+        let mut t = temp("archive");
+        let full = record("full@example.com", Reason::MailboxFull);
+        let rule = RepeatRule {
+            count: 3,
+            window_secs: 30 * 86_400,
+        };
+        // Three soft bounces a year apart, read today in one batch.
+        let (a, b, c) = (at(0), at(365 * 86_400), at(730 * 86_400));
+        let items: Vec<Incoming> = [("m1", &a), ("m2", &b), ("m3", &c)]
+            .into_iter()
+            .map(|(k, w)| Incoming {
+                message_key: k,
+                record: &full,
                 source: "x",
+                seen_at: w,
             })
-            .chain([Incoming {
-                message_key: "j",
-                record: &junk,
-                source: "x",
-            }])
             .collect();
-        let out = s.ingest(&items, RepeatRule::default(), at(0)).unwrap();
-        assert!(out[..10].iter().all(|o| *o == Stored::Counted));
-        assert_eq!(out[10], Stored::NotAnAddress);
-        assert!(s.lookup("b@example.com").unwrap().is_none());
-        assert_eq!(s.event_count().unwrap(), 10);
+        assert_eq!(t.store.ingest(&items, rule).unwrap(), [Stored::Counted; 3]);
+        assert!(t.store.lookup("full@example.com").unwrap().is_none());
     }
 
     #[test]
-    fn merging_and_removing() {
-        let (_d, mut s) = temp();
+    fn undetermined_and_blocked_never_suppress_and_junk_is_not_stored() {
+        let mut t = temp("never");
+        let blocked = record("b@example.com", Reason::Blocked);
+        let mut guess = record("g@example.com", Reason::Rejected);
+        guess.kind = Kind::Undetermined;
+        let rule = RepeatRule::default();
+        for i in 0..5 {
+            assert_eq!(
+                one(&mut t.store, &format!("b{i}"), &blocked, &at(i), rule),
+                Stored::Counted
+            );
+            assert_eq!(
+                one(&mut t.store, &format!("g{i}"), &guess, &at(i), rule),
+                Stored::Counted
+            );
+        }
+        // A real rejection after four guesses is the first that counts.
+        let rejected = record("g@example.com", Reason::Rejected);
+        assert_eq!(
+            one(&mut t.store, "r1", &rejected, &at(10), rule),
+            Stored::Counted
+        );
+        let junk = record("not an address", Reason::DoesNotExist);
+        assert_eq!(
+            one(&mut t.store, "j", &junk, &at(0), rule),
+            Stored::NotAnAddress
+        );
+        assert!(t.store.lookup("b@example.com").unwrap().is_none());
+        assert!(t.store.lookup("g@example.com").unwrap().is_none());
+        assert_eq!(t.store.event_count().unwrap(), 11);
+    }
+
+    #[test]
+    fn when_prefers_the_reports_own_times_but_never_the_future() {
+        let now = UNIX_EPOCH + Duration::from_secs(1_780_000_000);
+        assert_eq!(
+            when(
+                Some("2026-01-01T00:00:00Z"),
+                Some("2026-01-02T00:00:00Z"),
+                now
+            ),
+            "2026-01-01T00:00:00Z"
+        );
+        assert_eq!(
+            when(None, Some("2026-01-02T00:00:00Z"), now),
+            "2026-01-02T00:00:00Z"
+        );
+        assert_eq!(when(Some("garbage"), None, now), iso(now));
+        assert_eq!(when(Some("2099-01-01T00:00:00Z"), None, now), iso(now));
+    }
+
+    #[test]
+    fn merging_change_numbers_and_removing() {
+        let mut t = temp("merge");
+        let s = &mut t.store;
         let one = |reason: &str, first: &str, last: &str, count| Suppression {
             address: "a@example.com".into(),
             info: SuppressionInfo {
@@ -630,16 +692,11 @@ mod tests {
             "2026-02-01T00:00:00Z",
             1,
         );
+        assert_eq!(s.merge_in(std::slice::from_ref(&a), true).unwrap(), 1);
+        let after_a = s.all(None).unwrap()[0].1;
+        assert_eq!(s.merge_in(std::slice::from_ref(&b), true).unwrap(), 1);
         assert_eq!(
-            s.merge_in(std::slice::from_ref(&a), at(0), true).unwrap(),
-            1
-        );
-        assert_eq!(
-            s.merge_in(std::slice::from_ref(&b), at(1), true).unwrap(),
-            1
-        );
-        assert_eq!(
-            s.merge_in(&[b, a], at(2), true).unwrap(),
+            s.merge_in(&[b, a], true).unwrap(),
             0,
             "merging again changes nothing"
         );
@@ -648,13 +705,57 @@ mod tests {
             (got.reason.as_str(), got.first_seen.as_str(), got.count),
             ("does_not_exist", "2026-01-01T00:00:00Z", 3)
         );
-        assert_eq!(s.all(Some(millis(at(1)) - 1)).unwrap().len(), 1);
-        assert_eq!(s.all(Some(millis(at(1)))).unwrap().len(), 0);
+        // Change numbers only grow: the second merge is after the first.
+        assert_eq!(s.all(Some(after_a)).unwrap().len(), 1);
+        let latest = s.all(None).unwrap()[0].1;
+        assert_eq!(s.all(Some(latest)).unwrap().len(), 0);
+        // A pulled record is not marked as a local change.
+        let c = Suppression {
+            address: "c@example.com".into(),
+            ..one(
+                "complained",
+                "2026-01-01T00:00:00Z",
+                "2026-01-01T00:00:00Z",
+                1,
+            )
+        };
+        s.merge_in(&[c], false).unwrap();
+        assert_eq!(s.all(Some(latest)).unwrap().len(), 0);
+        // Removing clears the record and the history.
+        let r = record("a@example.com", Reason::DoesNotExist);
+        s.ingest(
+            &[Incoming {
+                message_key: "m",
+                record: &r,
+                source: "x",
+                seen_at: "2026-03-01T00:00:00Z",
+            }],
+            RepeatRule::default(),
+        )
+        .unwrap();
         assert_eq!(
             s.remove(&["a@example.com".into(), "b@example.com".into()])
                 .unwrap(),
             1
         );
         assert!(s.lookup("a@example.com").unwrap().is_none());
+        assert_eq!(s.event_count().unwrap(), 0);
+        // And change numbers keep growing after a removal.
+        let before = s.all(None).unwrap().iter().map(|r| r.1).max().unwrap();
+        s.ingest(
+            &[Incoming {
+                message_key: "m2",
+                record: &r,
+                source: "x",
+                seen_at: "2026-03-02T00:00:00Z",
+            }],
+            RepeatRule::default(),
+        )
+        .unwrap();
+        assert!(s
+            .all(Some(before))
+            .unwrap()
+            .iter()
+            .any(|(x, _)| x.address == "a@example.com"));
     }
 }

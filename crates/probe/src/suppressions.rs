@@ -69,11 +69,14 @@ enum Action {
         #[arg(long, default_value = "import")]
         source: String,
     },
-    /// Remove addresses from the list.
+    /// Remove addresses from the list, with their bounce history (a mistake,
+    /// an erasure request); with --api, from the edge store too.
     Remove {
         /// The addresses.
         #[arg(value_name = "ADDRESS", required = true)]
         addresses: Vec<String>,
+        #[command(flatten)]
+        edge: EdgeArgs,
     },
     /// Send local changes to the edge store.
     Push(SyncArgs),
@@ -100,6 +103,22 @@ struct SyncArgs {
     /// Pull everything, not only what changed since the last pull.
     #[arg(long)]
     full: bool,
+}
+
+/// An optional edge API for `remove`.
+#[derive(Debug, Args)]
+struct EdgeArgs {
+    /// Also remove the addresses from this edge API's store.
+    #[arg(long, value_name = "URL")]
+    api: Option<String>,
+    /// A secret key (`sk_…`); or set PREBOUNCE_API_KEY.
+    #[arg(
+        long,
+        value_name = "KEY",
+        env = "PREBOUNCE_API_KEY",
+        hide_env_values = true
+    )]
+    key: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -174,15 +193,15 @@ pub fn run(args: SuppressionsArgs) -> Result<ExitCode, SuppressionsError> {
             reason,
             source,
         } => {
-            if BounceReason::parse(&reason).is_none() {
+            if !importable(&reason) {
                 return Err(SuppressionsError::Usage(format!(
-                    "--reason {reason}: not a known reason"
+                    "--reason {reason}: not a reason that suppresses"
                 )));
             }
             let mut store = Store::open(&args.db)?;
             let now = SystemTime::now();
             let (items, bad) = read_import(&path, &reason, &source, &iso(now))?;
-            let changed = store.merge_in(&items, now, true)?;
+            let changed = store.merge_in(&items, true)?;
             eprintln!(
                 "{}: {} records read, {} changed the store, {} rejected",
                 path.display(),
@@ -194,7 +213,7 @@ pub fn run(args: SuppressionsArgs) -> Result<ExitCode, SuppressionsError> {
                 return Ok(ExitCode::FAILURE);
             }
         }
-        Action::Remove { addresses } => {
+        Action::Remove { addresses, edge } => {
             let mut store = Store::open(&args.db)?;
             let mut keys = Vec::new();
             for a in &addresses {
@@ -205,6 +224,13 @@ pub fn run(args: SuppressionsArgs) -> Result<ExitCode, SuppressionsError> {
             }
             let n = store.remove(&keys)?;
             eprintln!("removed {n} of {}", addresses.len());
+            if let (Some(api), Some(key)) = (&edge.api, &edge.key) {
+                remove_at_edge(api, key, &keys)?;
+            } else if edge.api.is_some() {
+                return Err(SuppressionsError::Usage(
+                    "--api needs --key (or PREBOUNCE_API_KEY)".into(),
+                ));
+            }
         }
         Action::Push(sync) => push(&mut Store::open(&args.db)?, &sync)?,
         Action::Pull(sync) => pull(&mut Store::open(&args.db)?, &sync)?,
@@ -350,6 +376,14 @@ fn read_import(
     Ok((good, bad))
 }
 
+/// Reasons a suppression may carry: those that suppress (at once or on
+/// repeat), and `suppressed` for a list kept by hand. `blocked`, `ok` and the
+/// like would suppress an address for something that is not its fault.
+fn importable(reason: &str) -> bool {
+    reason == "suppressed"
+        || BounceReason::parse(reason).is_some_and(|r| r.effect() != suppression::Effect::Never)
+}
+
 /// A row as a store record, or why it cannot be one.
 fn validate(row: Row, reason: &str, source: &str, now: &str) -> Result<Suppression, String> {
     let address = suppression::key(&row.address)
@@ -358,8 +392,10 @@ fn validate(row: Row, reason: &str, source: &str, now: &str) -> Result<Suppressi
         .reason
         .filter(|r| !r.is_empty())
         .unwrap_or_else(|| reason.to_owned());
-    if BounceReason::parse(&reason).is_none() {
-        return Err(format!("{reason:?}: not a known reason"));
+    if !importable(&reason) {
+        return Err(format!(
+            "{reason:?}: not a reason that suppresses (a bounce reason such as does_not_exist, complained, or suppressed)"
+        ));
     }
     let time = |t: Option<String>, field: &str| -> Result<String, String> {
         match t.filter(|t| !t.is_empty()) {
@@ -370,8 +406,11 @@ fn validate(row: Row, reason: &str, source: &str, now: &str) -> Result<Suppressi
             )),
         }
     };
-    let first_seen = time(row.first_seen, "first_seen")?;
-    let last_seen = time(row.last_seen, "last_seen")?;
+    // One time given stands for both.
+    let first = row.first_seen.filter(|t| !t.is_empty());
+    let last = row.last_seen.filter(|t| !t.is_empty());
+    let first_seen = time(first.clone().or(last.clone()), "first_seen")?;
+    let last_seen = time(last.or(first), "last_seen")?;
     if last_seen < first_seen {
         return Err("last_seen is before first_seen".into());
     }
@@ -413,6 +452,33 @@ fn api_error(resp: reqwest::blocking::Response) -> SuppressionsError {
     SuppressionsError::Api(format!("{status}: {message}"))
 }
 
+/// `DELETE /v1/suppressions/{address}` for each key (404: already absent).
+fn remove_at_edge(api: &str, key: &str, keys: &[String]) -> Result<(), SuppressionsError> {
+    let base = api.trim_end_matches('/');
+    let http = client()?;
+    let mut removed = 0;
+    for k in keys {
+        let mut url = reqwest::Url::parse(&format!("{base}/v1/suppressions/"))
+            .map_err(|e| SuppressionsError::Usage(format!("--api {api}: {e}")))?;
+        url.path_segments_mut()
+            .map_err(|_| SuppressionsError::Usage(format!("--api {api}: not a base URL")))?
+            .pop_if_empty()
+            .push(k);
+        let resp = http
+            .delete(url)
+            .bearer_auth(key)
+            .send()
+            .map_err(|e| SuppressionsError::Api(e.to_string()))?;
+        match resp.status().as_u16() {
+            200..=299 => removed += 1,
+            404 => {}
+            _ => return Err(api_error(resp)),
+        }
+    }
+    eprintln!("removed {removed} of {} from {base}", keys.len());
+    Ok(())
+}
+
 fn push(store: &mut Store, sync: &SyncArgs) -> Result<(), SuppressionsError> {
     let base = api_base(sync);
     let (pushed_through, _) = store.sync_state(&base)?;
@@ -443,8 +509,57 @@ fn push(store: &mut Store, sync: &SyncArgs) -> Result<(), SuppressionsError> {
 
 #[derive(Deserialize)]
 struct Page {
-    suppressions: Vec<Suppression>,
+    suppressions: Vec<FeedEntry>,
     next_cursor: Option<String>,
+}
+
+/// One entry of the edge's change feed: a record, or (`deleted`) a removal.
+#[derive(Deserialize)]
+struct FeedEntry {
+    address: String,
+    #[serde(default)]
+    deleted: bool,
+    reason: Option<String>,
+    first_seen: Option<String>,
+    last_seen: Option<String>,
+    count: Option<u32>,
+    source: Option<String>,
+}
+
+impl FeedEntry {
+    /// The record, keyed as every store keys it, if it is a valid one.
+    fn record(self) -> Result<Suppression, String> {
+        let address = suppression::key(&self.address)
+            .map_err(|e| format!("{:?}: not an address ({})", self.address, e.as_str()))?;
+        let (Some(reason), Some(first_seen), Some(last_seen), Some(count), Some(source)) = (
+            self.reason,
+            self.first_seen,
+            self.last_seen,
+            self.count,
+            self.source,
+        ) else {
+            return Err(format!("{address}: a record with fields missing"));
+        };
+        if !importable(&reason)
+            || !suppression::is_store_time(&first_seen)
+            || !suppression::is_store_time(&last_seen)
+            || count == 0
+        {
+            return Err(format!(
+                "{address}: a record with an unknown reason, a bad time or no count"
+            ));
+        }
+        Ok(Suppression {
+            address,
+            info: SuppressionInfo {
+                reason,
+                first_seen,
+                last_seen,
+                count,
+                source,
+            },
+        })
+    }
 }
 
 fn pull(store: &mut Store, sync: &SyncArgs) -> Result<(), SuppressionsError> {
@@ -456,7 +571,8 @@ fn pull(store: &mut Store, sync: &SyncArgs) -> Result<(), SuppressionsError> {
     let started = iso(SystemTime::now() - Duration::from_secs(300));
     let http = client()?;
     let mut cursor: Option<String> = None;
-    let (mut read, mut changed) = (0, 0);
+    let (mut read, mut changed, mut removed, mut skipped) = (0, 0, 0, 0);
+    let mut cursors = std::collections::HashSet::new();
     loop {
         let mut query: Vec<(&str, String)> = vec![("limit", sync.page.to_string())];
         query.push((
@@ -481,23 +597,43 @@ fn pull(store: &mut Store, sync: &SyncArgs) -> Result<(), SuppressionsError> {
             .json()
             .map_err(|e| SuppressionsError::Api(format!("unexpected answer: {e}")))?;
         read += page.suppressions.len();
-        // Keys from elsewhere are re-derived, so every store uses one key.
-        let items: Vec<Suppression> = page
-            .suppressions
-            .into_iter()
-            .filter_map(|mut s| {
-                s.address = suppression::key(&s.address).ok()?;
-                Some(s)
-            })
-            .collect();
-        changed += store.merge_in(&items, SystemTime::now(), false)?;
+        // Keys from elsewhere are re-derived, so every store uses one key;
+        // an entry that is not a valid record is reported and skipped.
+        let mut items = Vec::new();
+        let mut gone = Vec::new();
+        for entry in page.suppressions {
+            if entry.deleted {
+                if let Ok(k) = suppression::key(&entry.address) {
+                    gone.push(k);
+                }
+                continue;
+            }
+            match entry.record() {
+                Ok(r) => items.push(r),
+                Err(why) => {
+                    skipped += 1;
+                    eprintln!("{base}: skipped {why}");
+                }
+            }
+        }
+        changed += store.merge_in(&items, false)?;
+        removed += store.remove(&gone)?;
         match page.next_cursor {
-            Some(c) if !c.is_empty() => cursor = Some(c),
+            Some(c) if !c.is_empty() => {
+                if !cursors.insert(c.clone()) {
+                    return Err(SuppressionsError::Api(format!(
+                        "the change feed repeated a cursor ({c}); stopped"
+                    )));
+                }
+                cursor = Some(c);
+            }
             _ => break,
         }
     }
     store.set_pulled(&base, &started)?;
-    eprintln!("pulled {read} records from {base}; {changed} changed the local store");
+    eprintln!(
+        "pulled {read} records from {base}; {changed} changed the local store, {removed} removed, {skipped} skipped"
+    );
     Ok(())
 }
 

@@ -309,6 +309,7 @@ async fn notification(
             Ok(key) => events.push(BounceEvent {
                 key,
                 reason: record.reason,
+                effect: record.effect(),
             }),
             Err(code) => {
                 answer.skipped += 1;

@@ -178,6 +178,14 @@ pub fn typed(value: &str) -> (String, &str) {
 /// `\x{HEX}` escapes (type `utf-8`) decoded, angle brackets removed.
 pub fn address(value: &str) -> Option<String> {
     let (ty, raw) = typed(value);
+    let raw = raw.trim();
+    // A display name or a comment around an angle address (some gateways
+    // write `rfc822; John Doe <john@example.com>`): the angle address. A
+    // trailing comment (`x@example.com (via alias)`) is dropped.
+    let raw = match (raw.rfind('<'), raw.rfind('>')) {
+        (Some(open), Some(close)) if open < close => &raw[open + 1..close],
+        _ => raw.split(" (").next().unwrap_or(raw),
+    };
     let raw = raw
         .trim()
         .trim_start_matches('<')
@@ -188,12 +196,52 @@ pub fn address(value: &str) -> Option<String> {
     }
     let decoded = match ty.as_str() {
         "utf-8" => decode_unitext(raw),
-        // RFC 3461 xtext (`+2B`) is not decoded: Final-Recipient, the field
-        // read first, carries the address plainly, and guessing would turn
-        // `a+be@x` into a byte.
+        // RFC 3461 xtext (`+2B`) is decoded only for Original-Recipient
+        // ([`original_address`]): Final-Recipient carries the address
+        // plainly, and guessing would turn `a+be@x` into a byte.
         _ => raw.to_owned(),
     };
     Some(decoded)
+}
+
+/// An Original-Recipient address: as [`address`], but for type `rfc822`
+/// RFC 3461 xtext is decoded, since that field is the sender's ORCPT, which
+/// is xtext (`a+2Bb@x.example` is `a+b@x.example`). Decoded only when every
+/// `+` starts a valid `+HH` escape and the result is UTF-8, so an MTA that
+/// wrote the address plainly (`tag+shop@x.example`) keeps it.
+pub fn original_address(value: &str) -> Option<String> {
+    let (ty, _) = typed(value);
+    let plain = address(value)?;
+    if ty != "rfc822" || !plain.contains('+') {
+        return Some(plain);
+    }
+    let b = plain.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'+' {
+            let hex = |c: u8| match c {
+                b'0'..=b'9' => Some(c - b'0'),
+                b'A'..=b'F' => Some(c - b'A' + 10),
+                _ => None,
+            };
+            match (
+                b.get(i + 1).copied().and_then(hex),
+                b.get(i + 2).copied().and_then(hex),
+            ) {
+                (Some(hi), Some(lo)) => out.push(hi * 16 + lo),
+                _ => return Some(plain),
+            }
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out)
+        .ok()
+        .filter(|s| s.contains('@'))
+        .or(Some(plain))
 }
 
 /// RFC 6533 `utf-8-addr-xtext` / `utf-8-addr-unitext`: `\x{HEX}` stands for
@@ -288,6 +336,31 @@ Action: failed\nStatus: 5.1.1\nFinal-Recipient: rfc822; y@example.com\nAction: f
         assert_eq!(
             address("rfc822; tag+shop@x.example").as_deref(),
             Some("tag+shop@x.example")
+        );
+        assert_eq!(
+            address("rfc822; John Doe <John@Example.com>").as_deref(),
+            Some("John@Example.com")
+        );
+        assert_eq!(
+            address("rfc822; x@example.com (via alias)").as_deref(),
+            Some("x@example.com")
+        );
+        assert_eq!(
+            original_address("rfc822; a+2Bb@x.example").as_deref(),
+            Some("a+b@x.example")
+        );
+        assert_eq!(
+            original_address("rfc822; tag+shop@x.example").as_deref(),
+            Some("tag+shop@x.example")
+        );
+        assert_eq!(
+            original_address("rfc822; a+BE@x.example").as_deref(),
+            Some("a+BE@x.example"),
+            "not UTF-8: kept"
+        );
+        assert_eq!(
+            original_address("utf-8; a+2Bb@x.example").as_deref(),
+            Some("a+2Bb@x.example")
         );
         assert_eq!(address("rfc822; "), None);
         assert_eq!(address("rfc822; no-at-sign"), None);

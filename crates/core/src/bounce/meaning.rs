@@ -50,10 +50,10 @@ pub fn judge(status: Option<EnhancedCode>, diagnostic: Option<&str>) -> (Kind, B
         (None, Some(r)) => r.code / 100 == 5,
         (None, None) => diagnostic.is_some(),
     };
+    let lower = diagnostic
+        .map(|d| d.to_ascii_lowercase())
+        .unwrap_or_default();
     if permanent {
-        let lower = diagnostic
-            .map(|d| d.to_ascii_lowercase())
-            .unwrap_or_default();
         if let Some(reason) = sender_side(status, &lower) {
             return (Kind::Hard, BounceReason::Verdict(reason));
         }
@@ -83,6 +83,11 @@ pub fn judge(status: Option<EnhancedCode>, diagnostic: Option<&str>) -> (Kind, B
         reply
     };
     let reason = classify(Stage::RcptTo, &reply).reason;
+    // Retries ran out and no reply or words say more (Exim "retry timeout
+    // exceeded"): the server never said anything final.
+    if reason == Reason::Rejected && !had_reply && EXPIRED.iter().any(|p| lower.contains(p)) {
+        return (Kind::Soft, BounceReason::Verdict(Reason::TemporaryFailure));
+    }
     if reason == Reason::Rejected && status.is_none() && !had_reply {
         // No status, no reply, and words the rules do not know (Domino's
         // "Maximum hop count exceeded"): nothing says it is permanent.
@@ -93,6 +98,15 @@ pub fn judge(status: Option<EnhancedCode>, diagnostic: Option<&str>) -> (Kind, B
         BounceReason::Verdict(reason),
     )
 }
+
+/// Words of a delivery that expired in the queue (lower-case).
+const EXPIRED: &[&str] = &[
+    "retry timeout exceeded",
+    "retry time not reached",
+    "all hosts have been failing",
+    "delivery time expired",
+    "message expired",
+];
 
 /// The kind that goes with a reason.
 pub fn kind_of(reason: Reason, permanent: bool) -> Kind {
@@ -131,12 +145,17 @@ fn sender_side(status: Option<EnhancedCode>, lower: &str) -> Option<Reason> {
         "no such domain",
         "domain does not exist",
         "unrouteable address",
+        "couldn't find any host named",
+        "could not find any host named",
         "unroutable address",
         "nxdomain",
         "dns error: domain",
         "name or service not known",
     ];
     const NO_MAIL_HOST: &[&str] = &[
+        "couldn't find a mail exchanger",
+        "could not find a mail exchanger",
+        "point to non-existent hosts",
         "no mx or a",
         "no mx and no a",
         "no mail exchanger",
@@ -175,27 +194,24 @@ pub fn embedded_reply(diagnostic: &str) -> Option<Reply> {
     let start = reply_start(diagnostic)?;
     let text = &diagnostic[start..];
     let code: u16 = text[..3].parse().ok()?;
-    let marker_dash = format!("{code}-");
-    let marker_space = format!("{code} ");
-    // Split at each repeated "550-" / "550 " that starts a folded line.
+    // Split at each repeated "550-" / "550 " that starts a folded line,
+    // in one pass.
+    let digits = &text.as_bytes()[..3];
+    let body = &text[4..];
+    let b = body.as_bytes();
     let mut lines = Vec::new();
-    let mut rest = &text[4..];
-    loop {
-        let next = [marker_dash.as_str(), marker_space.as_str()]
-            .iter()
-            .filter_map(|m| find_word(rest, m))
-            .min();
-        match next {
-            Some(at) => {
-                lines.push(rest[..at].trim().to_owned());
-                rest = &rest[at + 4..];
-            }
-            None => {
-                lines.push(rest.trim().to_owned());
-                break;
-            }
+    let (mut start, mut i) = (0, 1);
+    while i + 4 <= b.len() {
+        if b[i - 1] == b' ' && &b[i..i + 3] == digits && matches!(b[i + 3], b'-' | b' ') {
+            // Cut at ASCII bytes: always a character boundary.
+            lines.push(body[start..i].trim().to_owned());
+            start = i + 4;
+            i += 4;
+        } else {
+            i += 1;
         }
     }
+    lines.push(body[start..].trim().to_owned());
     let enhanced = lines.first().and_then(|l| enhanced_prefix(l));
     if let Some(e) = enhanced {
         let prefix = e.to_string();
@@ -232,19 +248,6 @@ fn reply_start(s: &str) -> Option<usize> {
         // a date ("on 14 Mar 2026 at 450 …" is rare enough to accept).
         digits && before_ok && after_ok && b.len() > i + 3
     })
-}
-
-/// `needle` at a position preceded by a space (a folded reply's next line).
-fn find_word(hay: &str, needle: &str) -> Option<usize> {
-    let mut from = 0;
-    while let Some(at) = hay[from..].find(needle) {
-        let at = from + at;
-        if at > 0 && hay.as_bytes()[at - 1] == b' ' {
-            return Some(at);
-        }
-        from = at + 1;
-    }
-    None
 }
 
 /// An enhanced code at the very start of `s`.
@@ -340,6 +343,42 @@ mod tests {
         assert_eq!(
             reason(None, Some("Unrouteable address")),
             (Kind::Hard, "no_such_domain")
+        );
+    }
+
+    #[test]
+    fn expiry_without_a_reply_is_soft() {
+        assert_eq!(
+            reason(None, Some("retry timeout exceeded")),
+            (Kind::Soft, "temporary_failure")
+        );
+        assert_eq!(
+            reason(
+                Some("5.4.7"),
+                Some("all hosts have been failing for a long time")
+            ),
+            (Kind::Soft, "temporary_failure")
+        );
+        assert_eq!(
+            reason(
+                None,
+                Some("Sorry, I couldn't find a mail exchanger or IP address. (#5.4.4)")
+            ),
+            (Kind::Hard, "no_mail_server")
+        );
+        assert_eq!(
+            reason(
+                None,
+                Some("Sorry, I couldn't find any host named nx.example. (#5.1.2)")
+            ),
+            (Kind::Hard, "no_such_domain")
+        );
+        assert_eq!(
+            reason(
+                None,
+                Some("all relevant MX records point to non-existent hosts")
+            ),
+            (Kind::Hard, "no_mail_server")
         );
     }
 

@@ -38,13 +38,19 @@ use mail_parser::{DateTime, HeaderValue, Message, MessageParser, MimeHeaders, Pa
 use serde::Serialize;
 
 use crate::reply::EnhancedCode;
-use crate::suppression::BounceReason;
+use crate::suppression::{BounceReason, Effect};
 
 /// One failed recipient (or one complaint).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Bounce {
-    /// The address as the report gives it (Final-Recipient, or the text's).
+    /// The address that was mailed: the report's Original-Recipient when it
+    /// has one (an alias or forward was expanded on the way), else its
+    /// Final-Recipient, or the address the text names. This is the address
+    /// to stop mailing.
     pub recipient: String,
+    /// The address the receiving system finally refused, when it differs
+    /// from `recipient` (the target of an alias or forward).
+    pub final_recipient: Option<String>,
     /// `failed`, or `complained` for a spam complaint.
     pub action: Action,
     /// The RFC 3463 status (`5.1.1`), from the report or its text.
@@ -64,6 +70,20 @@ pub struct Bounce {
     pub kind: Kind,
     /// A verdict reason, or `complained`.
     pub reason: BounceReason,
+}
+
+impl Bounce {
+    /// What this record does to the suppression list: its reason's
+    /// [`Effect`], except that an `undetermined` record — a report that
+    /// said too little, or a heuristic reading of a text — never suppresses
+    /// and does not count toward repeats.
+    pub fn effect(&self) -> Effect {
+        if self.kind == Kind::Undetermined {
+            Effect::Never
+        } else {
+            self.reason.effect()
+        }
+    }
 }
 
 /// What happened to the recipient.
@@ -138,8 +158,12 @@ pub struct Report {
     pub notice: Option<Notice>,
     /// One record per failed recipient.
     pub records: Vec<Bounce>,
-    /// The report's own Message-ID (or SNS MessageId), without angle brackets.
+    /// The report's own Message-ID (or SNS MessageId, or SES feedbackId),
+    /// without angle brackets.
     pub message_id: Option<String>,
+    /// When the report was written (its Date header, or SES's timestamp),
+    /// ISO 8601 UTC.
+    pub date: Option<String>,
     /// Why it could not be read (with [`Format::Unreadable`]).
     pub error: Option<String>,
 }
@@ -151,6 +175,7 @@ impl Report {
             notice: None,
             records: Vec::new(),
             message_id: None,
+            date: None,
             error: None,
         }
     }
@@ -194,6 +219,10 @@ pub fn parse(raw: &[u8]) -> Report {
     }
     let mut report = from_message(&message);
     report.message_id = message.message_id().map(str::to_owned);
+    report.date = message
+        .date()
+        .filter(|d| d.is_valid())
+        .map(|d| DateTime::from_timestamp(d.to_timestamp()).to_rfc3339());
     report
 }
 
@@ -266,6 +295,12 @@ impl Parts {
                         parts.note_original(&headers);
                     }
                 }
+                // An attached file (the original as text, a log) is not the
+                // report's own words.
+                (PartType::Text(_) | PartType::Html(_), _, _)
+                    if part
+                        .content_disposition()
+                        .is_some_and(|d| d.ctype().eq_ignore_ascii_case("attachment")) => {}
                 (PartType::Text(body), _, _) if parts.text.len() < text::MAX_TEXT_BYTES => {
                     if parts.original_message_id.is_none() {
                         // Text bounces quote the original's headers inline.
@@ -318,9 +353,14 @@ fn dsn(body: &[u8], original_id: Option<&str>) -> Report {
             .trim()
             .to_ascii_lowercase();
         let action = action.split([' ', '(']).next().unwrap_or("");
-        let recipient = fields::get(group, "final-recipient")
-            .and_then(fields::address)
-            .or_else(|| fields::get(group, "original-recipient").and_then(fields::address));
+        let final_recipient = fields::get(group, "final-recipient").and_then(fields::address);
+        let original = fields::get(group, "original-recipient").and_then(fields::original_address);
+        let recipient = original.or_else(|| final_recipient.clone());
+        let final_recipient = final_recipient.filter(|f| {
+            recipient
+                .as_deref()
+                .is_some_and(|r| !r.eq_ignore_ascii_case(f))
+        });
         let status_field = fields::get(group, "status").and_then(status_prefix);
         match action {
             "delayed" => notices.push(Notice::Delayed),
@@ -341,6 +381,7 @@ fn dsn(body: &[u8], original_id: Option<&str>) -> Report {
                 });
                 report.records.push(Bounce {
                     recipient,
+                    final_recipient,
                     action: Action::Failed,
                     status: status.map(|s| s.to_string()),
                     diagnostic_code: diagnostic.map(str::to_owned),
@@ -384,7 +425,12 @@ fn fill_from_text(report: &mut Report, text: &str) {
         .filter(|r| r.diagnostic_code.is_none())
     {
         let Some(f) = failures.iter().find(|f| {
-            f.recipient.eq_ignore_ascii_case(&record.recipient) && f.diagnostic.is_some()
+            (f.recipient.eq_ignore_ascii_case(&record.recipient)
+                || record
+                    .final_recipient
+                    .as_deref()
+                    .is_some_and(|r| f.recipient.eq_ignore_ascii_case(r)))
+                && f.diagnostic.is_some()
         }) else {
             continue;
         };
@@ -402,6 +448,12 @@ fn fill_from_text(report: &mut Report, text: &str) {
     }
 }
 
+/// ARF feedback types that are complaints about the mail (RFC 5965 §7.3):
+/// `abuse` (spam) and `fraud` (phishing). `virus`, `other`, `not-spam` and
+/// DMARC's `auth-failure` (RFC 6591: a forensic report, often about a spoof
+/// of the sender) say nothing against the recipient.
+const COMPLAINT_TYPES: &[&str] = &["abuse", "fraud"];
+
 fn arf(body: &[u8], parts: &Parts, original_id: Option<&str>) -> Report {
     let groups = fields::parse(body);
     let all: Vec<&fields::Field> = groups
@@ -418,7 +470,7 @@ fn arf(body: &[u8], parts: &Parts, original_id: Option<&str>) -> Report {
         .unwrap_or("abuse")
         .trim()
         .to_ascii_lowercase();
-    if feedback_type == "not-spam" {
+    if !COMPLAINT_TYPES.contains(&feedback_type.as_str()) {
         return Report::notice(Format::NotBounce, Notice::Other);
     }
     let mut recipients: Vec<String> = all
@@ -427,7 +479,9 @@ fn arf(body: &[u8], parts: &Parts, original_id: Option<&str>) -> Report {
         .filter_map(|f| fields::address(&f.value))
         .collect();
     if recipients.is_empty() {
-        recipients = parts.original_to.clone();
+        // Without Original-Rcpt-To, the returned message's `To` names the
+        // complainer only when it names one address.
+        recipients = single(&parts.original_to);
     }
     let mut report = Report::empty(Format::Arf);
     let arrival = get("arrival-date")
@@ -436,6 +490,7 @@ fn arf(body: &[u8], parts: &Parts, original_id: Option<&str>) -> Report {
     for recipient in recipients {
         report.records.push(Bounce {
             recipient,
+            final_recipient: None,
             action: Action::Complained,
             status: None,
             diagnostic_code: Some(feedback_type.clone()),
@@ -447,16 +502,54 @@ fn arf(body: &[u8], parts: &Parts, original_id: Option<&str>) -> Report {
             reason: BounceReason::Complained,
         });
     }
+    if report.records.is_empty() {
+        report.format = Format::NotBounce;
+        report.notice = Some(Notice::Other);
+    }
     report
+}
+
+/// `list` when it holds exactly one address, else nothing.
+fn single(list: &[String]) -> Vec<String> {
+    if list.len() == 1 {
+        list.to_vec()
+    } else {
+        Vec::new()
+    }
 }
 
 fn text_bounce(message: &Message<'_>, parts: &Parts, original_id: Option<&str>) -> Report {
     let mut report = Report::empty(Format::Text);
+    if text::is_delay_warning(message.subject().unwrap_or(""), &parts.text) {
+        report.format = Format::NotBounce;
+        report.notice = Some(Notice::Delayed);
+        return report;
+    }
     let reporting_mta = reporting_host(message);
-    for f in text::failures(&parts.text) {
+    let failed_header: Vec<String> = message
+        .header_values("X-Failed-Recipients")
+        .filter_map(|v| v.as_text())
+        .flat_map(|v| {
+            v.split(',')
+                .map(|a| a.trim().trim_matches(['<', '>']).to_owned())
+        })
+        .filter(|a| a.contains('@'))
+        .collect();
+    let mut failures = text::failures(&parts.text);
+    if !failed_header.is_empty() {
+        // Exim names the failed addresses in a header: the text's other
+        // addresses are not failures.
+        failures.retain(|f| {
+            failed_header
+                .iter()
+                .any(|h| h.eq_ignore_ascii_case(&f.recipient))
+        });
+    }
+    for f in failures {
         let (kind, reason) = meaning::judge(f.status, f.diagnostic.as_deref());
         report.records.push(Bounce {
             recipient: f.recipient,
+            final_recipient: f.final_recipient,
             action: Action::Failed,
             status: f.status.map(|s| s.to_string()),
             diagnostic_code: f.diagnostic,
@@ -469,24 +562,17 @@ fn text_bounce(message: &Message<'_>, parts: &Parts, original_id: Option<&str>) 
         });
     }
     if report.records.is_empty() {
-        // The text named nobody: the headers may.
-        let failed: Vec<String> = message
-            .header_values("X-Failed-Recipients")
-            .filter_map(|v| v.as_text())
-            .flat_map(|v| {
-                v.split(',')
-                    .map(|a| a.trim().trim_matches(['<', '>']).to_owned())
-            })
-            .filter(|a| a.contains('@'))
-            .collect();
-        let recipients = if failed.is_empty() {
-            parts.original_to.clone()
+        // The text named nobody: the headers may, or the returned message
+        // when it was sent to one address.
+        let recipients = if failed_header.is_empty() {
+            single(&parts.original_to)
         } else {
-            failed
+            failed_header
         };
         for recipient in recipients {
             report.records.push(Bounce {
                 recipient,
+                final_recipient: None,
                 action: Action::Failed,
                 status: None,
                 diagnostic_code: None,
@@ -520,10 +606,12 @@ const DAEMON_WORDS: &[&str] = &[
     "mailerdaemon",
 ];
 
-/// Subject words of bounces (lower-case).
+/// Subject words of bounces (lower-case). Kept specific: "delivery
+/// notification" or "not delivered" alone also head parcel notices.
 const BOUNCE_SUBJECTS: &[&str] = &[
     "undeliver",
-    "delivery status notification",
+    "delivery status notification (failure)",
+    "delivery status notification (delay)",
     "failure notice",
     "mail delivery failed",
     "returned mail",
@@ -535,10 +623,13 @@ const BOUNCE_SUBJECTS: &[&str] = &[
     "unzustellbar",
     "delivery has failed",
     "message not delivered",
-    "delivery notification",
     "mail system error",
-    "address not found",
-    "not delivered",
+    "delivery failed",
+];
+
+/// Subject prefixes of a person's reply or forward (lower-case).
+const REPLY_PREFIXES: &[&str] = &[
+    "re:", "fw:", "fwd:", "aw:", "wg:", "sv:", "vs:", "tr:", "rv:", "antw:",
 ];
 
 fn looks_like_bounce(message: &Message<'_>) -> bool {
@@ -549,10 +640,17 @@ fn looks_like_bounce(message: &Message<'_>) -> bool {
             format!("{} {}", a.name().unwrap_or(""), a.address().unwrap_or("")).to_ascii_lowercase()
         })
         .unwrap_or_default();
-    let subject = message.subject().unwrap_or("").to_ascii_lowercase();
-    DAEMON_WORDS.iter().any(|w| from.contains(w))
-        || BOUNCE_SUBJECTS.iter().any(|w| subject.contains(w))
+    let subject = message.subject().unwrap_or("").trim().to_ascii_lowercase();
+    if DAEMON_WORDS.iter().any(|w| from.contains(w))
         || message.header("X-Failed-Recipients").is_some()
+    {
+        return true;
+    }
+    // A person replying to or forwarding a bounce is not a bounce.
+    if REPLY_PREFIXES.iter().any(|p| subject.starts_with(p)) {
+        return false;
+    }
+    BOUNCE_SUBJECTS.iter().any(|w| subject.contains(w))
 }
 
 /// Subject prefixes of automatic replies (lower-case).

@@ -93,6 +93,7 @@ struct Notification {
 struct SesBounce {
     bounce_type: Option<String>,
     bounce_sub_type: Option<String>,
+    feedback_id: Option<String>,
     #[serde(default)]
     bounced_recipients: Vec<SesRecipient>,
     timestamp: Option<String>,
@@ -117,6 +118,7 @@ struct SesComplaint {
     timestamp: Option<String>,
     arrival_date: Option<String>,
     complaint_feedback_type: Option<String>,
+    feedback_id: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -154,6 +156,10 @@ fn notification(json: &[u8]) -> Option<Report> {
     match n.notification_type.as_deref() {
         Some("Bounce") => {
             let b = n.bounce?;
+            // Bare notifications (no SNS envelope) are told apart by SES's
+            // feedback id; an envelope's MessageId replaces it.
+            report.message_id = b.feedback_id.clone();
+            report.date = b.timestamp.as_deref().map(iso_utc);
             for r in b.bounced_recipients {
                 let (kind, reason) = ses_meaning(&b.bounce_type, &b.bounce_sub_type, &r);
                 let diagnostic = r.diagnostic_code.as_deref().map(strip_type);
@@ -164,6 +170,7 @@ fn notification(json: &[u8]) -> Option<Report> {
                     .or_else(|| diagnostic.and_then(embedded_reply).and_then(|r| r.enhanced));
                 report.records.push(Bounce {
                     recipient: r.email_address,
+                    final_recipient: None,
                     action: Action::Failed,
                     status: status.map(|s| s.to_string()),
                     diagnostic_code: diagnostic.map(str::to_owned),
@@ -178,6 +185,8 @@ fn notification(json: &[u8]) -> Option<Report> {
         }
         Some("Complaint") => {
             let c = n.complaint?;
+            report.message_id = c.feedback_id.clone();
+            report.date = c.timestamp.as_deref().map(iso_utc);
             if c.complaint_feedback_type.as_deref() == Some("not-spam") {
                 report.format = Format::NotBounce;
                 report.notice = Some(Notice::Other);
@@ -187,6 +196,7 @@ fn notification(json: &[u8]) -> Option<Report> {
             for r in c.complained_recipients {
                 report.records.push(Bounce {
                     recipient: r.email_address,
+                    final_recipient: None,
                     action: Action::Complained,
                     status: None,
                     diagnostic_code: c.complaint_feedback_type.clone(),

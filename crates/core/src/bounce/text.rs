@@ -28,14 +28,22 @@ pub const MAX_TEXT_BYTES: usize = 64 * 1024;
 /// The most failed addresses taken from one text.
 const MAX_FAILURES: usize = 200;
 
+/// How many lines after an introduction ("Remote host said:") a reply may
+/// take.
+const REPLY_LINES: usize = 12;
+
 /// How much diagnostic text is kept per address.
 const MAX_DIAGNOSTIC: usize = 1000;
 
 /// One failed address found in a text bounce.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {
-    /// The address as written.
+    /// The address as written: the one mailed (for an expanded alias,
+    /// Postfix's "(expanded from <…>)" or Exim's "(generated from …)").
     pub recipient: String,
+    /// The address that failed, when an alias or forward led there from
+    /// `recipient`.
+    pub final_recipient: Option<String>,
     /// The remote reply or the words about this address, on one line.
     pub diagnostic: Option<String>,
     /// An RFC 3463 code found in those words.
@@ -58,6 +66,58 @@ const COPY_MARKERS: &[&str] = &[
     "------ this is a copy of your message",
     "--- the header of the original message",
     "message headers follow",
+    "----- message header follows",
+    "----- original message follows",
+    "----- original message headers",
+    "------ original message",
+    "included message:",
+];
+
+/// Header names that start a quoted copy of the original's header block
+/// (lower-case, with the colon).
+const HEADER_BLOCK_STARTS: &[&str] = &[
+    "received:",
+    "return-path:",
+    "message-id:",
+    "dkim-signature:",
+    "mime-version:",
+    "authentication-results:",
+    "x-originating-ip:",
+];
+
+/// Words of a warning that delivery is only delayed (lower-case).
+const DELAY_WORDS: &[&str] = &[
+    "has not yet been delivered",
+    "delivery attempts will continue",
+    "will continue trying",
+    "will continue to try",
+    "this is a warning message only",
+    "still being retried",
+    "message delayed",
+    "delivery delayed",
+    "delivery is delayed",
+    "will retry",
+    "delivery status notification (delay)",
+    "delayed mail",
+];
+
+/// Words that say delivery has ended (lower-case): they outweigh delay words
+/// ("retries ran out; your message could not be delivered").
+const FINAL_WORDS: &[&str] = &[
+    "permanent error",
+    "permanent fatal",
+    "could not be delivered",
+    "couldn't be delivered",
+    "wasn't delivered",
+    "was not delivered",
+    "giving up",
+    "given up",
+    "gave up",
+    "undeliverable",
+    "delivery has failed",
+    "failed permanently",
+    "has been returned",
+    "retry timeout exceeded",
 ];
 
 /// Phrases that introduce the remote server's reply on the next lines.
@@ -86,8 +146,9 @@ const INLINE_LEADS: &[&str] = &[
 pub fn failures(text: &str) -> Vec<Failure> {
     let text = cut(text);
     let lines: Vec<&str> = text.lines().collect();
-    // (address, paragraph lines) in order of first appearance.
-    let mut found: Vec<(String, Vec<String>)> = Vec::new();
+    // (address, paragraph lines, final address when aliased) in order of
+    // first appearance.
+    let mut found: Vec<(String, Vec<String>, Option<String>)> = Vec::new();
     let mut current: Option<usize> = None;
     for line in &lines {
         let trimmed = line.trim();
@@ -103,14 +164,15 @@ pub fn failures(text: &str) -> Vec<Failure> {
             }
             continue;
         }
-        if let Some((address, rest)) = address_line(trimmed) {
-            let i = match found
-                .iter()
-                .position(|(a, _)| a.eq_ignore_ascii_case(&address))
-            {
+        if let Some((address, rest, fin)) = address_line(trimmed) {
+            let i = match found.iter().position(|(a, _, f)| {
+                a.eq_ignore_ascii_case(&address)
+                    || f.as_deref()
+                        .is_some_and(|f| f.eq_ignore_ascii_case(&address))
+            }) {
                 Some(i) => i,
                 None if found.len() < MAX_FAILURES => {
-                    found.push((address, Vec::new()));
+                    found.push((address, Vec::new(), fin));
                     found.len() - 1
                 }
                 None => continue,
@@ -122,12 +184,20 @@ pub fn failures(text: &str) -> Vec<Failure> {
             continue;
         }
         if let Some(i) = current {
+            // Exim writes the alias the address came from on the next line.
+            if let Some(original) = alias_origin(trimmed) {
+                if found[i].2.is_none() {
+                    let fin = std::mem::replace(&mut found[i].0, original);
+                    found[i].2 = Some(fin);
+                }
+                continue;
+            }
             found[i].1.push(trimmed.to_owned());
         }
     }
     if found.is_empty() {
         if let Some(address) = inline_address(text) {
-            found.push((address, Vec::new()));
+            found.push((address, Vec::new(), None));
         }
     }
     let whole_reply = if found.len() == 1 {
@@ -137,7 +207,7 @@ pub fn failures(text: &str) -> Vec<Failure> {
     };
     found
         .into_iter()
-        .map(|(recipient, paragraph)| {
+        .map(|(recipient, paragraph, final_recipient)| {
             // Introductions ("because:") are not part of the reason.
             let words: Vec<&str> = paragraph
                 .iter()
@@ -159,6 +229,7 @@ pub fn failures(text: &str) -> Vec<Failure> {
                 .or_else(|| enhanced_in(&joined));
             Failure {
                 recipient,
+                final_recipient,
                 remote_mta: remote_host(&joined),
                 diagnostic,
                 status,
@@ -193,9 +264,20 @@ fn cut(text: &str) -> &str {
     }
     let text = &text[..end];
     let mut offset = 0;
-    for line in text.split_inclusive('\n') {
+    let mut lines = text.split_inclusive('\n').peekable();
+    while let Some(line) = lines.next() {
         let lower = line.trim().to_ascii_lowercase();
         if COPY_MARKERS.iter().any(|m| lower.starts_with(m)) {
+            return &text[..offset];
+        }
+        // A quoted header block with no marker before it (Sendmail's
+        // non-MIME bounces, hand-made notices): a header that only starts
+        // one, at the left margin, followed by another header line.
+        let at_margin = !line.starts_with([' ', '\t']);
+        if at_margin
+            && HEADER_BLOCK_STARTS.iter().any(|h| lower.starts_with(h))
+            && lines.peek().is_some_and(|next| is_header_line(next))
+        {
             return &text[..offset];
         }
         offset += line.len();
@@ -203,9 +285,50 @@ fn cut(text: &str) -> &str {
     text
 }
 
-/// A line that starts with a failed address: the address, and the text after
-/// it on the same line.
-fn address_line(line: &str) -> Option<(String, &str)> {
+/// `Name: value` or a folded continuation of one.
+fn is_header_line(line: &str) -> bool {
+    if line.starts_with([' ', '\t']) {
+        return !line.trim().is_empty();
+    }
+    line.split_once(':').is_some_and(|(name, _)| {
+        !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    })
+}
+
+/// Whether a text bounce is only a warning that delivery is delayed and
+/// still being tried (Exim's "has not yet been delivered", Sendmail's
+/// "Warning: could not send message for past 4 hours"): it names the
+/// address, but nothing has failed yet.
+pub fn is_delay_warning(subject: &str, text: &str) -> bool {
+    let subject = subject.to_ascii_lowercase();
+    let body = cut(text).to_ascii_lowercase();
+    let delayed = DELAY_WORDS
+        .iter()
+        .any(|w| body.contains(w) || subject.contains(w))
+        || (subject.starts_with("warning:")
+            && (subject.contains("delayed") || subject.contains("could not send")));
+    delayed && !FINAL_WORDS.iter().any(|w| body.contains(w))
+}
+
+/// The original address of an alias expansion: `(expanded from <a@b>)`
+/// (Postfix) or `(generated from a@b)` (Exim), at the start of `s`.
+fn alias_origin(s: &str) -> Option<String> {
+    let lower = s.get(..s.len().min(20))?.to_ascii_lowercase();
+    let rest = if lower.starts_with("(expanded from ") {
+        &s["(expanded from ".len()..]
+    } else if lower.starts_with("(generated from ") {
+        &s["(generated from ".len()..]
+    } else {
+        return None;
+    };
+    let end = rest.find(')')?;
+    clean_address(rest[..end].trim())
+}
+
+/// A line that starts with a failed address: the address (the alias it was
+/// expanded from, when the line says so), the text after it on the same
+/// line, and the expanded address when there was an alias.
+fn address_line(line: &str) -> Option<(String, &str, Option<String>)> {
     // Header-like lines ("To: a@b", "Final-Recipient: rfc822; a@b") are not
     // failure lines.
     let first = line.split_whitespace().next()?;
@@ -215,6 +338,12 @@ fn address_line(line: &str) -> Option<(String, &str)> {
     let (token, rest) = split_token(line);
     let address = clean_address(token)?;
     let rest = rest.trim_start();
+    // Postfix: "<target@x> (expanded from <alias@y>): host … said: …"
+    if let Some(original) = alias_origin(rest) {
+        let after = rest.find(')').map_or("", |i| &rest[i + 1..]);
+        let after = after.trim_start().strip_prefix(':').unwrap_or(after).trim();
+        return Some((original, after, Some(address)));
+    }
     let rest = rest
         .strip_prefix("...")
         .or_else(|| rest.strip_prefix(':'))
@@ -235,7 +364,7 @@ fn address_line(line: &str) -> Option<(String, &str)> {
     } else {
         rest
     };
-    Some((address, rest))
+    Some((address, rest, None))
 }
 
 /// The first white-space-free token of `line` and what follows it; a token
@@ -306,7 +435,9 @@ fn reply_anywhere(lines: &[&str]) -> Option<String> {
             // The reply is on the following non-blank lines; join a folded
             // multi-line reply.
             let mut parts = Vec::new();
-            for next in lines[i + 1..].iter().map(|l| l.trim()) {
+            // A reply is a few lines: bounded, so a text full of "said:"
+            // costs linear time.
+            for next in lines[i + 1..].iter().take(REPLY_LINES).map(|l| l.trim()) {
                 if next.is_empty() {
                     if parts.is_empty() {
                         continue;
