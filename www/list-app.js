@@ -121,7 +121,7 @@ for (const button of document.querySelectorAll('[data-export]')) {
     if (kind === 'clean') kind = document.querySelector('input[name="clean-kind"]:checked')?.value ?? 'clean';
     exportReq += 1;
     $('export-status').textContent = 'Preparing the file…';
-    worker.postMessage({ type: 'export', req: exportReq, job: app.job, kind });
+    worker.postMessage({ type: 'export', req: exportReq, job: app.job, kind, guard: $('export-guard').checked });
   });
 }
 

@@ -86,7 +86,7 @@ onmessage = (event) => {
     case 'export': {
       if (current?.job !== msg.job) break;
       try {
-        postMessage({ type: 'exported', req: msg.req, job: msg.job, kind: msg.kind, ...exportList(current, msg.kind) });
+        postMessage({ type: 'exported', req: msg.req, job: msg.job, kind: msg.kind, ...exportList(current, msg.kind, msg.guard) });
       } catch (e) {
         postMessage({ type: 'exported', req: msg.req, job: msg.job, kind: msg.kind, error: e.message });
       }
@@ -686,6 +686,15 @@ function search(job, query) {
 
 const EXPORT_BATCH = 5000; // rows serialized per Blob part
 const ANNOTATIONS = ['status', 'reason', 'suggestion', 'message'];
+// A cell a spreadsheet would read as a formula (OWASP's CSV injection list:
+// = + - @, tab, carriage return). Tested on the whole cell, line breaks and all.
+const FORMULA = /^[=+\-@\t\r]/;
+
+/** With the guard on, a leading ' makes a spreadsheet show the cell as text instead of running it. */
+function guardCells(cells) {
+  for (let k = 0; k < cells.length; k++) if (FORMULA.test(cells[k])) cells[k] = `'${cells[k]}`;
+  return cells;
+}
 
 /** Calls `each(cells, i)` for every record after the header, in order: `i` the checked row, or -1 (no address). */
 function walkRecords(job, each) {
@@ -720,8 +729,8 @@ function baseName(name) {
   return base || 'list';
 }
 
-/** The export `kind` of the current list: { blob, name, rows }. */
-function exportList(job, kind) {
+/** The export `kind` of the current list: { blob, name, rows }; `guard`: formulas defused. */
+function exportList(job, kind, guard) {
   const keep = {
     clean: ['valid'],
     'clean-risky': ['valid', 'risky'],
@@ -738,14 +747,15 @@ function exportList(job, kind) {
   let rows = 0;
   const flush = () => {
     if (batch.length === 0) return;
-    parts.push(csv ? `${Papa.unparse(batch, { delimiter, newline: '\r\n' })}\r\n` : `${batch.join('\n')}\n`);
+    if (guard) for (const cells of batch) guardCells(cells);
+    parts.push(csv ? `${Papa.unparse(batch, { delimiter, newline: '\r\n' })}\r\n` : `${batch.map((r) => r[0]).join('\n')}\n`);
     batch = [];
   };
   if (kind === 'annotated') {
     const names = job.format === 'csv' ? job.names : ['email'];
     batch.push([...names, ...ANNOTATIONS]);
   } else if (job.format === 'csv' && job.hasHeader) {
-    batch.push(job.names);
+    batch.push(job.names.slice());
   }
   walkRecords(job, (cells, i) => {
     if (kind === 'annotated') {
@@ -761,7 +771,7 @@ function exportList(job, kind) {
         out[job.column] = job.emails[i];
         batch.push(out);
       } else {
-        batch.push(job.emails[i]);
+        batch.push([job.emails[i]]);
       }
     }
     rows++;

@@ -12,76 +12,30 @@
 // Screenshots of the main states go to tests/browser/screenshots/list-*.png.
 import { describe, test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import Papa from 'papaparse';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
-import { chromium } from 'playwright-core';
-import { startServer, PKG_DIR } from './server.mjs';
 import { makeList } from './list-data.mjs';
-import { cli } from '../npm/helpers.mjs';
+import {
+  skip, startBrowser, cliVerdicts, loadCodes, shot, finished, records, download, pageState, guarded,
+} from './list-page.mjs';
 
-const run = promisify(execFile);
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
-const here = path.dirname(fileURLToPath(import.meta.url));
-const SHOTS = path.join(here, 'screenshots');
 const ROWS = 100_000;
 
-const skip = !existsSync(CHROMIUM) && !process.env.CI
-  ? `${CHROMIUM} is missing; install it with scripts/install-chromium.sh (in CI this test fails instead)`
-  : false;
-
-/** The CLI's verdicts for a file (JSON Lines, one per record, in order). */
-async function cliVerdicts(file) {
-  const { stdout } = await run(cli, ['check', '--offline', '--json', '--file', file], { maxBuffer: 1 << 30 });
-  return stdout.trim().split('\n').map((l) => JSON.parse(l));
-}
-
 describe('list checker in headless Chromium', { skip, timeout: 240_000 }, () => {
-  let server = null;
-  let context = null;
-  let profile = null;
+  let browser = null;
   let dir = null;
-  let pages = [];
   let codes = null;
   const list = {}; // the 100k file: path, bytes, expected rows
 
   before(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`${CHROMIUM} is missing: run scripts/install-chromium.sh (CI is set, so this is a failure, not a skip)`);
-    }
-    if (!existsSync(path.join(PKG_DIR, 'index.js'))) {
-      throw new Error(`${PKG_DIR} has no built package: run crates/wasm/build.sh first`);
-    }
-    if (!existsSync(cli)) throw new Error(`${cli} is missing: run cargo build -p prebounce-probe first`);
-    codes = await import(pathToFileURL(path.join(PKG_DIR, 'codes.js')).href);
-    await mkdir(SHOTS, { recursive: true });
+    codes = await loadCodes();
     dir = await mkdtemp(path.join(os.tmpdir(), 'prebounce-list-'));
     const made = makeList({ rows: ROWS });
     Object.assign(list, made, { file: path.join(dir, 'contacts.csv') });
     await writeFile(list.file, made.bytes);
-    server = await startServer();
-    profile = await mkdtemp(path.join(os.tmpdir(), 'prebounce-chromium-'));
-    const [verdicts, ctx] = await Promise.all([
-      cliVerdicts(list.file),
-      chromium.launchPersistentContext(profile, {
-        executablePath: CHROMIUM,
-        headless: true,
-        args: ARGS,
-        viewport: { width: 1200, height: 900 },
-        timeout: 60_000,
-      }),
-    ]);
-    context = ctx;
-    context.setDefaultTimeout(20_000);
+    const [verdicts, b] = await Promise.all([cliVerdicts(list.file), startBrowser()]);
+    browser = b;
     list.cli = verdicts;
     // The page reports rows without an address instead of checking them; the
     // CLI gives them invalid_syntax / empty. Everything else must be equal.
@@ -91,77 +45,15 @@ describe('list checker in headless Chromium', { skip, timeout: 240_000 }, () => 
 
   after(async () => {
     try {
-      if (context) await context.close();
+      if (browser) await browser.close();
     } finally {
-      try {
-        if (server) await server.close();
-      } finally {
-        if (profile) await rm(profile, { recursive: true, force: true });
-        if (dir) await rm(dir, { recursive: true, force: true });
-      }
+      if (dir) await rm(dir, { recursive: true, force: true });
     }
   });
 
-  afterEach(async () => {
-    const open = pages;
-    pages = [];
-    await Promise.all(open.map((p) => p.close().catch(() => {})));
-  });
+  afterEach(() => browser.closePages());
 
-  async function openList({ width = 1200, height = 900 } = {}) {
-    const page = await context.newPage();
-    page.errors = [];
-    page.on('pageerror', (e) => page.errors.push(e));
-    page.on('console', (m) => {
-      if (m.type() === 'error') page.errors.push(new Error(`console: ${m.text()}`));
-    });
-    pages.push(page);
-    // Main-thread tasks over 50 ms, for the figures reported.
-    await page.addInitScript(() => {
-      window.longTasks = [];
-      new PerformanceObserver((list) => {
-        for (const e of list.getEntries()) window.longTasks.push([e.startTime, e.duration]);
-      }).observe({ type: 'longtask', buffered: true });
-    });
-    await page.setViewportSize({ width, height });
-    await page.goto(`${server.url}/list.html`);
-    await page.waitForSelector('html[data-ready="true"]');
-    return page;
-  }
-
-  function shot(page, name) {
-    return page.screenshot({ path: path.join(SHOTS, `list-${name}.png`), fullPage: true });
-  }
-
-  function finished(page, timeout = 60_000) {
-    return page.waitForFunction(
-      () => ['done', 'error', 'cancelled'].includes(document.documentElement.dataset.state), null, { timeout },
-    );
-  }
-
-  /** What the page holds after a run: per-row codes, counts, timings. */
-  function pageState(page) {
-    return page.evaluate(() => {
-      const a = window.listApp;
-      const n = a.rows;
-      return {
-        state: a.state,
-        rows: n,
-        status: Array.from(a.status.subarray(0, n)),
-        reason: Array.from(a.reason.subarray(0, n)),
-        flags: Array.from(a.flags.subarray(0, n)),
-        errors: Array.from(a.errors.subarray(0, n)),
-        byStatus: a.byStatus,
-        byReason: a.byReason,
-        done: a.done,
-        error: a.error,
-        disposable: a.disposable,
-        ms: a.timing.done - a.timing.picked,
-        longestTask: Math.max(0, ...window.longTasks.filter(([start]) => start >= a.timing.picked).map(([, d]) => d)),
-        domRows: document.querySelectorAll('#rows .tr').length,
-      };
-    });
-  }
+  const openList = (size) => browser.open(size);
 
   function flagBits(flags) {
     return Object.entries(codes.FLAGS).reduce((bits, [name, bit]) => (flags[name] ? bits | bit : bits), 0);
@@ -355,18 +247,6 @@ describe('list checker in headless Chromium', { skip, timeout: 240_000 }, () => 
     assert.deepEqual(page.errors, []);
   });
 
-  /** The records of CSV text (blank ones left out). */
-  function records(text) {
-    return Papa.parse(text.replace(/^\uFEFF/, ''), { delimiter: ',' }).data.filter((r) => !(r.length === 1 && r[0] === ''));
-  }
-
-  /** Clicks an export button; the downloaded file's name and text. */
-  async function download(page, selector) {
-    const [file] = await Promise.all([page.waitForEvent('download'), page.click(selector)]);
-    const saved = await file.path();
-    return { name: file.suggestedFilename(), text: await readFile(saved, 'utf8') };
-  }
-
   test('each export, downloaded, holds the rows and columns the CLI\'s verdicts say', async () => {
     const page = await openList();
     await page.setInputFiles('#file', list.file);
@@ -374,7 +254,9 @@ describe('list checker in headless Chromium', { skip, timeout: 240_000 }, () => 
     const original = records(new TextDecoder('utf-8').decode(list.bytes));
     const [header, ...rows] = original;
     assert.equal(rows.length, list.cli.length, 'one CLI verdict per record');
-    const pick = (statuses) => [header, ...rows.filter((r, k) => statuses.includes(list.cli[k].status) && list.cli[k].error?.code !== 'empty')];
+    // The formula guard is on by default: every cell that begins with = + - @, tab or CR gets a leading '.
+    const pick = (statuses) => [header, ...rows.filter((r, k) => statuses.includes(list.cli[k].status) && list.cli[k].error?.code !== 'empty')]
+      .map((r) => r.map(guarded));
 
     const clean = await download(page, '#export-clean');
     assert.equal(clean.name, 'contacts-clean.csv');
@@ -389,6 +271,7 @@ describe('list checker in headless Chromium', { skip, timeout: 240_000 }, () => 
     const suppression = await download(page, '#export-suppression');
     assert.equal(suppression.name, 'contacts-suppression.csv');
     assert.deepEqual(records(suppression.text), pick(['invalid']), 'suppression list: the invalid rows with an address');
+    assert.ok(records(suppression.text).some((r) => r[3] === "'@example.com"), 'the guard was applied to addresses too');
 
     const annotated = await download(page, '#export-annotated');
     assert.equal(annotated.name, 'contacts-annotated.csv');
@@ -398,7 +281,7 @@ describe('list checker in headless Chromium', { skip, timeout: 240_000 }, () => 
     const bad = [];
     rows.forEach((r, k) => {
       const v = list.cli[k];
-      const want = [...header.map((_, c) => r[c] ?? ''), ...r.slice(header.length), v.status, v.reason, v.suggestion ?? '', v.message ?? ''];
+      const want = [...header.map((_, c) => r[c] ?? ''), ...r.slice(header.length), v.status, v.reason, v.suggestion ?? '', v.message ?? ''].map(guarded);
       if (JSON.stringify(got[k + 1]) !== JSON.stringify(want)) bad.push({ line: k, got: got[k + 1], want });
     });
     assert.deepEqual(bad.slice(0, 3), [], `${bad.length} annotated rows differ from the CLI's verdicts`);
