@@ -52,6 +52,7 @@ const app = {
   applied: 0, // suggestions applied
   progress: { done: 0, total: 1 },
   deep: null, // { state: running | done | cancelled | error, done, total, depths: Map row -> depth, byDepth, waits, error }
+  export: null, // { req, kind, button, state: running | done | cancelled | error, updates, done (fraction) }
 };
 window.listApp = app;
 
@@ -112,7 +113,9 @@ $('column').addEventListener('change', () => {
   if (app.source) start(app.source, { column: Number($('column').value) });
 });
 
-// Exports: the worker builds the file as a Blob; it is downloaded here.
+// Exports: the worker builds the file as a Blob, a batch of rows at a time,
+// reporting progress (the annotated CSV of a million rows takes seconds); it
+// is downloaded here. A new request replaces one being made.
 let exportReq = 0;
 for (const button of document.querySelectorAll('[data-export]')) {
   button.addEventListener('click', () => {
@@ -120,15 +123,44 @@ for (const button of document.querySelectorAll('[data-export]')) {
     let kind = button.dataset.export;
     if (kind === 'clean') kind = document.querySelector('input[name="clean-kind"]:checked')?.value ?? 'clean';
     exportReq += 1;
+    app.export = { req: exportReq, kind, button: button.id, state: 'running', updates: 0, done: 0 };
     $('export-status').textContent = 'Preparing the file…';
+    $('export-bar').value = 0;
+    $('export-bar').hidden = false;
+    $('export-cancel').hidden = false;
     worker.postMessage({ type: 'export', req: exportReq, job: app.job, kind, guard: $('export-guard').checked });
   });
+}
+
+$('export-cancel').addEventListener('click', () => {
+  if (app.export?.state === 'running') worker.postMessage({ type: 'export-cancel', req: exportReq, job: app.job });
+});
+
+function onExportProgress(m) {
+  if (m.req !== exportReq) return;
+  app.export.updates += 1;
+  app.export.done = m.done / Math.max(1, m.total);
+  $('export-bar').value = app.export.done;
+}
+
+/** The bar and the cancel button go; the focus, if it was on the cancel button, returns to the export's own. */
+function endExport(state, text) {
+  app.export.state = state;
+  const cancel = $('export-cancel');
+  if (document.activeElement === cancel) $(app.export.button).focus();
+  cancel.hidden = true;
+  $('export-bar').hidden = true;
+  $('export-status').textContent = text;
 }
 
 function onExported(m) {
   if (m.req !== exportReq) return;
   if (m.error) {
-    $('export-status').textContent = `The file could not be made: ${m.error}`;
+    endExport('error', `The file could not be made: ${m.error}`);
+    return;
+  }
+  if (m.cancelled) {
+    endExport('cancelled', 'Download cancelled.');
     return;
   }
   const url = URL.createObjectURL(m.blob);
@@ -139,7 +171,7 @@ function onExported(m) {
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
-  $('export-status').textContent = `${m.name}: ${fmt.format(m.rows)} ${m.rows === 1 ? 'row' : 'rows'}, downloaded.`;
+  endExport('done', `${m.name}: ${fmt.format(m.rows)} ${m.rows === 1 ? 'row' : 'rows'}, downloaded.`);
 }
 
 // Deep check: the worker sends the rows to the edge API; results merge here.
@@ -252,6 +284,10 @@ function start(source, { column } = {}) {
   app.byFlag.fill(0);
   app.progress = { done: 0, total: 1 };
   app.deep = null;
+  app.export = null; // one being made for the list before is dropped with it
+  $('export-status').textContent = '';
+  $('export-bar').hidden = true;
+  $('export-cancel').hidden = true;
   $('deep-status').textContent = '';
   $('deep-start').disabled = false;
   $('deep-cancel').hidden = true;
@@ -309,6 +345,7 @@ worker.addEventListener('message', (event) => {
     case 'rows': onRows(m); break;
     case 'search': onSearch(m); break;
     case 'applied': onApplied(m); break;
+    case 'export-progress': onExportProgress(m); break;
     case 'exported': onExported(m); break;
     case 'deep-progress': onDeepProgress(m); break;
     case 'deep-chunk': onDeepChunk(m); break;

@@ -7,10 +7,12 @@
 //
 // Messages in:  load {job, file | text, name, column?, format?}, cancel {job},
 //               rows {req, job, ids}, search {req, job, query}, apply {job, ids},
-//               export {req, job, kind: clean | clean-risky | suppression | annotated},
+//               export {req, job, kind: clean | clean-risky | suppression | annotated, guard},
+//               export-cancel {req, job},
 //               deep {job, endpoint, key, options}, deep-cancel {job}
 // Messages out: ready, head, started, chunk, done, problem, rows, search,
-//               applied, exported, deep-progress, deep-chunk, deep-done (see list-app.js).
+//               applied, export-progress, exported, deep-progress, deep-chunk, deep-done
+//               (see list-app.js).
 import Papa from './vendor/papaparse.mjs';
 import {
   init, loadDisposableData, disposableStatus, check, checkMany, ERROR_CODES, FLAGS, REASONS, STATUSES,
@@ -85,13 +87,18 @@ onmessage = (event) => {
     }
     case 'export': {
       if (current?.job !== msg.job) break;
-      try {
-        postMessage({ type: 'exported', req: msg.req, job: msg.job, kind: msg.kind, ...exportList(current, msg.kind, msg.guard) });
-      } catch (e) {
-        postMessage({ type: 'exported', req: msg.req, job: msg.job, kind: msg.kind, error: e.message });
-      }
+      // One file at a time: a new request replaces the one being made.
+      if (current.export) current.export.cancelled = true;
+      const reply = { type: 'exported', req: msg.req, job: msg.job, kind: msg.kind };
+      exportList(current, msg).then(
+        (out) => postMessage({ ...reply, ...out }),
+        (e) => postMessage({ ...reply, error: e.message }),
+      );
       break;
     }
+    case 'export-cancel':
+      if (current?.job === msg.job && current.export?.req === msg.req) current.export.cancelled = true;
+      break;
     case 'deep':
       if (current?.job === msg.job) deepCheck(current, msg);
       break;
@@ -616,7 +623,7 @@ function cellsOf(job, i) {
 function rowsOf(job, ids) {
   const out = [];
   for (const i of ids) {
-    if (!(i >= 0 && i < job.emails.length) || job.sets.length === 0 || i >= job.sets.at(-1).from + job.sets.at(-1).set.length) continue;
+    if (!(i >= 0 && i < checkedRows(job))) continue;
     const v = verdictOf(job, i);
     const row = {
       i, line: job.lines[i], email: job.emails[i], suggestion: v.suggestion, message: v.message, depth: v.depth, original: job.original.get(i) ?? null,
@@ -696,31 +703,50 @@ function guardCells(cells) {
   return cells;
 }
 
-/** Calls `each(cells, i)` for every record after the header, in order: `i` the checked row, or -1 (no address). */
-function walkRecords(job, each) {
-  const checked = job.sets.length === 0 ? 0 : job.sets.at(-1).from + job.sets.at(-1).set.length;
+/** The number of rows checked so far. */
+function checkedRows(job) {
+  return job.sets.length === 0 ? 0 : job.sets.at(-1).from + job.sets.at(-1).set.length;
+}
+
+/**
+ * Calls `each(cells, i)` for every record after the header, in order: `i` the
+ * checked row, or -1 (no address). After each batch `between(done, total)`
+ * runs (progress in rows or characters) and the walk yields, so the page's
+ * requests get in; it stops early when `between` answers false.
+ */
+async function walkRecords(job, each, between) {
+  const checked = checkedRows(job);
   let i = 0;
   if (job.format === 'lines') {
-    for (; i < checked; i++) each([job.emails[i]], i);
+    while (i < checked) {
+      for (const end = Math.min(checked, i + EXPORT_BATCH); i < end; i++) each([job.emails[i]], i);
+      if (!(await between(i, checked))) return;
+    }
     return;
   }
   let first = true;
-  Papa.parse(job.text, {
-    delimiter: job.delimiter,
-    newline: job.newline,
-    chunkSize: CHUNK_CHARS,
-    chunk(results, parser) {
-      for (const row of results.data) {
-        if (isBlankRow(row)) continue;
-        if (first) {
-          first = false;
-          if (job.hasHeader) continue;
+  await new Promise((resolve, reject) => {
+    Papa.parse(job.text, {
+      delimiter: job.delimiter,
+      newline: job.newline,
+      chunkSize: CHUNK_CHARS,
+      chunk(results, parser) {
+        for (const row of results.data) {
+          if (isBlankRow(row)) continue;
+          if (first) {
+            first = false;
+            if (job.hasHeader) continue;
+          }
+          if (i >= checked) { parser.abort(); return; }
+          if (isEmptyCell(row[job.column] ?? '')) { each(row, -1); continue; }
+          each(row, i++);
         }
-        if (i >= checked) { parser.abort(); return; }
-        if (isEmptyCell(row[job.column] ?? '')) { each(row, -1); continue; }
-        each(row, i++);
-      }
-    },
+        parser.pause();
+        between(results.meta.cursor, job.text.length).then((go) => (go ? parser.resume() : parser.abort()), reject);
+      },
+      complete: () => resolve(),
+      error: (e) => reject(e),
+    });
   });
 }
 
@@ -729,8 +755,13 @@ function baseName(name) {
   return base || 'list';
 }
 
-/** The export `kind` of the current list: { blob, name, rows }; `guard`: formulas defused. */
-function exportList(job, kind, guard) {
+/**
+ * The export `msg.kind` of the current list: { blob, name, rows }, or
+ * { cancelled } when cancelled or replaced; `msg.guard`: formulas defused.
+ * Built a batch at a time with `export-progress` messages between batches.
+ */
+async function exportList(job, msg) {
+  const { kind, guard, req } = msg;
   const keep = {
     clean: ['valid'],
     'clean-risky': ['valid', 'risky'],
@@ -739,6 +770,8 @@ function exportList(job, kind, guard) {
   const keepCodes = new Uint8Array(STATUSES.length);
   for (const name of keep ?? []) keepCodes[STATUSES.indexOf(name)] = 1;
   if (!keep && kind !== 'annotated') throw new Error(`unknown export ${kind}`);
+  const state = { req, cancelled: false };
+  job.export = state;
   const csv = job.format === 'csv' || kind === 'annotated';
   const delimiter = job.format === 'csv' ? job.delimiter : ',';
   const width = job.format === 'csv' ? job.names.length : 1;
@@ -757,7 +790,12 @@ function exportList(job, kind, guard) {
   } else if (job.format === 'csv' && job.hasHeader) {
     batch.push(job.names.slice());
   }
-  walkRecords(job, (cells, i) => {
+  const between = async (done, total) => {
+    if (current === job && !state.cancelled) postMessage({ type: 'export-progress', req, job: job.job, done, total });
+    await yieldNow();
+    return current === job && !state.cancelled;
+  };
+  await walkRecords(job, (cells, i) => {
     if (kind === 'annotated') {
       const v = i >= 0 ? verdictOf(job, i) : check(cells[job.column] ?? '');
       const out = Array.from({ length: Math.max(width, cells.length) }, (_, k) => cells[k] ?? '');
@@ -776,7 +814,9 @@ function exportList(job, kind, guard) {
     }
     rows++;
     if (batch.length >= EXPORT_BATCH) flush();
-  });
+  }, between);
+  if (job.export === state) job.export = null;
+  if (state.cancelled || current !== job) return { cancelled: true };
   flush();
   const type = csv ? 'text/csv;charset=utf-8' : 'text/plain;charset=utf-8';
   const suffix = { clean: 'clean', 'clean-risky': 'clean-with-risky', suppression: 'suppression', annotated: 'annotated' }[kind];
@@ -815,7 +855,7 @@ async function deepCheck(job, msg) {
   let error = null;
   try {
     const url = checkUrl(msg.endpoint);
-    const checked = job.sets.length === 0 ? 0 : job.sets.at(-1).from + job.sets.at(-1).set.length;
+    const checked = checkedRows(job);
     const ids = [];
     const valid = STATUSES.indexOf('valid');
     const unknown = STATUSES.indexOf('unknown');

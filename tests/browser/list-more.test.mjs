@@ -1,11 +1,12 @@
 // Browser tests of the list checker's finer points (www/list.html), small and
 // fast, in headless Debian Chromium driven by playwright-core: the
-// spreadsheet-formula guard of the exports.
+// spreadsheet-formula guard of the exports; the exports' progress and cancel.
 //
 //   bash scripts/install-chromium.sh && bash crates/wasm/build.sh && cargo build -p prebounce-probe
 //   node --test tests/browser/
 import { describe, test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
+import { makeList } from './list-data.mjs';
 import { skip, startBrowser, finished, records, download } from './list-page.mjs';
 
 describe('list checker: exports, undo, deep-check depth, keyboard, encodings', { skip, timeout: 180_000 }, () => {
@@ -73,6 +74,49 @@ describe('list checker: exports, undo, deep-check depth, keyboard, encodings', {
     await page.check('#export-guard');
     await load(page, 'plain.txt', '-ana@example.com\nbob@example.com\n', 'text/plain');
     assert.equal((await download(page, '#export-clean')).text, "'-ana@example.com\nbob@example.com\n");
+    assert.deepEqual(page.errors, []);
+  });
+
+  test('an export shows its progress while it is made, and can be cancelled', async () => {
+    const page = await browser.open();
+    // 20,000 records, about 1.2 MB: several of the worker's batches (512 KB of text each).
+    const list = makeList({ rows: 20_000, seed: 11 });
+    await load(page, 'twenty.csv', list.bytes);
+    const downloads = [];
+    page.on('download', (d) => downloads.push(d.suggestedFilename()));
+    const file = page.waitForEvent('download');
+
+    // The bar and the cancel button show as soon as the button is pressed.
+    const shown = await page.evaluate(() => {
+      document.getElementById('export-annotated').click();
+      return { bar: !document.getElementById('export-bar').hidden, cancel: !document.getElementById('export-cancel').hidden };
+    });
+    assert.deepEqual(shown, { bar: true, cancel: true });
+    await page.waitForFunction(() => window.listApp.export.state === 'done');
+    const done = await page.evaluate(() => ({ ...window.listApp.export }));
+    assert.ok(done.updates >= 2, `progress was reported between batches (${done.updates} updates)`);
+    assert.equal(done.done, 1, 'the last report is the end of the text');
+    assert.equal(await page.isHidden('#export-bar'), true, 'the bar goes when the file is ready');
+    assert.equal(await page.isHidden('#export-cancel'), true);
+    assert.match(await page.textContent('#export-status'), /^twenty-annotated\.csv: 20,000 rows, downloaded\.$/);
+    assert.equal((await file).suggestedFilename(), 'twenty-annotated.csv');
+
+    // Cancelled right after the start (both clicks in one task, so the cancel
+    // reaches the worker before its second batch): no file, and the focus,
+    // which was on the cancel button, returns to the export's button.
+    const before = downloads.length;
+    await page.evaluate(() => {
+      document.getElementById('export-annotated').click();
+      const cancel = document.getElementById('export-cancel');
+      cancel.focus();
+      cancel.click();
+    });
+    await page.waitForFunction(() => window.listApp.export.state !== 'running');
+    assert.equal(await page.evaluate(() => window.listApp.export.state), 'cancelled');
+    assert.equal(await page.textContent('#export-status'), 'Download cancelled.');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'export-annotated');
+    await page.waitForTimeout(300);
+    assert.equal(downloads.length, before, 'nothing was downloaded');
     assert.deepEqual(page.errors, []);
   });
 });
