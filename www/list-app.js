@@ -216,7 +216,7 @@ function onDeepProgress(m) {
     : `${fmt.format(m.done)} of ${fmt.format(m.total)} rows deep-checked…`;
 }
 
-/** Rows checked again (by the deep check or an applied suggestion): new codes, counts moved. */
+/** Rows checked again (by the deep check, an applied or undone suggestion): new codes, counts moved. */
 function updateRows(m, each) {
   const n = m.ids.length;
   for (let k = 0; k < n; k++) {
@@ -345,6 +345,7 @@ worker.addEventListener('message', (event) => {
     case 'rows': onRows(m); break;
     case 'search': onSearch(m); break;
     case 'applied': onApplied(m); break;
+    case 'undone': onUndone(m); break;
     case 'export-progress': onExportProgress(m); break;
     case 'exported': onExported(m); break;
     case 'deep-progress': onDeepProgress(m); break;
@@ -551,6 +552,7 @@ function renderCounts() {
   $('suggest-actions').hidden = !(typos > 0 || app.applied > 0);
   $('apply-all').disabled = typos === 0 || app.state === 'checking' || app.state === 'reading';
   $('applied').textContent = app.applied > 0 ? `${plural(app.applied, 'suggestion')} applied.` : '';
+  $('undo-all').hidden = app.applied === 0;
   renderBars($('status-bars'), STATUSES.map((name, i) => ({
     key: name, label: STATUS_TEXT[name], count: app.byStatus[i], kind: name,
     pick: () => setFilter('f-status', name),
@@ -825,7 +827,15 @@ function fillSuggestion(cell, data) {
   if (cell.dataset.key === key) return;
   cell.dataset.key = key;
   if (data?.original != null) {
-    cell.replaceChildren(`was ${data.original}`);
+    const was = document.createElement('span');
+    was.className = 'was';
+    was.textContent = `was ${data.original}`;
+    const undo = document.createElement('button');
+    undo.type = 'button';
+    undo.className = 'undo';
+    undo.textContent = 'Undo';
+    undo.setAttribute('aria-label', `Undo: back to ${data.original}`);
+    cell.replaceChildren(was, undo);
     cell.className = 'td suggestion applied';
   } else if (data?.suggestion) {
     const button = document.createElement('button');
@@ -842,11 +852,11 @@ function fillSuggestion(cell, data) {
 }
 
 rowsBox.addEventListener('click', (event) => {
-  const button = event.target.closest('button.apply');
+  const button = event.target.closest('button.apply, button.undo');
   if (!button) return;
   const i = Number(button.closest('.tr').dataset.row);
-  viewport.focus(); // the button goes away with the suggestion
-  worker.postMessage({ type: 'apply', job: app.job, ids: [i] });
+  viewport.focus(); // the button goes away with the change
+  worker.postMessage({ type: button.classList.contains('undo') ? 'undo' : 'apply', job: app.job, ids: [i] });
 });
 
 $('apply-all').addEventListener('click', () => {
@@ -857,15 +867,34 @@ $('apply-all').addEventListener('click', () => {
   for (let i = 0; i < app.rows; i++) if (app.reason[i] === typo || app.reason[i] === syntax) ids.push(i);
   const list = Uint32Array.from(ids);
   worker.postMessage({ type: 'apply', job: app.job, ids: list }, [list.buffer]);
-  $('apply-all').disabled = true;
+});
+
+$('undo-all').addEventListener('click', () => {
+  worker.postMessage({ type: 'undo', job: app.job, all: true });
 });
 
 function onApplied(m) {
+  onSuggestions(m, +1, 'applied', 'No suggestion to apply.');
+}
+
+function onUndone(m) {
+  onSuggestions(m, -1, 'undone', 'Nothing to undo.');
+}
+
+/**
+ * Rows whose suggestion was applied (`sign` +1) or undone (-1). The bulk
+ * button just pressed may now be disabled or hidden: the focus moves to its
+ * counterpart (Apply all <-> Undo all) instead of falling to the page.
+ */
+function onSuggestions(m, sign, done, nothing) {
   const n = m.ids.length;
+  const focused = document.activeElement?.id;
   updateRows(m);
-  app.applied += n;
+  app.applied += sign * n;
   renderNow();
-  announce(n === 0 ? 'No suggestion to apply.' : `${plural(n, 'suggestion')} applied; ${summaryText()}`);
+  if (focused === 'apply-all' && !$('undo-all').hidden) $('undo-all').focus();
+  else if (focused === 'undo-all' && $('undo-all').hidden) $('apply-all').focus();
+  announce(n === 0 ? nothing : `${plural(n, 'suggestion')} ${done}; ${summaryText()}`);
 }
 
 /** Adds row `i`'s codes to the counts (`by` +1) or takes them away (-1). */

@@ -7,11 +7,12 @@
 //
 // Messages in:  load {job, file | text, name, column?, format?}, cancel {job},
 //               rows {req, job, ids}, search {req, job, query}, apply {job, ids},
+//               undo {job, ids | all},
 //               export {req, job, kind: clean | clean-risky | suppression | annotated, guard},
 //               export-cancel {req, job},
 //               deep {job, endpoint, key, options}, deep-cancel {job}
 // Messages out: ready, head, started, chunk, done, problem, rows, search,
-//               applied, export-progress, exported, deep-progress, deep-chunk, deep-done
+//               applied, undone, export-progress, exported, deep-progress, deep-chunk, deep-done
 //               (see list-app.js).
 import Papa from './vendor/papaparse.mjs';
 import {
@@ -78,13 +79,12 @@ onmessage = (event) => {
     case 'rows':
       if (current?.job === msg.job) postMessage({ type: 'rows', req: msg.req, job: msg.job, ids: msg.ids, rows: rowsOf(current, msg.ids) });
       break;
-    case 'apply': {
-      if (current?.job !== msg.job) break;
-      const out = applySuggestions(current, msg.ids);
-      postMessage({ type: 'applied', job: msg.job, ...out },
-        [out.ids.buffer, out.status.buffer, out.reason.buffer, out.flags.buffer, out.errors.buffer]);
+    case 'apply':
+      if (current?.job === msg.job) postCodes('applied', msg.job, applySuggestions(current, msg.ids));
       break;
-    }
+    case 'undo':
+      if (current?.job === msg.job) postCodes('undone', msg.job, undoSuggestions(current, msg.all ? [...current.original.keys()] : msg.ids));
+      break;
     case 'export': {
       if (current?.job !== msg.job) break;
       // One file at a time: a new request replaces the one being made.
@@ -306,7 +306,7 @@ async function load(msg) {
     spans: null, // Uint16Array of lines per row, only when a row spans several
     sets: [], // { from, set } per checked chunk
     overrides: new Map(), // row -> verdict (not UTF-8, or a suggestion applied)
-    original: new Map(), // row -> the address as given, where a suggestion was applied
+    original: new Map(), // row -> { email: the address as given, over: its override before } where a suggestion was applied
     noAddress: [],
     noAddressCount: 0,
     badLines: [],
@@ -626,7 +626,7 @@ function rowsOf(job, ids) {
     if (!(i >= 0 && i < checkedRows(job))) continue;
     const v = verdictOf(job, i);
     const row = {
-      i, line: job.lines[i], email: job.emails[i], suggestion: v.suggestion, message: v.message, depth: v.depth, original: job.original.get(i) ?? null,
+      i, line: job.lines[i], email: job.emails[i], suggestion: v.suggestion, message: v.message, depth: v.depth, original: job.original.get(i)?.email ?? null,
     };
     if (job.format === 'csv') {
       const cells = cellsOf(job, i);
@@ -648,29 +648,61 @@ function applySuggestions(job, ids) {
     if (!(i >= 0 && i < job.emails.length) || job.original.has(i)) continue;
     const suggestion = verdictOf(job, i)?.suggestion;
     if (!suggestion) continue;
-    job.original.set(i, job.emails[i]);
+    job.original.set(i, { email: job.emails[i], over: job.overrides.get(i) ?? null });
     job.emails[i] = suggestion;
-    const v = check(suggestion);
-    job.overrides.set(i, v);
-    job.status[i] = STATUSES.indexOf(v.status);
+    job.overrides.set(i, check(suggestion));
     changed.push(i);
-    verdicts.push(v);
+    verdicts.push(setStatus(job, i));
   }
-  const n = changed.length;
+  return codesOf(changed, verdicts);
+}
+
+/** Puts back the addresses (and verdicts) rows `ids` had before their suggestions were applied. */
+function undoSuggestions(job, ids) {
+  const changed = [];
+  const verdicts = [];
+  for (const i of ids) {
+    const was = job.original.get(i);
+    if (!was) continue;
+    job.original.delete(i);
+    job.emails[i] = was.email;
+    if (was.over) job.overrides.set(i, was.over); else job.overrides.delete(i);
+    changed.push(i);
+    verdicts.push(setStatus(job, i));
+  }
+  return codesOf(changed, verdicts);
+}
+
+/** Row `i`'s verdict, its status code kept in step (the exports read it). */
+function setStatus(job, i) {
+  const v = verdictOf(job, i);
+  job.status[i] = STATUSES.indexOf(v.status);
+  return v;
+}
+
+/** The page's per-row codes (and depths) of `verdicts` for rows `ids`. */
+function codesOf(ids, verdicts) {
+  const n = ids.length;
   const out = {
-    ids: Uint32Array.from(changed),
+    ids: Uint32Array.from(ids),
     status: new Uint8Array(n),
     reason: new Uint8Array(n),
     flags: new Uint8Array(n),
     errors: new Uint8Array(n),
+    depth: verdicts.map((v) => v.depth),
   };
   verdicts.forEach((v, k) => {
     out.status[k] = STATUSES.indexOf(v.status);
     out.reason[k] = REASONS.indexOf(v.reason);
-    out.flags[k] = Object.entries(FLAGS).reduce((bits, [name, bit]) => (v.flags[name] ? bits | bit : bits), 0);
+    out.flags[k] = Object.entries(FLAGS).reduce((bits, [name, bit]) => (v.flags?.[name] ? bits | bit : bits), 0);
     out.errors[k] = v.error ? ERROR_CODES.indexOf(v.error.code) : 255;
   });
   return out;
+}
+
+/** Sends codesOf()'s arrays to the page (for list number `job`), moved, not copied. */
+function postCodes(type, job, out) {
+  postMessage({ type, job, ...out }, [out.ids.buffer, out.status.buffer, out.reason.buffer, out.flags.buffer, out.errors.buffer]);
 }
 
 /** Rows whose address contains `query` (case-insensitive), ascending. */
@@ -871,7 +903,7 @@ async function deepCheck(job, msg) {
       while (!deep.cancelled && next < batches.length) {
         const batch = batches[next++];
         const results = await send(url, msg, batch.map((i) => job.emails[i]), deep, post);
-        merge(job, batch, results, post);
+        merge(job, batch, results);
         deep.done += batch.length;
         post({ type: 'deep-progress', done: deep.done, total: deep.total, waiting: 0 });
       }
@@ -926,24 +958,7 @@ async function send(url, msg, emails, deep, post) {
 }
 
 /** The API's verdicts replace the rows' own; the page gets their codes. */
-function merge(job, ids, verdicts, post) {
-  const n = ids.length;
-  const out = {
-    ids: Uint32Array.from(ids),
-    status: new Uint8Array(n),
-    reason: new Uint8Array(n),
-    flags: new Uint8Array(n),
-    errors: new Uint8Array(n),
-    depth: new Array(n),
-  };
-  verdicts.forEach((v, k) => {
-    job.overrides.set(ids[k], v);
-    out.status[k] = STATUSES.indexOf(v.status);
-    job.status[ids[k]] = out.status[k];
-    out.reason[k] = REASONS.indexOf(v.reason);
-    out.flags[k] = Object.entries(FLAGS).reduce((bits, [name, bit]) => (v.flags?.[name] ? bits | bit : bits), 0);
-    out.errors[k] = v.error ? ERROR_CODES.indexOf(v.error.code) : 255;
-    out.depth[k] = v.depth;
-  });
-  post({ type: 'deep-chunk', ...out }, [out.ids.buffer, out.status.buffer, out.reason.buffer, out.flags.buffer, out.errors.buffer]);
+function merge(job, ids, verdicts) {
+  ids.forEach((i, k) => job.overrides.set(i, verdicts[k]));
+  if (current === job) postCodes('deep-chunk', job.job, codesOf(ids, ids.map((i) => setStatus(job, i))));
 }

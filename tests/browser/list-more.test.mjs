@@ -1,24 +1,51 @@
 // Browser tests of the list checker's finer points (www/list.html), small and
 // fast, in headless Debian Chromium driven by playwright-core: the
-// spreadsheet-formula guard of the exports; the exports' progress and cancel.
+// spreadsheet-formula guard of the exports; the exports' progress and cancel;
+// undoing applied suggestions.
 //
 //   bash scripts/install-chromium.sh && bash crates/wasm/build.sh && cargo build -p prebounce-probe
 //   node --test tests/browser/
 import { describe, test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { makeList } from './list-data.mjs';
-import { skip, startBrowser, finished, records, download } from './list-page.mjs';
+import {
+  skip, startBrowser, finished, records, download, cliVerdicts, loadCodes, pageState,
+} from './list-page.mjs';
 
 describe('list checker: exports, undo, deep-check depth, keyboard, encodings', { skip, timeout: 180_000 }, () => {
   let browser = null;
+  let dir = null;
+  let codes = null;
 
   before(async () => {
+    codes = await loadCodes();
+    dir = await mkdtemp(path.join(os.tmpdir(), 'prebounce-list-more-'));
     browser = await startBrowser();
   });
 
   after(async () => {
-    if (browser) await browser.close();
+    try {
+      if (browser) await browser.close();
+    } finally {
+      if (dir) await rm(dir, { recursive: true, force: true });
+    }
   });
+
+  /** Writes `content` to a file in the test's folder; its path. */
+  async function saved(name, content) {
+    const file = path.join(dir, name);
+    await writeFile(file, content);
+    return file;
+  }
+
+  /** The per-row codes and counts the page holds (what undo must restore). */
+  async function codesNow(page) {
+    const s = await pageState(page);
+    return { status: s.status, reason: s.reason, flags: s.flags, errors: s.errors, byStatus: s.byStatus, byReason: s.byReason };
+  }
 
   afterEach(() => browser.closePages());
 
@@ -117,6 +144,57 @@ describe('list checker: exports, undo, deep-check depth, keyboard, encodings', {
     assert.equal(await page.evaluate(() => document.activeElement.id), 'export-annotated');
     await page.waitForTimeout(300);
     assert.equal(downloads.length, before, 'nothing was downloaded');
+    assert.deepEqual(page.errors, []);
+  });
+
+  test('an applied suggestion can be undone, one by one or all at once: the address and the verdict come back', async () => {
+    const page = await browser.open();
+    const csv = 'email,name\njane@hotmial.com,Jane\nok@example.com,Ok\nbob@gmial.com,Bob\njohn@gmailcom,John\namy@yahooo.com,Amy\n';
+    const file = await saved('typos.csv', csv);
+    const cli = await cliVerdicts(file);
+    await page.setInputFiles('#file', file);
+    await finished(page);
+    const initial = await codesNow(page);
+    assert.deepEqual(initial.status.map((c) => codes.STATUSES[c]), cli.map((v) => v.status));
+    const withSuggestion = cli.filter((v) => v.suggestion).length;
+    assert.ok(withSuggestion >= 4, `typos and an invalid address with suggestions (${withSuggestion})`);
+    const row = (i) => `#rows .tr[data-row="${i}"]`;
+
+    // One by one: use bob's suggestion, then undo it from the keyboard.
+    await page.click(`${row(2)} button.apply`);
+    await page.waitForFunction((sel) => document.querySelector(sel)?.textContent === 'was bob@gmial.com', `${row(2)} .was`);
+    assert.equal(await page.textContent(`${row(2)} .email`), 'bob@gmail.com');
+    assert.equal(await page.evaluate(() => window.listApp.applied), 1);
+    const undo = page.locator(`${row(2)} button.undo`);
+    assert.equal(await undo.getAttribute('aria-label'), 'Undo: back to bob@gmial.com');
+    await undo.focus();
+    await page.keyboard.press('Enter');
+    await page.waitForFunction((sel) => document.querySelector(sel)?.textContent === 'bob@gmial.com', `${row(2)} .email`);
+    await page.waitForSelector(`${row(2)} button.apply`);
+    assert.deepEqual(await codesNow(page), initial, 'the verdict and the counts are back');
+    assert.equal(await page.evaluate(() => window.listApp.applied), 0);
+    assert.equal(await page.isHidden('#undo-all'), true, 'nothing left to undo');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'viewport', 'the focus stays in the table');
+
+    // All at once, by keyboard: the focus moves between the two bulk buttons.
+    await page.focus('#apply-all');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction((n) => window.listApp.applied === n, withSuggestion);
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'undo-all');
+    assert.equal(await page.textContent(`${row(0)} .email`), 'jane@hotmail.com');
+    assert.equal(await page.textContent('#applied'), `${withSuggestion} suggestions applied.`);
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => window.listApp.applied === 0);
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'apply-all');
+    assert.deepEqual(await codesNow(page), initial, 'every verdict is back');
+    await page.waitForFunction((sel) => document.querySelector(sel)?.textContent === 'jane@hotmial.com', `${row(0)} .email`);
+    assert.equal(await page.isDisabled('#apply-all'), false, 'the suggestions can be applied again');
+    assert.equal(await page.textContent('#applied'), '');
+
+    // The annotated export is the CLI's verdicts on the file as it was.
+    const annotated = records((await download(page, '#export-annotated')).text);
+    assert.deepEqual(annotated.slice(1).map((r) => r.slice(0, 5)),
+      csv.trim().split('\n').slice(1).map((l, k) => [...l.split(','), cli[k].status, cli[k].reason, cli[k].suggestion ?? '']));
     assert.deepEqual(page.errors, []);
   });
 });

@@ -356,7 +356,7 @@ describe('list checker in headless Chromium', { skip, timeout: 240_000 }, () => 
     assert.equal(await apply.getAttribute('aria-label'), 'Use jane@hotmail.com instead of jane@hotmial.com');
     await apply.focus();
     await page.keyboard.press('Enter');
-    await page.waitForFunction(() => document.querySelector('#rows .tr .td.suggestion')?.textContent === 'was jane@hotmial.com');
+    await page.waitForFunction(() => document.querySelector('#rows .tr .td.suggestion .was')?.textContent === 'was jane@hotmial.com');
     const applied = await pageState(page);
     assert.deepEqual(applied.status.map((c) => codes.STATUSES[c]), ['valid', 'valid']);
     assert.deepEqual(applied.byStatus, [2, 0, 0, 0]);
