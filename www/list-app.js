@@ -22,6 +22,8 @@ const REASON_TEXT = {
   dns_error: 'DNS error', smtp_unavailable: 'Mail server unreachable', temporary_failure: 'Temporary failure',
   blocked: 'Check blocked', rejected: 'Rejected',
 };
+// The deepest check that ran (DESIGN's depth): the browser's own, or the edge API's.
+const DEPTH_TEXT = { syntax: 'Syntax', dns: 'DNS', smtp: 'SMTP' };
 const FLAG_TEXT = { disposable: 'Disposable', role: 'Role account', free: 'Free provider', smtputf8: 'Non-ASCII (SMTPUTF8)' };
 
 const worker = new Worker(new URL('./list-worker.js', import.meta.url), { type: 'module' });
@@ -717,12 +719,13 @@ function setupTable() {
     { key: 'email', label: head.format === 'csv' ? head.columns[head.column] : 'Address', width: 'minmax(14rem, 2fr)' },
     { key: 'status', label: 'Status', width: '7rem' },
     { key: 'reason', label: 'Reason', width: '11rem' },
+    { key: 'depth', label: 'Checked', width: '5.5rem' },
     { key: 'suggestion', label: 'Did you mean', width: 'minmax(15rem, 2fr)' },
     ...others.map((label, k) => ({ key: `c${k}`, label, width: 'minmax(8rem, 1fr)', other: k })),
   ];
   const template = columns.map((c) => c.width).join(' ');
   $('table').style.setProperty('--columns', template);
-  $('table').style.setProperty('--min-width', `${46 + 8 * others.length}rem`);
+  $('table').style.setProperty('--min-width', `${52 + 8 * others.length}rem`);
   $('thead-row').replaceChildren(...columns.map((c) => {
     const cell = document.createElement('span');
     cell.setAttribute('role', 'columnheader');
@@ -811,6 +814,7 @@ function fillRow(row, i, index) {
       case 'email': text = data ? data.email : '…'; title = data?.message ?? ''; break;
       case 'status': text = `${STATUS_ICON[status]} ${STATUS_TEXT[status]}`; break;
       case 'reason': text = REASON_TEXT[reason] ?? reason; title = data?.message ?? ''; break;
+      case 'depth': text = data ? DEPTH_TEXT[data.depth] ?? data.depth : ''; break;
       case 'suggestion':
         fillSuggestion(cell, data);
         continue;

@@ -724,7 +724,7 @@ function search(job, query) {
 // page gets the Blob, not a string, and downloads it through an object URL).
 
 const EXPORT_BATCH = 5000; // rows serialized per Blob part
-const ANNOTATIONS = ['status', 'reason', 'suggestion', 'message'];
+const ANNOTATIONS = ['status', 'reason', 'suggestion', 'message', 'depth'];
 // A cell a spreadsheet would read as a formula (OWASP's CSV injection list:
 // = + - @, tab, carriage return). Tested on the whole cell, line breaks and all.
 const FORMULA = /^[=+\-@\t\r]/;
@@ -832,7 +832,7 @@ async function exportList(job, msg) {
       const v = i >= 0 ? verdictOf(job, i) : check(cells[job.column] ?? '');
       const out = Array.from({ length: Math.max(width, cells.length) }, (_, k) => cells[k] ?? '');
       if (i >= 0) out[job.format === 'csv' ? job.column : 0] = job.emails[i];
-      out.push(v.status, v.reason, v.suggestion ?? '', v.message ?? '');
+      out.push(v.status, v.reason, v.suggestion ?? '', v.message ?? '', v.depth);
       batch.push(out);
     } else {
       if (i < 0 || keepCodes[job.status[i]] !== 1) return;

@@ -1,7 +1,8 @@
 // Browser tests of the list checker's finer points (www/list.html), small and
 // fast, in headless Debian Chromium driven by playwright-core: the
 // spreadsheet-formula guard of the exports; the exports' progress and cancel;
-// undoing applied suggestions.
+// undoing applied suggestions; each row's depth and the exports after a deep
+// check (against the fake edge API of server.mjs).
 //
 //   bash scripts/install-chromium.sh && bash crates/wasm/build.sh && cargo build -p prebounce-probe
 //   node --test tests/browser/
@@ -181,7 +182,7 @@ describe('list checker: exports, undo, deep-check depth, keyboard, encodings', {
     await page.keyboard.press('Enter');
     await page.waitForFunction((n) => window.listApp.applied === n, withSuggestion);
     assert.equal(await page.evaluate(() => document.activeElement.id), 'undo-all');
-    assert.equal(await page.textContent(`${row(0)} .email`), 'jane@hotmail.com');
+    await page.waitForFunction((sel) => document.querySelector(sel)?.textContent === 'jane@hotmail.com', `${row(0)} .email`);
     assert.equal(await page.textContent('#applied'), `${withSuggestion} suggestions applied.`);
     await page.keyboard.press('Enter');
     await page.waitForFunction(() => window.listApp.applied === 0);
@@ -195,6 +196,51 @@ describe('list checker: exports, undo, deep-check depth, keyboard, encodings', {
     const annotated = records((await download(page, '#export-annotated')).text);
     assert.deepEqual(annotated.slice(1).map((r) => r.slice(0, 5)),
       csv.trim().split('\n').slice(1).map((l, k) => [...l.split(','), cli[k].status, cli[k].reason, cli[k].suggestion ?? '']));
+    assert.deepEqual(page.errors, []);
+  });
+
+  test('after a deep check the table shows each row\'s depth and every export follows the deep verdicts', async () => {
+    const page = await browser.open();
+    const csv = 'name,email\nAna,ana@example.com\nDis,disabled@example.com\nNul,nullmx@example.com\n'
+      + 'Typ,bob@gmial.com\nBad,not-an-address\nUnk,unknown@example.com\n';
+    await load(page, 'deep.csv', csv);
+    const depths = () => page.$$eval('#rows .tr', (rows) => rows.map((r) => r.querySelector('.td.depth').textContent));
+    await page.waitForFunction(() => document.querySelectorAll('#rows .tr .td.depth:not(:empty)').length === 6);
+    assert.deepEqual(await depths(), Array(6).fill('Syntax'), 'checked in the browser so far');
+
+    const before = browser.server.requests.length;
+    await page.fill('#deep-endpoint', browser.server.apiUrl);
+    await page.fill('#deep-key', 'pk_test_list');
+    await page.click('#deep-start');
+    await page.waitForFunction(() => ['done', 'error', 'cancelled'].includes(window.listApp.deep?.state));
+    assert.equal(await page.evaluate(() => window.listApp.deep.state), 'done', await page.textContent('#deep-status'));
+    const sent = browser.server.requests.slice(before).filter((r) => r.method === 'POST');
+    assert.deepEqual(sent.flatMap((r) => r.emails),
+      ['ana@example.com', 'disabled@example.com', 'nullmx@example.com', 'unknown@example.com'],
+      'only the rows still valid or unknown leave the browser');
+    await page.waitForFunction(() => document.querySelectorAll('#rows .tr .td.depth:not(:empty)').length === 6
+      && document.querySelector('#rows .tr .td.depth').textContent === 'SMTP');
+    assert.deepEqual(await depths(), ['SMTP', 'SMTP', 'DNS', 'Syntax', 'Syntax', 'SMTP']);
+
+    // The files follow the deep verdicts: disabled and null MX are now invalid, unknown is out of the clean list.
+    const clean = records((await download(page, '#export-clean')).text);
+    assert.deepEqual(clean, [['name', 'email'], ['Ana', 'ana@example.com']]);
+    await page.check('input[name="clean-kind"][value="clean-risky"]');
+    const risky = records((await download(page, '#export-clean')).text);
+    assert.deepEqual(risky, [['name', 'email'], ['Ana', 'ana@example.com'], ['Typ', 'bob@gmial.com']]);
+    const suppression = records((await download(page, '#export-suppression')).text);
+    assert.deepEqual(suppression, [['name', 'email'], ['Dis', 'disabled@example.com'], ['Nul', 'nullmx@example.com'], ['Bad', 'not-an-address']]);
+    const annotated = records((await download(page, '#export-annotated')).text);
+    assert.deepEqual(annotated[0], ['name', 'email', 'status', 'reason', 'suggestion', 'message', 'depth']);
+    assert.deepEqual(annotated.slice(1).map(([name, , status, reason, , , depth]) => [name, status, reason, depth]), [
+      ['Ana', 'valid', 'ok', 'smtp'],
+      ['Dis', 'invalid', 'mailbox_disabled', 'smtp'],
+      ['Nul', 'invalid', 'null_mx', 'dns'],
+      ['Typ', 'risky', 'possible_typo', 'syntax'],
+      ['Bad', 'invalid', 'invalid_syntax', 'syntax'],
+      ['Unk', 'unknown', 'smtp_unavailable', 'smtp'],
+    ]);
+    assert.equal(annotated[2][5], 'The mail server says this mailbox has been disabled.', 'the API\'s message');
     assert.deepEqual(page.errors, []);
   });
 });

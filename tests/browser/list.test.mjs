@@ -151,8 +151,9 @@ describe('list checker in headless Chromium', { skip, timeout: 240_000 }, () => 
     const v0 = list.checked[0];
     assert.equal(first[0], '2');
     assert.equal(first[1], v0.input);
-    assert.equal(first.length, 5 + 5, 'line, address, status, reason, suggestion and the 5 other columns');
-    assert.equal(first[5], '1', 'the id column');
+    assert.equal(first.length, 6 + 5, 'line, address, status, reason, depth, suggestion and the 5 other columns');
+    assert.equal(first[4], 'Syntax', 'checked in the browser');
+    assert.equal(first[6], '1', 'the id column');
 
     // Filter by status: only invalid rows, counted as the CLI does.
     await page.selectOption('#f-status', 'invalid');
@@ -276,12 +277,12 @@ describe('list checker in headless Chromium', { skip, timeout: 240_000 }, () => 
     const annotated = await download(page, '#export-annotated');
     assert.equal(annotated.name, 'contacts-annotated.csv');
     const got = records(annotated.text);
-    assert.deepEqual(got[0], [...header, 'status', 'reason', 'suggestion', 'message']);
+    assert.deepEqual(got[0], [...header, 'status', 'reason', 'suggestion', 'message', 'depth']);
     assert.equal(got.length - 1, rows.length, 'every record, those without an address too');
     const bad = [];
     rows.forEach((r, k) => {
       const v = list.cli[k];
-      const want = [...header.map((_, c) => r[c] ?? ''), ...r.slice(header.length), v.status, v.reason, v.suggestion ?? '', v.message ?? ''].map(guarded);
+      const want = [...header.map((_, c) => r[c] ?? ''), ...r.slice(header.length), v.status, v.reason, v.suggestion ?? '', v.message ?? '', v.depth].map(guarded);
       if (JSON.stringify(got[k + 1]) !== JSON.stringify(want)) bad.push({ line: k, got: got[k + 1], want });
     });
     assert.deepEqual(bad.slice(0, 3), [], `${bad.length} annotated rows differ from the CLI's verdicts`);
