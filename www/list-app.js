@@ -52,6 +52,7 @@ const app = {
   timing: {},
   chunks: 0,
   applied: 0, // suggestions applied
+  cursor: -1, // the row the keyboard (or a click) is on, described under the table; -1: none
   progress: { done: 0, total: 1 },
   deep: null, // { state: running | done | cancelled | error, done, total, depths: Map row -> depth, byDepth, waits, error }
   export: null, // { req, kind, button, state: running | done | cancelled | error, updates, done (fraction) }
@@ -277,6 +278,7 @@ function start(source, { column } = {}) {
   app.rows = 0;
   app.chunks = 0;
   app.applied = 0;
+  app.cursor = -1;
   app.done = null;
   app.error = null;
   app.view = null;
@@ -789,11 +791,15 @@ function renderTable() {
     if (!rowCache.has(i) && !pending.has(i)) missing.push(i);
   }
   if (rowsBox.children.length !== count) rowsBox.replaceChildren(...pool.slice(0, count));
+  // The described row may have scrolled away (by the mouse) and changed since.
+  const c = app.cursor;
+  if (c >= 0 && c < app.rows && !rowCache.has(c) && !pending.has(c) && !missing.includes(c)) missing.push(c);
   if (missing.length > 0) {
     for (const i of missing) pending.add(i);
     rowsReq += 1;
     worker.postMessage({ type: 'rows', req: rowsReq, job: app.job, ids: missing });
   }
+  renderDetails();
 }
 
 function fillRow(row, i, index) {
@@ -802,6 +808,7 @@ function fillRow(row, i, index) {
   const reason = REASONS[app.reason[i]];
   row.setAttribute('aria-rowindex', String(index + 2));
   row.dataset.row = String(i);
+  if (i === app.cursor) row.setAttribute('aria-current', 'true'); else row.removeAttribute('aria-current');
   row.dataset.status = status;
   const cells = row.children;
   for (let c = 0; c < columns.length; c++) {
@@ -857,7 +864,12 @@ function fillSuggestion(cell, data) {
 
 rowsBox.addEventListener('click', (event) => {
   const button = event.target.closest('button.apply, button.undo');
-  if (!button) return;
+  if (!button) {
+    // A click (or a tap: there is no hover on a phone) describes the row.
+    const row = event.target.closest('.tr');
+    if (row) setCursor(Number(row.dataset.row));
+    return;
+  }
   const i = Number(button.closest('.tr').dataset.row);
   viewport.focus(); // the button goes away with the change
   worker.postMessage({ type: button.classList.contains('undo') ? 'undo' : 'apply', job: app.job, ids: [i] });
@@ -918,6 +930,108 @@ function onRows(m) {
     for (const key of rowCache.keys()) if (!keep.has(key)) rowCache.delete(key);
   }
   scheduleTable();
+}
+
+// ---------------------------------------------------------------------------
+// The described row: the arrow keys, Page Up/Down, Home and End move it (the
+// table scrolls to keep it on screen); its whole verdict — the message a
+// tooltip would hide — is written under the table in a live region, so
+// keyboard, screen-reader and touch users read it too.
+
+/** Where row `i` is among the rows shown (the view is ascending), or -1. */
+function viewIndexOf(i) {
+  if (i < 0 || i >= app.rows) return -1;
+  if (!app.view) return i;
+  let lo = 0;
+  let hi = app.view.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    if (app.view[mid] === i) return mid;
+    if (app.view[mid] < i) lo = mid + 1; else hi = mid - 1;
+  }
+  return -1;
+}
+
+function setCursor(i) {
+  app.cursor = i;
+  scheduleTable();
+  renderDetails();
+}
+
+/** Scrolls the table just enough that the row at position `index` of the view is wholly on screen. */
+function scrollToIndex(index) {
+  const { n, height, first, visible } = geometry();
+  const whole = Math.max(1, Math.floor(viewport.clientHeight / ROW_HEIGHT));
+  if (n * ROW_HEIGHT <= MAX_SCROLL_PX) {
+    const top = index * ROW_HEIGHT;
+    if (top < viewport.scrollTop) viewport.scrollTop = top;
+    else if (top + ROW_HEIGHT > viewport.scrollTop + viewport.clientHeight) viewport.scrollTop = top + ROW_HEIGHT - viewport.clientHeight;
+    return;
+  }
+  // Scaled: the row at the top is geometry()'s `first`; aim it so.
+  const target = index < first ? index : index >= first + whole ? index - whole + 1 : -1;
+  if (target < 0) return;
+  const range = Math.max(1, height - viewport.clientHeight);
+  viewport.scrollTop = Math.ceil((target / Math.max(1, n - visible + 1)) * range);
+}
+
+viewport.addEventListener('keydown', (event) => {
+  if (event.target !== viewport || event.altKey || event.ctrlKey || event.metaKey) return; // a row's button keeps its keys
+  const n = app.view ? app.view.length : app.rows;
+  if (n === 0) return;
+  const at = viewIndexOf(app.cursor);
+  const from = at >= 0 ? at : geometry().first; // none yet: start at the top of the screen
+  const step = at >= 0 ? 1 : 0;
+  const page = Math.max(1, Math.floor(viewport.clientHeight / ROW_HEIGHT) - 1);
+  const to = {
+    ArrowDown: from + step, ArrowUp: from - step, PageDown: from + page, PageUp: from - page, Home: 0, End: n - 1,
+  }[event.key];
+  if (to === undefined) return;
+  event.preventDefault();
+  const index = Math.max(0, Math.min(n - 1, to));
+  scrollToIndex(index);
+  setCursor(app.view ? app.view[index] : index);
+});
+
+viewport.addEventListener('focus', () => {
+  const n = app.view ? app.view.length : app.rows;
+  if (viewIndexOf(app.cursor) < 0 && n > 0) {
+    const { first } = geometry();
+    setCursor(app.view ? app.view[first] : first);
+  }
+});
+
+let detailsKey = '';
+/** The described row's verdict under the table (written only when it changed, so it is announced once). */
+function renderDetails() {
+  const i = app.cursor;
+  let parts;
+  if (viewIndexOf(i) < 0) {
+    parts = [['hint', 'Select a row, or move through the rows with the arrow keys, to read its whole verdict here.']];
+  } else {
+    const data = rowCache.get(i);
+    if (!data) return; // on its way from the worker
+    const status = STATUSES[app.status[i]];
+    const reason = REASONS[app.reason[i]];
+    parts = [
+      ['title', `Line ${data.line}: ${data.email}`],
+      ['verdict', `${STATUS_TEXT[status]}: ${REASON_TEXT[reason] ?? reason} (checked: ${DEPTH_TEXT[data.depth] ?? data.depth}).`],
+      data.message && ['message', data.message],
+      data.detail && ['detail', data.detail],
+      data.original != null
+        ? ['suggestion', `Suggestion applied: the address was ${data.original}.`]
+        : data.suggestion && !data.message?.includes(data.suggestion) && ['suggestion', `Did you mean ${data.suggestion}?`],
+    ].filter(Boolean);
+  }
+  const key = JSON.stringify(parts);
+  if (key === detailsKey) return;
+  detailsKey = key;
+  $('row-details').replaceChildren(...parts.map(([kind, text]) => {
+    const p = document.createElement('p');
+    p.className = kind;
+    p.textContent = text;
+    return p;
+  }));
 }
 
 let tableQueued = false;

@@ -626,7 +626,7 @@ function rowsOf(job, ids) {
     if (!(i >= 0 && i < checkedRows(job))) continue;
     const v = verdictOf(job, i);
     const row = {
-      i, line: job.lines[i], email: job.emails[i], suggestion: v.suggestion, message: v.message, depth: v.depth, original: job.original.get(i)?.email ?? null,
+      i, line: job.lines[i], email: job.emails[i], suggestion: v.suggestion, message: v.message, detail: v.detail, depth: v.depth, original: job.original.get(i)?.email ?? null,
     };
     if (job.format === 'csv') {
       const cells = cellsOf(job, i);

@@ -2,7 +2,8 @@
 // fast, in headless Debian Chromium driven by playwright-core: the
 // spreadsheet-formula guard of the exports; the exports' progress and cancel;
 // undoing applied suggestions; each row's depth and the exports after a deep
-// check (against the fake edge API of server.mjs).
+// check (against the fake edge API of server.mjs); each row's message by
+// keyboard, for screen readers and by touch.
 //
 //   bash scripts/install-chromium.sh && bash crates/wasm/build.sh && cargo build -p prebounce-probe
 //   node --test tests/browser/
@@ -241,6 +242,59 @@ describe('list checker: exports, undo, deep-check depth, keyboard, encodings', {
       ['Unk', 'unknown', 'smtp_unavailable', 'smtp'],
     ]);
     assert.equal(annotated[2][5], 'The mail server says this mailbox has been disabled.', 'the API\'s message');
+    assert.deepEqual(page.errors, []);
+  });
+
+  test('each row\'s message is reached by keyboard and written under the table in a live region, not only in a tooltip', async () => {
+    const page = await browser.open();
+    const file = await saved('messages.csv', 'email,name\nana@example.com,Ana\nbob@gmial.com,Bob\nnot-an-address,X\nx@mailinator.com,Y\n');
+    const cli = await cliVerdicts(file);
+    await page.setInputFiles('#file', file);
+    await finished(page);
+    const details = () => page.$$eval('#row-details p', (ps) => ps.map((p) => p.textContent));
+    const wait = (title) => page.waitForFunction((t) => document.querySelector('#row-details .title')?.textContent === t, title);
+    assert.equal(await page.getAttribute('#row-details', 'role'), 'status');
+    assert.equal(await page.getAttribute('#viewport', 'aria-describedby'), 'row-details');
+
+    // Focus order: from the search field, Tab goes to the table, which describes its first row.
+    await page.focus('#f-search');
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'viewport');
+    await wait('Line 2: ana@example.com');
+    assert.deepEqual(await details(), ['Line 2: ana@example.com', 'Valid: OK (checked: Syntax).']);
+
+    await page.keyboard.press('ArrowDown');
+    await wait('Line 3: bob@gmial.com');
+    assert.deepEqual(await details(), ['Line 3: bob@gmial.com', 'Risky: Likely typo (checked: Syntax).', cli[1].message, cli[1].detail]);
+    assert.match(cli[1].message, /did you mean bob@gmail\.com\?/, 'the message names the suggestion');
+    await page.waitForSelector('#rows .tr[data-row="1"][aria-current="true"]'); // the row is marked
+    assert.equal(await page.$$eval('#rows .tr[aria-current]', (rows) => rows.length), 1);
+
+    await page.keyboard.press('ArrowDown');
+    await wait('Line 4: not-an-address');
+    assert.equal((await details())[2], cli[2].message);
+    await page.keyboard.press('End');
+    await wait('Line 5: x@mailinator.com');
+    assert.equal((await details())[2], cli[3].message);
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Home');
+    await wait('Line 2: ana@example.com');
+
+    // A filter leaves only the invalid row: back in the table, the arrow keys move among the rows shown.
+    await page.focus('#f-status');
+    await page.selectOption('#f-status', 'invalid');
+    assert.equal((await details())[0], 'Select a row, or move through the rows with the arrow keys, to read its whole verdict here.',
+      'the row described before is filtered out');
+    await page.focus('#viewport');
+    await wait('Line 4: not-an-address');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowUp');
+    await wait('Line 4: not-an-address');
+
+    // A click (or a tap on a phone, which has no hover) describes the row too.
+    await page.selectOption('#f-status', '');
+    await page.click('#rows .tr[data-row="3"] .td.reason');
+    await wait('Line 5: x@mailinator.com');
     assert.deepEqual(page.errors, []);
   });
 });
