@@ -24,6 +24,10 @@ const REASON_TEXT = {
 };
 // The deepest check that ran (DESIGN's depth): the browser's own, or the edge API's.
 const DEPTH_TEXT = { syntax: 'Syntax', dns: 'DNS', smtp: 'SMTP' };
+// How the worker decoded the file (pasted text needs no decoding).
+const ENCODING_TEXT = {
+  'utf-8': 'UTF-8', 'utf-16le': 'UTF-16 (little-endian)', 'utf-16be': 'UTF-16 (big-endian)', 'windows-1252': 'Windows-1252',
+};
 const FLAG_TEXT = { disposable: 'Disposable', role: 'Role account', free: 'Free provider', smtputf8: 'Non-ASCII (SMTPUTF8)' };
 
 const worker = new Worker(new URL('./list-worker.js', import.meta.url), { type: 'module' });
@@ -371,8 +375,10 @@ function onHead(m) {
   const what = m.format === 'csv'
     ? `CSV, ${m.columns.length} column${m.columns.length === 1 ? '' : 's'}, ${m.delimiter === '\t' ? 'tab' : `"${m.delimiter}"`}-separated${m.hasHeader ? ', with a header' : ''}`
     : 'one address a line';
-  $('source').textContent = `${app.name}: ${fmt.format(m.lines)} line${m.lines === 1 ? '' : 's'}, ${what}.`;
-  $('setup').hidden = m.format !== 'csv';
+  const encoding = ENCODING_TEXT[m.encoding];
+  $('source').textContent = `${app.name}: ${fmt.format(m.lines)} line${m.lines === 1 ? '' : 's'}, ${what}${encoding ? `; read as ${encoding}` : ''}.`;
+  $('setup').hidden = false;
+  $('column-field').hidden = m.format !== 'csv';
 }
 
 function onStarted() {
@@ -446,6 +452,7 @@ function onProblem(m) {
   $('skip').hidden = true;
   showError(m.message);
   if (m.code === 'no_email_column' && app.head) {
+    $('column-field').hidden = false;
     const select = $('column');
     select.prepend(new Option('Choose a column…', '', true, true));
     select.value = '';
@@ -491,6 +498,9 @@ function renderProblems() {
   const m = app.done;
   const box = $('problems');
   const items = [];
+  if (app.head?.encoding === 'windows-1252') {
+    items.push(`${app.name} is not UTF-8 text, so it was read as Windows-1252 (Western European: Excel's "CSV" on Windows). If letters look wrong, save it as "CSV UTF-8" and choose it again.`);
+  }
   if (m.noAddressCount > 0) {
     items.push(`${plural(m.noAddressCount, 'row')} without an address, not checked: line${m.noAddressCount === 1 ? '' : 's'} ${lineList(m.noAddress, m.noAddressCount)}.`);
   }

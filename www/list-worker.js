@@ -171,9 +171,31 @@ function isUtf16(bytes) {
 }
 
 /**
- * Bytes to text. UTF-8 (a BOM is dropped); UTF-16 with a BOM (Excel's
- * "Unicode text"). Lines that are not UTF-8 are read with U+FFFD in place of
- * the bad bytes and their numbers returned.
+ * Counts, in bytes that are not UTF-8, the well-formed multi-byte UTF-8
+ * sequences and the bytes outside any: which of the two the file mostly is.
+ */
+function utf8Shape(bytes) {
+  let sequences = 0;
+  let strays = 0;
+  for (let i = 0; i < bytes.length;) {
+    const b = bytes[i];
+    if (b < 0x80) { i++; continue; }
+    const more = b >= 0xc2 && b <= 0xdf ? 1 : b >= 0xe0 && b <= 0xef ? 2 : b >= 0xf0 && b <= 0xf4 ? 3 : 0;
+    let ok = more > 0;
+    for (let k = 1; ok && k <= more; k++) ok = (bytes[i + k] & 0xc0) === 0x80;
+    if (ok) { sequences++; i += 1 + more; } else { strays++; i++; }
+  }
+  return { sequences, strays };
+}
+
+/**
+ * Bytes to text. UTF-16 with a BOM (Excel's "Unicode text"); UTF-8 (a BOM is
+ * dropped). A file that is not UTF-8 is either in a legacy single-byte
+ * encoding — more stray high bytes than UTF-8 sequences, as when Excel saves
+ * "CSV" on Windows — and is read as Windows-1252 (the WHATWG decoder, which
+ * also covers Latin-1), or UTF-8 with some lines that are not (a mixed
+ * file): those are read with U+FFFD in place of the bad bytes and their
+ * numbers returned, as the CLI reports them.
  */
 function decode(bytes) {
   if (isUtf16(bytes)) {
@@ -183,12 +205,15 @@ function decode(bytes) {
   try {
     return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes), badLines: [], encoding: 'utf-8' };
   } catch {
+    const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf; // says UTF-8 itself
+    const { sequences, strays } = utf8Shape(bytes);
+    if (!bom && strays > sequences) return { text: new TextDecoder('windows-1252').decode(bytes), badLines: [], encoding: 'windows-1252' };
     // Which lines? Bad bytes become U+FFFD, and line breaks stay where they
     // were, so only lines with a U+FFFD in the text need their bytes checked.
     const text = new TextDecoder('utf-8').decode(bytes);
     const textStarts = lineStartsOf(text, '\n');
     const byteStarts = [];
-    let start = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+    let start = bom ? 3 : 0;
     for (; start >= 0; start = bytes.indexOf(0x0a, start) + 1 || -1) byteStarts.push(start);
     const strict = new TextDecoder('utf-8', { fatal: true });
     const badLines = [];

@@ -3,13 +3,14 @@
 // spreadsheet-formula guard of the exports; the exports' progress and cancel;
 // undoing applied suggestions; each row's depth and the exports after a deep
 // check (against the fake edge API of server.mjs); each row's message by
-// keyboard, for screen readers and by touch.
+// keyboard, for screen readers and by touch; files that are not UTF-8 (read
+// as Windows-1252), byte order marks, and a 50 MB file.
 //
 //   bash scripts/install-chromium.sh && bash crates/wasm/build.sh && cargo build -p prebounce-probe
 //   node --test tests/browser/
 import { describe, test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { makeList } from './list-data.mjs';
@@ -295,6 +296,75 @@ describe('list checker: exports, undo, deep-check depth, keyboard, encodings', {
     await page.selectOption('#f-status', '');
     await page.click('#rows .tr[data-row="3"] .td.reason');
     await wait('Line 5: x@mailinator.com');
+    assert.deepEqual(page.errors, []);
+  });
+
+  test('a file that is not UTF-8 is read as Windows-1252 and says so; UTF-8 and UTF-16 byte order marks are honoured', async () => {
+    const page = await browser.open();
+    // "Café" is 43 61 66 E9 in Windows-1252 (and Latin-1); 0x80 is the euro sign.
+    const text = 'name,email,note\nCafé Müller,josé@example.com,5 €\nAna Çelik,ana@example.com,Zürich\nBob,bob@gmial.com,naïve\n';
+    const legacy = Buffer.from(text.replace('€', '\u0080'), 'latin1');
+    assert.deepEqual([...legacy.subarray(16, 20)], [0x43, 0x61, 0x66, 0xe9]);
+    await page.setInputFiles('#file', await saved('legacy.csv', legacy));
+    await finished(page);
+    assert.equal(await page.textContent('#source'), 'legacy.csv: 4 lines, CSV, 3 columns, ","-separated, with a header; read as Windows-1252.');
+    assert.match(await page.textContent('#problems'), /legacy\.csv is not UTF-8 text, so it was read as Windows-1252 .*save it as "CSV UTF-8"/);
+    assert.doesNotMatch(await page.textContent('#problems'), /not readable/, 'no line is reported as unreadable');
+    // The verdicts are the CLI's for the same text in UTF-8 (the CLI reads UTF-8 only).
+    const cli = await cliVerdicts(await saved('legacy-as-utf8.csv', text));
+    const s = await pageState(page);
+    assert.deepEqual(s.status.map((c) => codes.STATUSES[c]), cli.map((v) => v.status));
+    assert.deepEqual(s.reason.map((c) => codes.REASONS[c]), cli.map((v) => v.reason));
+    assert.equal(cli[0].flags.smtputf8, true, 'josé@example.com was read with its é');
+    await page.waitForFunction(() => document.querySelector('#rows .tr .td.email')?.textContent === 'josé@example.com');
+    const first = await page.$$eval('#rows .tr:first-child .td', (cells) => cells.map((c) => c.textContent));
+    assert.deepEqual([first[1], first.at(-2), first.at(-1)], ['josé@example.com', 'Café Müller', '5 €']);
+    // The downloads are UTF-8, the letters kept.
+    const clean = records((await download(page, '#export-clean')).text);
+    assert.deepEqual(clean, [['name', 'email', 'note'], ['Café Müller', 'josé@example.com', '5 €'], ['Ana Çelik', 'ana@example.com', 'Zürich']]);
+
+    // A UTF-8 byte order mark: dropped, so the header still names the email column.
+    const bomText = 'email,name\nzoë@bücher.de,Zoë\nbob@gmial.com,Bob\n';
+    await load(page, 'bom.csv', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(bomText)]));
+    assert.equal(await page.textContent('#source'), 'bom.csv: 3 lines, CSV, 2 columns, ","-separated, with a header; read as UTF-8.');
+    assert.equal(await page.textContent('#column option:checked'), 'email (detected)');
+    const bomCli = await cliVerdicts(await saved('bom-less.csv', bomText));
+    assert.deepEqual((await pageState(page)).reason.map((c) => codes.REASONS[c]), bomCli.map((v) => v.reason));
+
+    // UTF-16, big-endian, with its byte order mark.
+    const be = Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from('email\tname\r\nbob@gmial.com\tBob\r\nzoë@bücher.de\tZoë\r\n', 'utf16le').swap16()]);
+    await load(page, 'be.csv', be);
+    assert.equal(await page.textContent('#source'), 'be.csv: 3 lines, CSV, 2 columns, tab-separated, with a header; read as UTF-16 (big-endian).');
+    assert.deepEqual((await pageState(page)).reason.map((c) => codes.REASONS[c]), ['possible_typo', 'ok']);
+    await page.waitForFunction(() => [...document.querySelectorAll('#rows .tr .td')].some((c) => c.textContent === 'Zoë'));
+    assert.deepEqual(page.errors, []);
+  });
+
+  test('a 50 MB CSV loads, is checked and counted, and the page stays responsive', async (t) => {
+    const page = await browser.open();
+    // 100,000 records of about 500 bytes (a long notes column): 50 MB with few rows, so the test stays quick.
+    const rows = 100_000;
+    const notes = `"${'lorem ipsum, '.repeat(38)}"`;
+    const lines = ['id,email,notes'];
+    for (let i = 1; i <= rows; i++) {
+      const email = i % 10 === 0 ? `user${i}.example.com` : i % 25 === 0 ? `user${i}@gmial.com` : `user${i}@example.com`;
+      lines.push(`${i},${email},${notes}`);
+    }
+    const file = await saved('fifty.csv', `${lines.join('\n')}\n`);
+    const size = (await stat(file)).size;
+    assert.ok(size >= 50e6, `${(size / 1e6).toFixed(1)} MB`);
+    await page.setInputFiles('#file', file);
+    await finished(page, 60_000);
+    const s = await pageState(page);
+    t.diagnostic(`${(size / 1e6).toFixed(1)} MB, ${rows} rows: chosen → results in ${Math.round(s.ms)} ms, longest main-thread task ${Math.round(s.longestTask)} ms (worker: ${JSON.stringify(s.done.times)})`);
+    assert.equal(s.state, 'done');
+    assert.equal(s.rows, rows);
+    const invalid = rows / 10;
+    const risky = rows / 25 - rows / 50; // multiples of 25 that are not multiples of 10
+    assert.deepEqual(s.byStatus, [rows - invalid - risky, invalid, risky, 0]);
+    assert.match(await page.textContent('#summary'), /^100,000 addresses checked in fifty\.csv\. 88,000 valid, 10,000 invalid, 2,000 risky, 0 unknown\./);
+    assert.ok(s.longestTask < 500, `the longest main-thread task was ${Math.round(s.longestTask)} ms`);
+    assert.ok(s.domRows > 0 && s.domRows < 60, 'only the visible rows in the DOM');
     assert.deepEqual(page.errors, []);
   });
 });

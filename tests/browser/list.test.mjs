@@ -341,7 +341,8 @@ describe('list checker in headless Chromium', { skip, timeout: 240_000 }, () => 
     assert.equal(s.rows, want.length);
     assert.deepEqual(s.status.map((c) => codes.STATUSES[c]), want.map((v) => v.status));
     assert.deepEqual(s.reason.map((c) => codes.REASONS[c]), want.map((v) => v.reason));
-    assert.equal(await page.isHidden('#setup'), true, 'no column to choose');
+    assert.equal(await page.isHidden('#column-field'), true, 'no column to choose');
+    assert.equal(await page.textContent('#source'), 'plain.txt: 9 lines, one address a line; read as UTF-8.');
 
     // Paste: a small list with a typo; the suggestion shows in the table.
     await page.click('#paste-box summary');
@@ -383,13 +384,14 @@ describe('list checker in headless Chromium', { skip, timeout: 240_000 }, () => 
     assert.match(await page.textContent('#problems'), /1 row without an address, not checked: line 3\./);
   });
 
-  test('errors people can act on: wrong file type, binary data, no email column, no rows', async () => {
+  test('errors people can act on: wrong file type, binary data (a NUL, a known format, mostly control bytes), no email column, no rows', async () => {
     const page = await openList();
     const cases = [
       [{ name: 'list.xlsx', mimeType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', buffer: Buffer.from('PK\x03\x04rest') }, /list\.xlsx is a spreadsheet\. Save it as CSV/],
       [{ name: 'photo.png', mimeType: 'image/png', buffer: Buffer.from([0x89, 0x50, 0x4e, 0x47]) }, /photo\.png is not a list this page reads: choose a \.csv, \.tsv or \.txt file\./],
       [{ name: 'renamed.csv', mimeType: 'text/csv', buffer: Buffer.from('PK\x03\x04\x14\x00\x06\x00') }, /renamed\.csv is not text: it looks like a ZIP archive/],
       [{ name: 'data.csv', mimeType: 'text/csv', buffer: Buffer.from('email\n\x00\x01\x02ab@c.com\n') }, /data\.csv is not a text file \(it contains binary data\)/],
+      [{ name: 'noise.csv', mimeType: 'text/csv', buffer: Buffer.from(Array.from({ length: 4096 }, (_, k) => 1 + ((k * 167 + 13) % 255))) }, /noise\.csv does not look like text \(too many control characters\)/],
       [{ name: 'empty.csv', mimeType: 'text/csv', buffer: Buffer.alloc(0) }, /empty\.csv is empty: there are no rows to check\./],
       [{ name: 'header.csv', mimeType: 'text/csv', buffer: Buffer.from('id,email,name\n') }, /header\.csv has a header but no rows to check\./],
       [{ name: 'blank.txt', mimeType: 'text/plain', buffer: Buffer.from('\n  \n\n') }, /blank\.txt has no rows to check\./],
@@ -418,10 +420,12 @@ describe('list checker in headless Chromium', { skip, timeout: 240_000 }, () => 
     assert.deepEqual(page.errors, []);
   });
 
-  test('broken quoting and bytes that are not UTF-8 are reported with line numbers; the rest is checked', async () => {
+  test('broken quoting and bytes that are not UTF-8 in a UTF-8 file are reported with line numbers; the rest is checked', async () => {
     const page = await openList();
+    // Mixed: UTF-8 (zoë, bücher) with one Latin-1 line (a file that is all
+    // Latin-1 is read as Windows-1252 instead: list-more.test.mjs).
     const bytes = Buffer.concat([
-      Buffer.from('email,note\nana@example.com,ok\n'),
+      Buffer.from('email,note\nana@example.com,ok\nzoë@bücher.de,utf-8\n'),
       Buffer.from('jos'), Buffer.from([0xe9]), Buffer.from('@example.com,latin-1\n'),
       Buffer.from('bob@example.com,fine\ncarl@example.com,"never closed\ndan@example.com,x\n'),
     ]);
@@ -434,14 +438,15 @@ describe('list checker in headless Chromium', { skip, timeout: 240_000 }, () => 
     assert.deepEqual(s.status.map((c) => codes.STATUSES[c]), want.map((v) => v.status));
     assert.deepEqual(s.errors.map((c) => (c === 255 ? null : codes.ERROR_CODES[c])), want.map((v) => v.error?.code ?? null));
     const problems = await page.textContent('#problems');
-    assert.match(problems, /1 line not readable as UTF-8 text .*line 3\./);
-    assert.match(problems, /1 CSV problem: line 5: a quoted field is never closed/);
+    assert.match(problems, /1 line not readable as UTF-8 text .*line 4\./);
+    assert.match(problems, /1 CSV problem: line 6: a quoted field is never closed/);
+    assert.doesNotMatch(problems, /Windows-1252/);
 
     // Excel's "Unicode text": UTF-16 with a byte order mark, tab-separated.
     const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('name\temail\r\nZoë\tzoë@bücher.de\r\nBob\tbob@gmial.com\r\n', 'utf16le')]);
     await page.setInputFiles('#file', { name: 'unicode.txt', mimeType: 'text/plain', buffer: utf16 });
     await page.waitForFunction(() => window.listApp.state === 'done' && window.listApp.name === 'unicode.txt');
-    assert.equal(await page.textContent('#source'), 'unicode.txt: 3 lines, CSV, 2 columns, tab-separated, with a header.');
+    assert.equal(await page.textContent('#source'), 'unicode.txt: 3 lines, CSV, 2 columns, tab-separated, with a header; read as UTF-16 (little-endian).');
     const u = await pageState(page);
     assert.deepEqual(u.reason.map((c) => codes.REASONS[c]), ['ok', 'possible_typo']);
     assert.deepEqual(page.errors, []);
