@@ -8,28 +8,19 @@
 //   await b.close();                       // in after()
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, mkdir, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import Papa from 'papaparse';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './chromium.mjs';
 import { startServer, PKG_DIR } from './server.mjs';
 import { cli } from '../npm/helpers.mjs';
 
-const run = promisify(execFile);
-export const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
-const SHOTS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'screenshots');
+export { skip } from './chromium.mjs';
 
-/** The describe() skip reason: Chromium missing outside CI (in CI the tests fail instead). */
-export const skip = !existsSync(CHROMIUM) && !process.env.CI
-  ? `${CHROMIUM} is missing; install it with scripts/install-chromium.sh (in CI this test fails instead)`
-  : false;
+const run = promisify(execFile);
+const SHOTS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'screenshots');
 
 /** The CLI's verdicts for a file (JSON Lines, one per record, in order). */
 export async function cliVerdicts(file) {
@@ -44,31 +35,20 @@ export function loadCodes() {
 
 /** Chromium (a fresh profile) and the page server; what a test file needs before its tests. */
 export async function startBrowser() {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: run scripts/install-chromium.sh (CI is set, so this is a failure, not a skip)`);
-  }
   if (!existsSync(path.join(PKG_DIR, 'index.js'))) {
     throw new Error(`${PKG_DIR} has no built package: run crates/wasm/build.sh first`);
   }
   if (!existsSync(cli)) throw new Error(`${cli} is missing: run cargo build -p prebounce-probe first`);
   await mkdir(SHOTS, { recursive: true });
   const server = await startServer();
-  let profile = null;
-  let context = null;
+  let browser;
   try {
-    profile = await mkdtemp(path.join(os.tmpdir(), 'prebounce-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ARGS,
-      viewport: { width: 1200, height: 900 },
-      timeout: 60_000,
-    });
+    browser = await launchChromium({ width: 1200, height: 900 });
   } catch (e) {
     await server.close();
-    if (profile) await rm(profile, { recursive: true, force: true });
     throw e;
   }
+  const { context } = browser;
   context.setDefaultTimeout(20_000);
   let pages = [];
   return {
@@ -101,15 +81,11 @@ export async function startBrowser() {
       await Promise.all(open.map((p) => p.close().catch(() => {})));
     },
     async close() {
-      // Every step runs even when an earlier one throws.
+      // Both steps run even when the first throws.
       try {
-        await context.close();
+        await browser.close();
       } finally {
-        try {
-          await server.close();
-        } finally {
-          await rm(profile, { recursive: true, force: true });
-        }
+        await server.close();
       }
     },
   };
