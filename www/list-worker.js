@@ -750,13 +750,13 @@ function search(job, query) {
 
 const EXPORT_BATCH = 5000; // rows serialized per Blob part
 const ANNOTATIONS = ['status', 'reason', 'suggestion', 'message', 'depth'];
-// A cell a spreadsheet would read as a formula (OWASP's CSV injection list:
-// = + - @, tab, carriage return). Tested on the whole cell, line breaks and all.
-const FORMULA = /^[=+\-@\t\r]/;
+// The first characters that make a spreadsheet read a cell as a formula
+// (OWASP's CSV injection list): = + - @, tab, carriage return.
+const FORMULA_STARTS = new Set(['=', '+', '-', '@', '\t', '\r'].map((c) => c.charCodeAt(0)));
 
 /** With the guard on, a leading ' makes a spreadsheet show the cell as text instead of running it. */
 function guardCells(cells) {
-  for (let k = 0; k < cells.length; k++) if (FORMULA.test(cells[k])) cells[k] = `'${cells[k]}`;
+  for (let k = 0; k < cells.length; k++) if (FORMULA_STARTS.has(cells[k].charCodeAt(0))) cells[k] = `'${cells[k]}`;
   return cells;
 }
 
