@@ -308,11 +308,20 @@ describe('list checker in headless Chromium', { skip, timeout: 240_000 }, () => 
     const big = path.join(dir, 'big.csv');
     await writeFile(big, makeList({ rows: 300_000, seed: 7 }).bytes);
     await page.setInputFiles('#file', big);
-    await page.waitForFunction(() => window.listApp.state === 'checking' && window.listApp.rows > 0);
-    await shot(page, 'progress');
-    const text = await page.textContent('#progress-text');
+    // The progress text is read and Cancel pressed in the same frame, as soon
+    // as rows are in: on a busy machine a round trip per step could let the
+    // 300,000 rows finish first.
+    const text = await page.evaluate(() => new Promise((resolve) => {
+      const poll = () => {
+        const t = document.getElementById('progress-text').textContent;
+        if (window.listApp.state !== 'checking' || !/rows checked/.test(t)) { requestAnimationFrame(poll); return; }
+        document.getElementById('cancel').click();
+        resolve(t);
+      };
+      poll();
+    }));
     assert.match(text, /^[\d,]+ rows checked \(\d+ %\) · [\d,]+ rows\/s · (about .+ left|estimating time left)$/);
-    await page.click('#cancel');
+    await shot(page, 'progress');
     await finished(page);
     const s = await pageState(page);
     assert.equal(s.state, 'cancelled');
