@@ -22,6 +22,12 @@ const REASON_TEXT = {
   dns_error: 'DNS error', smtp_unavailable: 'Mail server unreachable', temporary_failure: 'Temporary failure',
   blocked: 'Check blocked', rejected: 'Rejected',
 };
+// The deepest check that ran (DESIGN's depth): the browser's own, or the edge API's.
+const DEPTH_TEXT = { syntax: 'Syntax', dns: 'DNS', smtp: 'SMTP' };
+// How the worker decoded the file (pasted text needs no decoding).
+const ENCODING_TEXT = {
+  'utf-8': 'UTF-8', 'utf-16le': 'UTF-16 (little-endian)', 'utf-16be': 'UTF-16 (big-endian)', 'windows-1252': 'Windows-1252',
+};
 const FLAG_TEXT = { disposable: 'Disposable', role: 'Role account', free: 'Free provider', smtputf8: 'Non-ASCII (SMTPUTF8)' };
 
 const worker = new Worker(new URL('./list-worker.js', import.meta.url), { type: 'module' });
@@ -50,8 +56,10 @@ const app = {
   timing: {},
   chunks: 0,
   applied: 0, // suggestions applied
+  cursor: -1, // the row the keyboard (or a click) is on, described under the table; -1: none
   progress: { done: 0, total: 1 },
   deep: null, // { state: running | done | cancelled | error, done, total, depths: Map row -> depth, byDepth, waits, error }
+  export: null, // { req, kind, button, state: running | done | cancelled | error, updates, done (fraction) }
 };
 window.listApp = app;
 
@@ -112,7 +120,9 @@ $('column').addEventListener('change', () => {
   if (app.source) start(app.source, { column: Number($('column').value) });
 });
 
-// Exports: the worker builds the file as a Blob; it is downloaded here.
+// Exports: the worker builds the file as a Blob, a batch of rows at a time,
+// reporting progress (the annotated CSV of a million rows takes seconds); it
+// is downloaded here. A new request replaces one being made.
 let exportReq = 0;
 for (const button of document.querySelectorAll('[data-export]')) {
   button.addEventListener('click', () => {
@@ -120,15 +130,44 @@ for (const button of document.querySelectorAll('[data-export]')) {
     let kind = button.dataset.export;
     if (kind === 'clean') kind = document.querySelector('input[name="clean-kind"]:checked')?.value ?? 'clean';
     exportReq += 1;
+    app.export = { req: exportReq, kind, button: button.id, state: 'running', updates: 0, done: 0 };
     $('export-status').textContent = 'Preparing the file…';
-    worker.postMessage({ type: 'export', req: exportReq, job: app.job, kind });
+    $('export-bar').value = 0;
+    $('export-bar').hidden = false;
+    $('export-cancel').hidden = false;
+    worker.postMessage({ type: 'export', req: exportReq, job: app.job, kind, guard: $('export-guard').checked });
   });
+}
+
+$('export-cancel').addEventListener('click', () => {
+  if (app.export?.state === 'running') worker.postMessage({ type: 'export-cancel', req: exportReq, job: app.job });
+});
+
+function onExportProgress(m) {
+  if (m.req !== exportReq) return;
+  app.export.updates += 1;
+  app.export.done = m.done / Math.max(1, m.total);
+  $('export-bar').value = app.export.done;
+}
+
+/** The bar and the cancel button go; the focus, if it was on the cancel button, returns to the export's own. */
+function endExport(state, text) {
+  app.export.state = state;
+  const cancel = $('export-cancel');
+  if (document.activeElement === cancel) $(app.export.button).focus();
+  cancel.hidden = true;
+  $('export-bar').hidden = true;
+  $('export-status').textContent = text;
 }
 
 function onExported(m) {
   if (m.req !== exportReq) return;
   if (m.error) {
-    $('export-status').textContent = `The file could not be made: ${m.error}`;
+    endExport('error', `The file could not be made: ${m.error}`);
+    return;
+  }
+  if (m.cancelled) {
+    endExport('cancelled', 'Download cancelled.');
     return;
   }
   const url = URL.createObjectURL(m.blob);
@@ -139,7 +178,7 @@ function onExported(m) {
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
-  $('export-status').textContent = `${m.name}: ${fmt.format(m.rows)} ${m.rows === 1 ? 'row' : 'rows'}, downloaded.`;
+  endExport('done', `${m.name}: ${fmt.format(m.rows)} ${m.rows === 1 ? 'row' : 'rows'}, downloaded.`);
 }
 
 // Deep check: the worker sends the rows to the edge API; results merge here.
@@ -184,7 +223,7 @@ function onDeepProgress(m) {
     : `${fmt.format(m.done)} of ${fmt.format(m.total)} rows deep-checked…`;
 }
 
-/** Rows checked again (by the deep check or an applied suggestion): new codes, counts moved. */
+/** Rows checked again (by the deep check, an applied or undone suggestion): new codes, counts moved. */
 function updateRows(m, each) {
   const n = m.ids.length;
   for (let k = 0; k < n; k++) {
@@ -243,6 +282,7 @@ function start(source, { column } = {}) {
   app.rows = 0;
   app.chunks = 0;
   app.applied = 0;
+  app.cursor = -1;
   app.done = null;
   app.error = null;
   app.view = null;
@@ -252,6 +292,10 @@ function start(source, { column } = {}) {
   app.byFlag.fill(0);
   app.progress = { done: 0, total: 1 };
   app.deep = null;
+  app.export = null; // one being made for the list before is dropped with it
+  $('export-status').textContent = '';
+  $('export-bar').hidden = true;
+  $('export-cancel').hidden = true;
   $('deep-status').textContent = '';
   $('deep-start').disabled = false;
   $('deep-cancel').hidden = true;
@@ -309,6 +353,8 @@ worker.addEventListener('message', (event) => {
     case 'rows': onRows(m); break;
     case 'search': onSearch(m); break;
     case 'applied': onApplied(m); break;
+    case 'undone': onUndone(m); break;
+    case 'export-progress': onExportProgress(m); break;
     case 'exported': onExported(m); break;
     case 'deep-progress': onDeepProgress(m); break;
     case 'deep-chunk': onDeepChunk(m); break;
@@ -329,8 +375,10 @@ function onHead(m) {
   const what = m.format === 'csv'
     ? `CSV, ${m.columns.length} column${m.columns.length === 1 ? '' : 's'}, ${m.delimiter === '\t' ? 'tab' : `"${m.delimiter}"`}-separated${m.hasHeader ? ', with a header' : ''}`
     : 'one address a line';
-  $('source').textContent = `${app.name}: ${fmt.format(m.lines)} line${m.lines === 1 ? '' : 's'}, ${what}.`;
-  $('setup').hidden = m.format !== 'csv';
+  const encoding = ENCODING_TEXT[m.encoding];
+  $('source').textContent = `${app.name}: ${fmt.format(m.lines)} line${m.lines === 1 ? '' : 's'}, ${what}${encoding ? `; read as ${encoding}` : ''}.`;
+  $('setup').hidden = false;
+  $('column-field').hidden = m.format !== 'csv';
 }
 
 function onStarted() {
@@ -404,6 +452,7 @@ function onProblem(m) {
   $('skip').hidden = true;
   showError(m.message);
   if (m.code === 'no_email_column' && app.head) {
+    $('column-field').hidden = false;
     const select = $('column');
     select.prepend(new Option('Choose a column…', '', true, true));
     select.value = '';
@@ -449,6 +498,9 @@ function renderProblems() {
   const m = app.done;
   const box = $('problems');
   const items = [];
+  if (app.head?.encoding === 'windows-1252') {
+    items.push(`${app.name} is not UTF-8 text, so it was read as Windows-1252 (Western European: Excel's "CSV" on Windows). If letters look wrong, save it as "CSV UTF-8" and choose it again.`);
+  }
   if (m.noAddressCount > 0) {
     items.push(`${plural(m.noAddressCount, 'row')} without an address, not checked: line${m.noAddressCount === 1 ? '' : 's'} ${lineList(m.noAddress, m.noAddressCount)}.`);
   }
@@ -514,6 +566,7 @@ function renderCounts() {
   $('suggest-actions').hidden = !(typos > 0 || app.applied > 0);
   $('apply-all').disabled = typos === 0 || app.state === 'checking' || app.state === 'reading';
   $('applied').textContent = app.applied > 0 ? `${plural(app.applied, 'suggestion')} applied.` : '';
+  $('undo-all').hidden = app.applied === 0;
   renderBars($('status-bars'), STATUSES.map((name, i) => ({
     key: name, label: STATUS_TEXT[name], count: app.byStatus[i], kind: name,
     pick: () => setFilter('f-status', name),
@@ -678,12 +731,13 @@ function setupTable() {
     { key: 'email', label: head.format === 'csv' ? head.columns[head.column] : 'Address', width: 'minmax(14rem, 2fr)' },
     { key: 'status', label: 'Status', width: '7rem' },
     { key: 'reason', label: 'Reason', width: '11rem' },
+    { key: 'depth', label: 'Checked', width: '5.5rem' },
     { key: 'suggestion', label: 'Did you mean', width: 'minmax(15rem, 2fr)' },
     ...others.map((label, k) => ({ key: `c${k}`, label, width: 'minmax(8rem, 1fr)', other: k })),
   ];
   const template = columns.map((c) => c.width).join(' ');
   $('table').style.setProperty('--columns', template);
-  $('table').style.setProperty('--min-width', `${46 + 8 * others.length}rem`);
+  $('table').style.setProperty('--min-width', `${52 + 8 * others.length}rem`);
   $('thead-row').replaceChildren(...columns.map((c) => {
     const cell = document.createElement('span');
     cell.setAttribute('role', 'columnheader');
@@ -747,11 +801,15 @@ function renderTable() {
     if (!rowCache.has(i) && !pending.has(i)) missing.push(i);
   }
   if (rowsBox.children.length !== count) rowsBox.replaceChildren(...pool.slice(0, count));
+  // The described row may have scrolled away (by the mouse) and changed since.
+  const c = app.cursor;
+  if (c >= 0 && c < app.rows && !rowCache.has(c) && !pending.has(c) && !missing.includes(c)) missing.push(c);
   if (missing.length > 0) {
     for (const i of missing) pending.add(i);
     rowsReq += 1;
     worker.postMessage({ type: 'rows', req: rowsReq, job: app.job, ids: missing });
   }
+  renderDetails();
 }
 
 function fillRow(row, i, index) {
@@ -760,6 +818,7 @@ function fillRow(row, i, index) {
   const reason = REASONS[app.reason[i]];
   row.setAttribute('aria-rowindex', String(index + 2));
   row.dataset.row = String(i);
+  if (i === app.cursor) row.setAttribute('aria-current', 'true'); else row.removeAttribute('aria-current');
   row.dataset.status = status;
   const cells = row.children;
   for (let c = 0; c < columns.length; c++) {
@@ -772,6 +831,7 @@ function fillRow(row, i, index) {
       case 'email': text = data ? data.email : '…'; title = data?.message ?? ''; break;
       case 'status': text = `${STATUS_ICON[status]} ${STATUS_TEXT[status]}`; break;
       case 'reason': text = REASON_TEXT[reason] ?? reason; title = data?.message ?? ''; break;
+      case 'depth': text = data ? DEPTH_TEXT[data.depth] ?? data.depth : ''; break;
       case 'suggestion':
         fillSuggestion(cell, data);
         continue;
@@ -788,7 +848,15 @@ function fillSuggestion(cell, data) {
   if (cell.dataset.key === key) return;
   cell.dataset.key = key;
   if (data?.original != null) {
-    cell.replaceChildren(`was ${data.original}`);
+    const was = document.createElement('span');
+    was.className = 'was';
+    was.textContent = `was ${data.original}`;
+    const undo = document.createElement('button');
+    undo.type = 'button';
+    undo.className = 'undo';
+    undo.textContent = 'Undo';
+    undo.setAttribute('aria-label', `Undo: back to ${data.original}`);
+    cell.replaceChildren(was, undo);
     cell.className = 'td suggestion applied';
   } else if (data?.suggestion) {
     const button = document.createElement('button');
@@ -805,11 +873,16 @@ function fillSuggestion(cell, data) {
 }
 
 rowsBox.addEventListener('click', (event) => {
-  const button = event.target.closest('button.apply');
-  if (!button) return;
+  const button = event.target.closest('button.apply, button.undo');
+  if (!button) {
+    // A click (or a tap: there is no hover on a phone) describes the row.
+    const row = event.target.closest('.tr');
+    if (row) setCursor(Number(row.dataset.row));
+    return;
+  }
   const i = Number(button.closest('.tr').dataset.row);
-  viewport.focus(); // the button goes away with the suggestion
-  worker.postMessage({ type: 'apply', job: app.job, ids: [i] });
+  viewport.focus(); // the button goes away with the change
+  worker.postMessage({ type: button.classList.contains('undo') ? 'undo' : 'apply', job: app.job, ids: [i] });
 });
 
 $('apply-all').addEventListener('click', () => {
@@ -820,15 +893,34 @@ $('apply-all').addEventListener('click', () => {
   for (let i = 0; i < app.rows; i++) if (app.reason[i] === typo || app.reason[i] === syntax) ids.push(i);
   const list = Uint32Array.from(ids);
   worker.postMessage({ type: 'apply', job: app.job, ids: list }, [list.buffer]);
-  $('apply-all').disabled = true;
+});
+
+$('undo-all').addEventListener('click', () => {
+  worker.postMessage({ type: 'undo', job: app.job, all: true });
 });
 
 function onApplied(m) {
+  onSuggestions(m, +1, 'applied', 'No suggestion to apply.');
+}
+
+function onUndone(m) {
+  onSuggestions(m, -1, 'undone', 'Nothing to undo.');
+}
+
+/**
+ * Rows whose suggestion was applied (`sign` +1) or undone (-1). The bulk
+ * button just pressed may now be disabled or hidden: the focus moves to its
+ * counterpart (Apply all <-> Undo all) instead of falling to the page.
+ */
+function onSuggestions(m, sign, done, nothing) {
   const n = m.ids.length;
+  const focused = document.activeElement?.id;
   updateRows(m);
-  app.applied += n;
+  app.applied += sign * n;
   renderNow();
-  announce(n === 0 ? 'No suggestion to apply.' : `${plural(n, 'suggestion')} applied; ${summaryText()}`);
+  if (focused === 'apply-all' && !$('undo-all').hidden) $('undo-all').focus();
+  else if (focused === 'undo-all' && $('undo-all').hidden) $('apply-all').focus();
+  announce(n === 0 ? nothing : `${plural(n, 'suggestion')} ${done}; ${summaryText()}`);
 }
 
 /** Adds row `i`'s codes to the counts (`by` +1) or takes them away (-1). */
@@ -848,6 +940,108 @@ function onRows(m) {
     for (const key of rowCache.keys()) if (!keep.has(key)) rowCache.delete(key);
   }
   scheduleTable();
+}
+
+// ---------------------------------------------------------------------------
+// The described row: the arrow keys, Page Up/Down, Home and End move it (the
+// table scrolls to keep it on screen); its whole verdict — the message a
+// tooltip would hide — is written under the table in a live region, so
+// keyboard, screen-reader and touch users read it too.
+
+/** Where row `i` is among the rows shown (the view is ascending), or -1. */
+function viewIndexOf(i) {
+  if (i < 0 || i >= app.rows) return -1;
+  if (!app.view) return i;
+  let lo = 0;
+  let hi = app.view.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    if (app.view[mid] === i) return mid;
+    if (app.view[mid] < i) lo = mid + 1; else hi = mid - 1;
+  }
+  return -1;
+}
+
+function setCursor(i) {
+  app.cursor = i;
+  scheduleTable();
+  renderDetails();
+}
+
+/** Scrolls the table just enough that the row at position `index` of the view is wholly on screen. */
+function scrollToIndex(index) {
+  const { n, height, first, visible } = geometry();
+  const whole = Math.max(1, Math.floor(viewport.clientHeight / ROW_HEIGHT));
+  if (n * ROW_HEIGHT <= MAX_SCROLL_PX) {
+    const top = index * ROW_HEIGHT;
+    if (top < viewport.scrollTop) viewport.scrollTop = top;
+    else if (top + ROW_HEIGHT > viewport.scrollTop + viewport.clientHeight) viewport.scrollTop = top + ROW_HEIGHT - viewport.clientHeight;
+    return;
+  }
+  // Scaled: the row at the top is geometry()'s `first`; aim it so.
+  const target = index < first ? index : index >= first + whole ? index - whole + 1 : -1;
+  if (target < 0) return;
+  const range = Math.max(1, height - viewport.clientHeight);
+  viewport.scrollTop = Math.ceil((target / Math.max(1, n - visible + 1)) * range);
+}
+
+viewport.addEventListener('keydown', (event) => {
+  if (event.target !== viewport || event.altKey || event.ctrlKey || event.metaKey) return; // a row's button keeps its keys
+  const n = app.view ? app.view.length : app.rows;
+  if (n === 0) return;
+  const at = viewIndexOf(app.cursor);
+  const from = at >= 0 ? at : geometry().first; // none yet: start at the top of the screen
+  const step = at >= 0 ? 1 : 0;
+  const page = Math.max(1, Math.floor(viewport.clientHeight / ROW_HEIGHT) - 1);
+  const to = {
+    ArrowDown: from + step, ArrowUp: from - step, PageDown: from + page, PageUp: from - page, Home: 0, End: n - 1,
+  }[event.key];
+  if (to === undefined) return;
+  event.preventDefault();
+  const index = Math.max(0, Math.min(n - 1, to));
+  scrollToIndex(index);
+  setCursor(app.view ? app.view[index] : index);
+});
+
+viewport.addEventListener('focus', () => {
+  const n = app.view ? app.view.length : app.rows;
+  if (viewIndexOf(app.cursor) < 0 && n > 0) {
+    const { first } = geometry();
+    setCursor(app.view ? app.view[first] : first);
+  }
+});
+
+let detailsKey = '';
+/** The described row's verdict under the table (written only when it changed, so it is announced once). */
+function renderDetails() {
+  const i = app.cursor;
+  let parts;
+  if (viewIndexOf(i) < 0) {
+    parts = [['hint', 'Select a row, or move through the rows with the arrow keys, to read its whole verdict here.']];
+  } else {
+    const data = rowCache.get(i);
+    if (!data) return; // on its way from the worker
+    const status = STATUSES[app.status[i]];
+    const reason = REASONS[app.reason[i]];
+    parts = [
+      ['title', `Line ${data.line}: ${data.email}`],
+      ['verdict', `${STATUS_TEXT[status]}: ${REASON_TEXT[reason] ?? reason} (checked: ${DEPTH_TEXT[data.depth] ?? data.depth}).`],
+      data.message && ['message', data.message],
+      data.detail && ['detail', data.detail],
+      data.original != null
+        ? ['suggestion', `Suggestion applied: the address was ${data.original}.`]
+        : data.suggestion && !data.message?.includes(data.suggestion) && ['suggestion', `Did you mean ${data.suggestion}?`],
+    ].filter(Boolean);
+  }
+  const key = JSON.stringify(parts);
+  if (key === detailsKey) return;
+  detailsKey = key;
+  $('row-details').replaceChildren(...parts.map(([kind, text]) => {
+    const p = document.createElement('p');
+    p.className = kind;
+    p.textContent = text;
+    return p;
+  }));
 }
 
 let tableQueued = false;

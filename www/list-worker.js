@@ -7,10 +7,13 @@
 //
 // Messages in:  load {job, file | text, name, column?, format?}, cancel {job},
 //               rows {req, job, ids}, search {req, job, query}, apply {job, ids},
-//               export {req, job, kind: clean | clean-risky | suppression | annotated},
+//               undo {job, ids | all},
+//               export {req, job, kind: clean | clean-risky | suppression | annotated, guard},
+//               export-cancel {req, job},
 //               deep {job, endpoint, key, options}, deep-cancel {job}
 // Messages out: ready, head, started, chunk, done, problem, rows, search,
-//               applied, exported, deep-progress, deep-chunk, deep-done (see list-app.js).
+//               applied, undone, export-progress, exported, deep-progress, deep-chunk, deep-done
+//               (see list-app.js).
 import Papa from './vendor/papaparse.mjs';
 import {
   init, loadDisposableData, disposableStatus, check, checkMany, ERROR_CODES, FLAGS, REASONS, STATUSES,
@@ -76,22 +79,26 @@ onmessage = (event) => {
     case 'rows':
       if (current?.job === msg.job) postMessage({ type: 'rows', req: msg.req, job: msg.job, ids: msg.ids, rows: rowsOf(current, msg.ids) });
       break;
-    case 'apply': {
-      if (current?.job !== msg.job) break;
-      const out = applySuggestions(current, msg.ids);
-      postMessage({ type: 'applied', job: msg.job, ...out },
-        [out.ids.buffer, out.status.buffer, out.reason.buffer, out.flags.buffer, out.errors.buffer]);
+    case 'apply':
+      if (current?.job === msg.job) postCodes('applied', msg.job, applySuggestions(current, msg.ids));
       break;
-    }
+    case 'undo':
+      if (current?.job === msg.job) postCodes('undone', msg.job, undoSuggestions(current, msg.all ? [...current.original.keys()] : msg.ids));
+      break;
     case 'export': {
       if (current?.job !== msg.job) break;
-      try {
-        postMessage({ type: 'exported', req: msg.req, job: msg.job, kind: msg.kind, ...exportList(current, msg.kind) });
-      } catch (e) {
-        postMessage({ type: 'exported', req: msg.req, job: msg.job, kind: msg.kind, error: e.message });
-      }
+      // One file at a time: a new request replaces the one being made.
+      if (current.export) current.export.cancelled = true;
+      const reply = { type: 'exported', req: msg.req, job: msg.job, kind: msg.kind };
+      exportList(current, msg).then(
+        (out) => postMessage({ ...reply, ...out }),
+        (e) => postMessage({ ...reply, error: e.message }),
+      );
       break;
     }
+    case 'export-cancel':
+      if (current?.job === msg.job && current.export?.req === msg.req) current.export.cancelled = true;
+      break;
     case 'deep':
       if (current?.job === msg.job) deepCheck(current, msg);
       break;
@@ -164,9 +171,31 @@ function isUtf16(bytes) {
 }
 
 /**
- * Bytes to text. UTF-8 (a BOM is dropped); UTF-16 with a BOM (Excel's
- * "Unicode text"). Lines that are not UTF-8 are read with U+FFFD in place of
- * the bad bytes and their numbers returned.
+ * Counts, in bytes that are not UTF-8, the well-formed multi-byte UTF-8
+ * sequences and the bytes outside any: which of the two the file mostly is.
+ */
+function utf8Shape(bytes) {
+  let sequences = 0;
+  let strays = 0;
+  for (let i = 0; i < bytes.length;) {
+    const b = bytes[i];
+    if (b < 0x80) { i++; continue; }
+    const more = b >= 0xc2 && b <= 0xdf ? 1 : b >= 0xe0 && b <= 0xef ? 2 : b >= 0xf0 && b <= 0xf4 ? 3 : 0;
+    let ok = more > 0;
+    for (let k = 1; ok && k <= more; k++) ok = (bytes[i + k] & 0xc0) === 0x80;
+    if (ok) { sequences++; i += 1 + more; } else { strays++; i++; }
+  }
+  return { sequences, strays };
+}
+
+/**
+ * Bytes to text. UTF-16 with a BOM (Excel's "Unicode text"); UTF-8 (a BOM is
+ * dropped). A file that is not UTF-8 is either in a legacy single-byte
+ * encoding — more stray high bytes than UTF-8 sequences, as when Excel saves
+ * "CSV" on Windows — and is read as Windows-1252 (the WHATWG decoder, which
+ * also covers Latin-1), or UTF-8 with some lines that are not (a mixed
+ * file): those are read with U+FFFD in place of the bad bytes and their
+ * numbers returned, as the CLI reports them.
  */
 function decode(bytes) {
   if (isUtf16(bytes)) {
@@ -176,12 +205,15 @@ function decode(bytes) {
   try {
     return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes), badLines: [], encoding: 'utf-8' };
   } catch {
+    const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf; // says UTF-8 itself
+    const { sequences, strays } = utf8Shape(bytes);
+    if (!bom && strays > sequences) return { text: new TextDecoder('windows-1252').decode(bytes), badLines: [], encoding: 'windows-1252' };
     // Which lines? Bad bytes become U+FFFD, and line breaks stay where they
     // were, so only lines with a U+FFFD in the text need their bytes checked.
     const text = new TextDecoder('utf-8').decode(bytes);
     const textStarts = lineStartsOf(text, '\n');
     const byteStarts = [];
-    let start = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+    let start = bom ? 3 : 0;
     for (; start >= 0; start = bytes.indexOf(0x0a, start) + 1 || -1) byteStarts.push(start);
     const strict = new TextDecoder('utf-8', { fatal: true });
     const badLines = [];
@@ -299,7 +331,7 @@ async function load(msg) {
     spans: null, // Uint16Array of lines per row, only when a row spans several
     sets: [], // { from, set } per checked chunk
     overrides: new Map(), // row -> verdict (not UTF-8, or a suggestion applied)
-    original: new Map(), // row -> the address as given, where a suggestion was applied
+    original: new Map(), // row -> { email: the address as given, over: its override before } where a suggestion was applied
     noAddress: [],
     noAddressCount: 0,
     badLines: [],
@@ -616,10 +648,10 @@ function cellsOf(job, i) {
 function rowsOf(job, ids) {
   const out = [];
   for (const i of ids) {
-    if (!(i >= 0 && i < job.emails.length) || job.sets.length === 0 || i >= job.sets.at(-1).from + job.sets.at(-1).set.length) continue;
+    if (!(i >= 0 && i < checkedRows(job))) continue;
     const v = verdictOf(job, i);
     const row = {
-      i, line: job.lines[i], email: job.emails[i], suggestion: v.suggestion, message: v.message, depth: v.depth, original: job.original.get(i) ?? null,
+      i, line: job.lines[i], email: job.emails[i], suggestion: v.suggestion, message: v.message, detail: v.detail, depth: v.depth, original: job.original.get(i)?.email ?? null,
     };
     if (job.format === 'csv') {
       const cells = cellsOf(job, i);
@@ -641,29 +673,61 @@ function applySuggestions(job, ids) {
     if (!(i >= 0 && i < job.emails.length) || job.original.has(i)) continue;
     const suggestion = verdictOf(job, i)?.suggestion;
     if (!suggestion) continue;
-    job.original.set(i, job.emails[i]);
+    job.original.set(i, { email: job.emails[i], over: job.overrides.get(i) ?? null });
     job.emails[i] = suggestion;
-    const v = check(suggestion);
-    job.overrides.set(i, v);
-    job.status[i] = STATUSES.indexOf(v.status);
+    job.overrides.set(i, check(suggestion));
     changed.push(i);
-    verdicts.push(v);
+    verdicts.push(setStatus(job, i));
   }
-  const n = changed.length;
+  return codesOf(changed, verdicts);
+}
+
+/** Puts back the addresses (and verdicts) rows `ids` had before their suggestions were applied. */
+function undoSuggestions(job, ids) {
+  const changed = [];
+  const verdicts = [];
+  for (const i of ids) {
+    const was = job.original.get(i);
+    if (!was) continue;
+    job.original.delete(i);
+    job.emails[i] = was.email;
+    if (was.over) job.overrides.set(i, was.over); else job.overrides.delete(i);
+    changed.push(i);
+    verdicts.push(setStatus(job, i));
+  }
+  return codesOf(changed, verdicts);
+}
+
+/** Row `i`'s verdict, its status code kept in step (the exports read it). */
+function setStatus(job, i) {
+  const v = verdictOf(job, i);
+  job.status[i] = STATUSES.indexOf(v.status);
+  return v;
+}
+
+/** The page's per-row codes (and depths) of `verdicts` for rows `ids`. */
+function codesOf(ids, verdicts) {
+  const n = ids.length;
   const out = {
-    ids: Uint32Array.from(changed),
+    ids: Uint32Array.from(ids),
     status: new Uint8Array(n),
     reason: new Uint8Array(n),
     flags: new Uint8Array(n),
     errors: new Uint8Array(n),
+    depth: verdicts.map((v) => v.depth),
   };
   verdicts.forEach((v, k) => {
     out.status[k] = STATUSES.indexOf(v.status);
     out.reason[k] = REASONS.indexOf(v.reason);
-    out.flags[k] = Object.entries(FLAGS).reduce((bits, [name, bit]) => (v.flags[name] ? bits | bit : bits), 0);
+    out.flags[k] = Object.entries(FLAGS).reduce((bits, [name, bit]) => (v.flags?.[name] ? bits | bit : bits), 0);
     out.errors[k] = v.error ? ERROR_CODES.indexOf(v.error.code) : 255;
   });
   return out;
+}
+
+/** Sends codesOf()'s arrays to the page (for list number `job`), moved, not copied. */
+function postCodes(type, job, out) {
+  postMessage({ type, job, ...out }, [out.ids.buffer, out.status.buffer, out.reason.buffer, out.flags.buffer, out.errors.buffer]);
 }
 
 /** Rows whose address contains `query` (case-insensitive), ascending. */
@@ -685,33 +749,61 @@ function search(job, query) {
 // page gets the Blob, not a string, and downloads it through an object URL).
 
 const EXPORT_BATCH = 5000; // rows serialized per Blob part
-const ANNOTATIONS = ['status', 'reason', 'suggestion', 'message'];
+const ANNOTATIONS = ['status', 'reason', 'suggestion', 'message', 'depth'];
+// The first characters that make a spreadsheet read a cell as a formula
+// (OWASP's CSV injection list): = + - @, tab, carriage return.
+const FORMULA_STARTS = new Set(['=', '+', '-', '@', '\t', '\r'].map((c) => c.charCodeAt(0)));
 
-/** Calls `each(cells, i)` for every record after the header, in order: `i` the checked row, or -1 (no address). */
-function walkRecords(job, each) {
-  const checked = job.sets.length === 0 ? 0 : job.sets.at(-1).from + job.sets.at(-1).set.length;
+/** With the guard on, a leading ' makes a spreadsheet show the cell as text instead of running it. */
+function guardCells(cells) {
+  for (let k = 0; k < cells.length; k++) if (FORMULA_STARTS.has(cells[k].charCodeAt(0))) cells[k] = `'${cells[k]}`;
+  return cells;
+}
+
+/** The number of rows checked so far. */
+function checkedRows(job) {
+  return job.sets.length === 0 ? 0 : job.sets.at(-1).from + job.sets.at(-1).set.length;
+}
+
+/**
+ * Calls `each(cells, i)` for every record after the header, in order: `i` the
+ * checked row, or -1 (no address). After each batch `between(done, total)`
+ * runs (progress in rows or characters) and the walk yields, so the page's
+ * requests get in; it stops early when `between` answers false.
+ */
+async function walkRecords(job, each, between) {
+  const checked = checkedRows(job);
   let i = 0;
   if (job.format === 'lines') {
-    for (; i < checked; i++) each([job.emails[i]], i);
+    while (i < checked) {
+      for (const end = Math.min(checked, i + EXPORT_BATCH); i < end; i++) each([job.emails[i]], i);
+      if (!(await between(i, checked))) return;
+    }
     return;
   }
   let first = true;
-  Papa.parse(job.text, {
-    delimiter: job.delimiter,
-    newline: job.newline,
-    chunkSize: CHUNK_CHARS,
-    chunk(results, parser) {
-      for (const row of results.data) {
-        if (isBlankRow(row)) continue;
-        if (first) {
-          first = false;
-          if (job.hasHeader) continue;
+  await new Promise((resolve, reject) => {
+    Papa.parse(job.text, {
+      delimiter: job.delimiter,
+      newline: job.newline,
+      chunkSize: CHUNK_CHARS,
+      chunk(results, parser) {
+        for (const row of results.data) {
+          if (isBlankRow(row)) continue;
+          if (first) {
+            first = false;
+            if (job.hasHeader) continue;
+          }
+          if (i >= checked) { parser.abort(); return; }
+          if (isEmptyCell(row[job.column] ?? '')) { each(row, -1); continue; }
+          each(row, i++);
         }
-        if (i >= checked) { parser.abort(); return; }
-        if (isEmptyCell(row[job.column] ?? '')) { each(row, -1); continue; }
-        each(row, i++);
-      }
-    },
+        parser.pause();
+        between(results.meta.cursor, job.text.length).then((go) => (go ? parser.resume() : parser.abort()), reject);
+      },
+      complete: () => resolve(),
+      error: (e) => reject(e),
+    });
   });
 }
 
@@ -720,8 +812,13 @@ function baseName(name) {
   return base || 'list';
 }
 
-/** The export `kind` of the current list: { blob, name, rows }. */
-function exportList(job, kind) {
+/**
+ * The export `msg.kind` of the current list: { blob, name, rows }, or
+ * { cancelled } when cancelled or replaced; `msg.guard`: formulas defused.
+ * Built a batch at a time with `export-progress` messages between batches.
+ */
+async function exportList(job, msg) {
+  const { kind, guard, req } = msg;
   const keep = {
     clean: ['valid'],
     'clean-risky': ['valid', 'risky'],
@@ -730,6 +827,8 @@ function exportList(job, kind) {
   const keepCodes = new Uint8Array(STATUSES.length);
   for (const name of keep ?? []) keepCodes[STATUSES.indexOf(name)] = 1;
   if (!keep && kind !== 'annotated') throw new Error(`unknown export ${kind}`);
+  const state = { req, cancelled: false };
+  job.export = state;
   const csv = job.format === 'csv' || kind === 'annotated';
   const delimiter = job.format === 'csv' ? job.delimiter : ',';
   const width = job.format === 'csv' ? job.names.length : 1;
@@ -738,21 +837,27 @@ function exportList(job, kind) {
   let rows = 0;
   const flush = () => {
     if (batch.length === 0) return;
-    parts.push(csv ? `${Papa.unparse(batch, { delimiter, newline: '\r\n' })}\r\n` : `${batch.join('\n')}\n`);
+    if (guard) for (const cells of batch) guardCells(cells);
+    parts.push(csv ? `${Papa.unparse(batch, { delimiter, newline: '\r\n' })}\r\n` : `${batch.map((r) => r[0]).join('\n')}\n`);
     batch = [];
   };
   if (kind === 'annotated') {
     const names = job.format === 'csv' ? job.names : ['email'];
     batch.push([...names, ...ANNOTATIONS]);
   } else if (job.format === 'csv' && job.hasHeader) {
-    batch.push(job.names);
+    batch.push(job.names.slice());
   }
-  walkRecords(job, (cells, i) => {
+  const between = async (done, total) => {
+    if (current === job && !state.cancelled) postMessage({ type: 'export-progress', req, job: job.job, done, total });
+    await yieldNow();
+    return current === job && !state.cancelled;
+  };
+  await walkRecords(job, (cells, i) => {
     if (kind === 'annotated') {
       const v = i >= 0 ? verdictOf(job, i) : check(cells[job.column] ?? '');
       const out = Array.from({ length: Math.max(width, cells.length) }, (_, k) => cells[k] ?? '');
       if (i >= 0) out[job.format === 'csv' ? job.column : 0] = job.emails[i];
-      out.push(v.status, v.reason, v.suggestion ?? '', v.message ?? '');
+      out.push(v.status, v.reason, v.suggestion ?? '', v.message ?? '', v.depth);
       batch.push(out);
     } else {
       if (i < 0 || keepCodes[job.status[i]] !== 1) return;
@@ -761,12 +866,14 @@ function exportList(job, kind) {
         out[job.column] = job.emails[i];
         batch.push(out);
       } else {
-        batch.push(job.emails[i]);
+        batch.push([job.emails[i]]);
       }
     }
     rows++;
     if (batch.length >= EXPORT_BATCH) flush();
-  });
+  }, between);
+  if (job.export === state) job.export = null;
+  if (state.cancelled || current !== job) return { cancelled: true };
   flush();
   const type = csv ? 'text/csv;charset=utf-8' : 'text/plain;charset=utf-8';
   const suffix = { clean: 'clean', 'clean-risky': 'clean-with-risky', suppression: 'suppression', annotated: 'annotated' }[kind];
@@ -805,7 +912,7 @@ async function deepCheck(job, msg) {
   let error = null;
   try {
     const url = checkUrl(msg.endpoint);
-    const checked = job.sets.length === 0 ? 0 : job.sets.at(-1).from + job.sets.at(-1).set.length;
+    const checked = checkedRows(job);
     const ids = [];
     const valid = STATUSES.indexOf('valid');
     const unknown = STATUSES.indexOf('unknown');
@@ -821,7 +928,7 @@ async function deepCheck(job, msg) {
       while (!deep.cancelled && next < batches.length) {
         const batch = batches[next++];
         const results = await send(url, msg, batch.map((i) => job.emails[i]), deep, post);
-        merge(job, batch, results, post);
+        merge(job, batch, results);
         deep.done += batch.length;
         post({ type: 'deep-progress', done: deep.done, total: deep.total, waiting: 0 });
       }
@@ -876,24 +983,7 @@ async function send(url, msg, emails, deep, post) {
 }
 
 /** The API's verdicts replace the rows' own; the page gets their codes. */
-function merge(job, ids, verdicts, post) {
-  const n = ids.length;
-  const out = {
-    ids: Uint32Array.from(ids),
-    status: new Uint8Array(n),
-    reason: new Uint8Array(n),
-    flags: new Uint8Array(n),
-    errors: new Uint8Array(n),
-    depth: new Array(n),
-  };
-  verdicts.forEach((v, k) => {
-    job.overrides.set(ids[k], v);
-    out.status[k] = STATUSES.indexOf(v.status);
-    job.status[ids[k]] = out.status[k];
-    out.reason[k] = REASONS.indexOf(v.reason);
-    out.flags[k] = Object.entries(FLAGS).reduce((bits, [name, bit]) => (v.flags?.[name] ? bits | bit : bits), 0);
-    out.errors[k] = v.error ? ERROR_CODES.indexOf(v.error.code) : 255;
-    out.depth[k] = v.depth;
-  });
-  post({ type: 'deep-chunk', ...out }, [out.ids.buffer, out.status.buffer, out.reason.buffer, out.flags.buffer, out.errors.buffer]);
+function merge(job, ids, verdicts) {
+  ids.forEach((i, k) => job.overrides.set(i, verdicts[k]));
+  if (current === job) postCodes('deep-chunk', job.job, codesOf(ids, ids.map((i) => setStatus(job, i))));
 }

@@ -11,27 +11,20 @@
 // --exports: after the last run, each download (clean, suppression,
 // annotated) timed from the click to the download event, with the longest
 // main-thread task meanwhile.
-import { existsSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../../tests/browser/chromium.mjs';
 import { startServer } from '../../tests/browser/server.mjs';
 import { makeList } from '../../tests/browser/list-data.mjs';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
 const { values } = parseArgs({ options: { rows: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '5' }, exports: { type: 'boolean', default: false } } });
 const ROWS = Number(values.rows);
 const RUNS = Number(values.runs);
 const TARGET_MS = 5000;
 const TASK_MS = 200;
-
-if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: bash scripts/install-chromium.sh`);
 
 const dir = await mkdtemp(path.join(os.tmpdir(), 'prebounce-bench-list-'));
 const file = path.join(dir, 'contacts.csv');
@@ -39,10 +32,8 @@ const made = makeList({ rows: ROWS, seed: 8 });
 await writeFile(file, made.bytes);
 console.log(`list: ${ROWS.toLocaleString('en')} rows, ${(made.bytes.length / 1e6).toFixed(1)} MB, 6 columns`);
 const server = await startServer();
-const profile = await mkdtemp(path.join(os.tmpdir(), 'prebounce-chromium-'));
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1200, height: 900 }, timeout: 60_000,
-});
+const browser = await launchChromium({ width: 1200, height: 900 });
+const { context } = browser;
 const results = [];
 try {
   for (let run = 1; run <= RUNS; run++) {
@@ -87,9 +78,8 @@ try {
     await page.close();
   }
 } finally {
-  await context.close();
+  await browser.close();
   await server.close();
-  await rm(profile, { recursive: true, force: true });
   await rm(dir, { recursive: true, force: true });
 }
 const ms = results.map((r) => r.ms).sort((a, b) => a - b);

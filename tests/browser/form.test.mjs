@@ -9,36 +9,23 @@
 import { describe, test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, mkdir, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { skip, launchChromium } from './chromium.mjs';
 import { startServer, PKG_DIR } from './server.mjs';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
 const here = path.dirname(fileURLToPath(import.meta.url));
 const SHOTS = path.join(here, 'screenshots');
 const KEY = 'pk_test_form_demo';
 
-const skip = !existsSync(CHROMIUM) && !process.env.CI
-  ? `${CHROMIUM} is missing; install it with scripts/install-chromium.sh (in CI this test fails instead)`
-  : false;
-
 describe('form helper in headless Chromium', { skip, timeout: 180_000 }, () => {
   let server = null;
+  let browser = null;
   let context = null;
-  let profile = null;
   let pages = [];
 
   before(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`${CHROMIUM} is missing: run scripts/install-chromium.sh (CI is set, so this is a failure, not a skip)`);
-    }
     const form = path.join(PKG_DIR, 'form.js');
     if (!existsSync(form)) {
       throw new Error(`${PKG_DIR} has no built package: run crates/wasm/build.sh first`);
@@ -48,27 +35,17 @@ describe('form helper in headless Chromium', { skip, timeout: 180_000 }, () => {
     }
     await mkdir(SHOTS, { recursive: true });
     server = await startServer();
-    profile = await mkdtemp(path.join(os.tmpdir(), 'prebounce-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ARGS,
-      viewport: { width: 800, height: 900 },
-      timeout: 60_000,
-    });
+    browser = await launchChromium({ width: 800, height: 900 });
+    context = browser.context;
     context.setDefaultTimeout(10_000);
   });
 
   after(async () => {
-    // Every step runs even when an earlier one throws.
+    // Both steps run even when the first throws.
     try {
-      if (context) await context.close();
+      if (browser) await browser.close();
     } finally {
-      try {
-        if (server) await server.close();
-      } finally {
-        if (profile) await rm(profile, { recursive: true, force: true });
-      }
+      if (server) await server.close();
     }
   });
 

@@ -12,76 +12,30 @@
 // Screenshots of the main states go to tests/browser/screenshots/list-*.png.
 import { describe, test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import Papa from 'papaparse';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
-import { chromium } from 'playwright-core';
-import { startServer, PKG_DIR } from './server.mjs';
 import { makeList } from './list-data.mjs';
-import { cli } from '../npm/helpers.mjs';
+import {
+  skip, startBrowser, cliVerdicts, loadCodes, shot, finished, records, download, pageState, guarded,
+} from './list-page.mjs';
 
-const run = promisify(execFile);
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
-const here = path.dirname(fileURLToPath(import.meta.url));
-const SHOTS = path.join(here, 'screenshots');
 const ROWS = 100_000;
 
-const skip = !existsSync(CHROMIUM) && !process.env.CI
-  ? `${CHROMIUM} is missing; install it with scripts/install-chromium.sh (in CI this test fails instead)`
-  : false;
-
-/** The CLI's verdicts for a file (JSON Lines, one per record, in order). */
-async function cliVerdicts(file) {
-  const { stdout } = await run(cli, ['check', '--offline', '--json', '--file', file], { maxBuffer: 1 << 30 });
-  return stdout.trim().split('\n').map((l) => JSON.parse(l));
-}
-
 describe('list checker in headless Chromium', { skip, timeout: 240_000 }, () => {
-  let server = null;
-  let context = null;
-  let profile = null;
+  let browser = null;
   let dir = null;
-  let pages = [];
   let codes = null;
   const list = {}; // the 100k file: path, bytes, expected rows
 
   before(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`${CHROMIUM} is missing: run scripts/install-chromium.sh (CI is set, so this is a failure, not a skip)`);
-    }
-    if (!existsSync(path.join(PKG_DIR, 'index.js'))) {
-      throw new Error(`${PKG_DIR} has no built package: run crates/wasm/build.sh first`);
-    }
-    if (!existsSync(cli)) throw new Error(`${cli} is missing: run cargo build -p prebounce-probe first`);
-    codes = await import(pathToFileURL(path.join(PKG_DIR, 'codes.js')).href);
-    await mkdir(SHOTS, { recursive: true });
+    codes = await loadCodes();
     dir = await mkdtemp(path.join(os.tmpdir(), 'prebounce-list-'));
     const made = makeList({ rows: ROWS });
     Object.assign(list, made, { file: path.join(dir, 'contacts.csv') });
     await writeFile(list.file, made.bytes);
-    server = await startServer();
-    profile = await mkdtemp(path.join(os.tmpdir(), 'prebounce-chromium-'));
-    const [verdicts, ctx] = await Promise.all([
-      cliVerdicts(list.file),
-      chromium.launchPersistentContext(profile, {
-        executablePath: CHROMIUM,
-        headless: true,
-        args: ARGS,
-        viewport: { width: 1200, height: 900 },
-        timeout: 60_000,
-      }),
-    ]);
-    context = ctx;
-    context.setDefaultTimeout(20_000);
+    const [verdicts, b] = await Promise.all([cliVerdicts(list.file), startBrowser()]);
+    browser = b;
     list.cli = verdicts;
     // The page reports rows without an address instead of checking them; the
     // CLI gives them invalid_syntax / empty. Everything else must be equal.
@@ -91,77 +45,15 @@ describe('list checker in headless Chromium', { skip, timeout: 240_000 }, () => 
 
   after(async () => {
     try {
-      if (context) await context.close();
+      if (browser) await browser.close();
     } finally {
-      try {
-        if (server) await server.close();
-      } finally {
-        if (profile) await rm(profile, { recursive: true, force: true });
-        if (dir) await rm(dir, { recursive: true, force: true });
-      }
+      if (dir) await rm(dir, { recursive: true, force: true });
     }
   });
 
-  afterEach(async () => {
-    const open = pages;
-    pages = [];
-    await Promise.all(open.map((p) => p.close().catch(() => {})));
-  });
+  afterEach(() => browser.closePages());
 
-  async function openList({ width = 1200, height = 900 } = {}) {
-    const page = await context.newPage();
-    page.errors = [];
-    page.on('pageerror', (e) => page.errors.push(e));
-    page.on('console', (m) => {
-      if (m.type() === 'error') page.errors.push(new Error(`console: ${m.text()}`));
-    });
-    pages.push(page);
-    // Main-thread tasks over 50 ms, for the figures reported.
-    await page.addInitScript(() => {
-      window.longTasks = [];
-      new PerformanceObserver((list) => {
-        for (const e of list.getEntries()) window.longTasks.push([e.startTime, e.duration]);
-      }).observe({ type: 'longtask', buffered: true });
-    });
-    await page.setViewportSize({ width, height });
-    await page.goto(`${server.url}/list.html`);
-    await page.waitForSelector('html[data-ready="true"]');
-    return page;
-  }
-
-  function shot(page, name) {
-    return page.screenshot({ path: path.join(SHOTS, `list-${name}.png`), fullPage: true });
-  }
-
-  function finished(page, timeout = 60_000) {
-    return page.waitForFunction(
-      () => ['done', 'error', 'cancelled'].includes(document.documentElement.dataset.state), null, { timeout },
-    );
-  }
-
-  /** What the page holds after a run: per-row codes, counts, timings. */
-  function pageState(page) {
-    return page.evaluate(() => {
-      const a = window.listApp;
-      const n = a.rows;
-      return {
-        state: a.state,
-        rows: n,
-        status: Array.from(a.status.subarray(0, n)),
-        reason: Array.from(a.reason.subarray(0, n)),
-        flags: Array.from(a.flags.subarray(0, n)),
-        errors: Array.from(a.errors.subarray(0, n)),
-        byStatus: a.byStatus,
-        byReason: a.byReason,
-        done: a.done,
-        error: a.error,
-        disposable: a.disposable,
-        ms: a.timing.done - a.timing.picked,
-        longestTask: Math.max(0, ...window.longTasks.filter(([start]) => start >= a.timing.picked).map(([, d]) => d)),
-        domRows: document.querySelectorAll('#rows .tr').length,
-      };
-    });
-  }
+  const openList = (size) => browser.open(size);
 
   function flagBits(flags) {
     return Object.entries(codes.FLAGS).reduce((bits, [name, bit]) => (flags[name] ? bits | bit : bits), 0);
@@ -259,8 +151,9 @@ describe('list checker in headless Chromium', { skip, timeout: 240_000 }, () => 
     const v0 = list.checked[0];
     assert.equal(first[0], '2');
     assert.equal(first[1], v0.input);
-    assert.equal(first.length, 5 + 5, 'line, address, status, reason, suggestion and the 5 other columns');
-    assert.equal(first[5], '1', 'the id column');
+    assert.equal(first.length, 6 + 5, 'line, address, status, reason, depth, suggestion and the 5 other columns');
+    assert.equal(first[4], 'Syntax', 'checked in the browser');
+    assert.equal(first[6], '1', 'the id column');
 
     // Filter by status: only invalid rows, counted as the CLI does.
     await page.selectOption('#f-status', 'invalid');
@@ -355,18 +248,6 @@ describe('list checker in headless Chromium', { skip, timeout: 240_000 }, () => 
     assert.deepEqual(page.errors, []);
   });
 
-  /** The records of CSV text (blank ones left out). */
-  function records(text) {
-    return Papa.parse(text.replace(/^\uFEFF/, ''), { delimiter: ',' }).data.filter((r) => !(r.length === 1 && r[0] === ''));
-  }
-
-  /** Clicks an export button; the downloaded file's name and text. */
-  async function download(page, selector) {
-    const [file] = await Promise.all([page.waitForEvent('download'), page.click(selector)]);
-    const saved = await file.path();
-    return { name: file.suggestedFilename(), text: await readFile(saved, 'utf8') };
-  }
-
   test('each export, downloaded, holds the rows and columns the CLI\'s verdicts say', async () => {
     const page = await openList();
     await page.setInputFiles('#file', list.file);
@@ -374,7 +255,9 @@ describe('list checker in headless Chromium', { skip, timeout: 240_000 }, () => 
     const original = records(new TextDecoder('utf-8').decode(list.bytes));
     const [header, ...rows] = original;
     assert.equal(rows.length, list.cli.length, 'one CLI verdict per record');
-    const pick = (statuses) => [header, ...rows.filter((r, k) => statuses.includes(list.cli[k].status) && list.cli[k].error?.code !== 'empty')];
+    // The formula guard is on by default: every cell that begins with = + - @, tab or CR gets a leading '.
+    const pick = (statuses) => [header, ...rows.filter((r, k) => statuses.includes(list.cli[k].status) && list.cli[k].error?.code !== 'empty')]
+      .map((r) => r.map(guarded));
 
     const clean = await download(page, '#export-clean');
     assert.equal(clean.name, 'contacts-clean.csv');
@@ -389,16 +272,17 @@ describe('list checker in headless Chromium', { skip, timeout: 240_000 }, () => 
     const suppression = await download(page, '#export-suppression');
     assert.equal(suppression.name, 'contacts-suppression.csv');
     assert.deepEqual(records(suppression.text), pick(['invalid']), 'suppression list: the invalid rows with an address');
+    assert.ok(records(suppression.text).some((r) => r[3] === "'@example.com"), 'the guard was applied to addresses too');
 
     const annotated = await download(page, '#export-annotated');
     assert.equal(annotated.name, 'contacts-annotated.csv');
     const got = records(annotated.text);
-    assert.deepEqual(got[0], [...header, 'status', 'reason', 'suggestion', 'message']);
+    assert.deepEqual(got[0], [...header, 'status', 'reason', 'suggestion', 'message', 'depth']);
     assert.equal(got.length - 1, rows.length, 'every record, those without an address too');
     const bad = [];
     rows.forEach((r, k) => {
       const v = list.cli[k];
-      const want = [...header.map((_, c) => r[c] ?? ''), ...r.slice(header.length), v.status, v.reason, v.suggestion ?? '', v.message ?? ''];
+      const want = [...header.map((_, c) => r[c] ?? ''), ...r.slice(header.length), v.status, v.reason, v.suggestion ?? '', v.message ?? '', v.depth].map(guarded);
       if (JSON.stringify(got[k + 1]) !== JSON.stringify(want)) bad.push({ line: k, got: got[k + 1], want });
     });
     assert.deepEqual(bad.slice(0, 3), [], `${bad.length} annotated rows differ from the CLI's verdicts`);
@@ -424,11 +308,20 @@ describe('list checker in headless Chromium', { skip, timeout: 240_000 }, () => 
     const big = path.join(dir, 'big.csv');
     await writeFile(big, makeList({ rows: 300_000, seed: 7 }).bytes);
     await page.setInputFiles('#file', big);
-    await page.waitForFunction(() => window.listApp.state === 'checking' && window.listApp.rows > 0);
-    await shot(page, 'progress');
-    const text = await page.textContent('#progress-text');
+    // The progress text is read and Cancel pressed in the same frame, as soon
+    // as rows are in: on a busy machine a round trip per step could let the
+    // 300,000 rows finish first.
+    const text = await page.evaluate(() => new Promise((resolve) => {
+      const poll = () => {
+        const t = document.getElementById('progress-text').textContent;
+        if (window.listApp.state !== 'checking' || !/rows checked/.test(t)) { requestAnimationFrame(poll); return; }
+        document.getElementById('cancel').click();
+        resolve(t);
+      };
+      poll();
+    }));
     assert.match(text, /^[\d,]+ rows checked \(\d+ %\) · [\d,]+ rows\/s · (about .+ left|estimating time left)$/);
-    await page.click('#cancel');
+    await shot(page, 'progress');
     await finished(page);
     const s = await pageState(page);
     assert.equal(s.state, 'cancelled');
@@ -457,7 +350,8 @@ describe('list checker in headless Chromium', { skip, timeout: 240_000 }, () => 
     assert.equal(s.rows, want.length);
     assert.deepEqual(s.status.map((c) => codes.STATUSES[c]), want.map((v) => v.status));
     assert.deepEqual(s.reason.map((c) => codes.REASONS[c]), want.map((v) => v.reason));
-    assert.equal(await page.isHidden('#setup'), true, 'no column to choose');
+    assert.equal(await page.isHidden('#column-field'), true, 'no column to choose');
+    assert.equal(await page.textContent('#source'), 'plain.txt: 9 lines, one address a line; read as UTF-8.');
 
     // Paste: a small list with a typo; the suggestion shows in the table.
     await page.click('#paste-box summary');
@@ -473,7 +367,7 @@ describe('list checker in headless Chromium', { skip, timeout: 240_000 }, () => 
     assert.equal(await apply.getAttribute('aria-label'), 'Use jane@hotmail.com instead of jane@hotmial.com');
     await apply.focus();
     await page.keyboard.press('Enter');
-    await page.waitForFunction(() => document.querySelector('#rows .tr .td.suggestion')?.textContent === 'was jane@hotmial.com');
+    await page.waitForFunction(() => document.querySelector('#rows .tr .td.suggestion .was')?.textContent === 'was jane@hotmial.com');
     const applied = await pageState(page);
     assert.deepEqual(applied.status.map((c) => codes.STATUSES[c]), ['valid', 'valid']);
     assert.deepEqual(applied.byStatus, [2, 0, 0, 0]);
@@ -499,13 +393,14 @@ describe('list checker in headless Chromium', { skip, timeout: 240_000 }, () => 
     assert.match(await page.textContent('#problems'), /1 row without an address, not checked: line 3\./);
   });
 
-  test('errors people can act on: wrong file type, binary data, no email column, no rows', async () => {
+  test('errors people can act on: wrong file type, binary data (a NUL, a known format, mostly control bytes), no email column, no rows', async () => {
     const page = await openList();
     const cases = [
       [{ name: 'list.xlsx', mimeType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', buffer: Buffer.from('PK\x03\x04rest') }, /list\.xlsx is a spreadsheet\. Save it as CSV/],
       [{ name: 'photo.png', mimeType: 'image/png', buffer: Buffer.from([0x89, 0x50, 0x4e, 0x47]) }, /photo\.png is not a list this page reads: choose a \.csv, \.tsv or \.txt file\./],
       [{ name: 'renamed.csv', mimeType: 'text/csv', buffer: Buffer.from('PK\x03\x04\x14\x00\x06\x00') }, /renamed\.csv is not text: it looks like a ZIP archive/],
       [{ name: 'data.csv', mimeType: 'text/csv', buffer: Buffer.from('email\n\x00\x01\x02ab@c.com\n') }, /data\.csv is not a text file \(it contains binary data\)/],
+      [{ name: 'noise.csv', mimeType: 'text/csv', buffer: Buffer.from(Array.from({ length: 4096 }, (_, k) => 1 + ((k * 167 + 13) % 255))) }, /noise\.csv does not look like text \(too many control characters\)/],
       [{ name: 'empty.csv', mimeType: 'text/csv', buffer: Buffer.alloc(0) }, /empty\.csv is empty: there are no rows to check\./],
       [{ name: 'header.csv', mimeType: 'text/csv', buffer: Buffer.from('id,email,name\n') }, /header\.csv has a header but no rows to check\./],
       [{ name: 'blank.txt', mimeType: 'text/plain', buffer: Buffer.from('\n  \n\n') }, /blank\.txt has no rows to check\./],
@@ -534,10 +429,12 @@ describe('list checker in headless Chromium', { skip, timeout: 240_000 }, () => 
     assert.deepEqual(page.errors, []);
   });
 
-  test('broken quoting and bytes that are not UTF-8 are reported with line numbers; the rest is checked', async () => {
+  test('broken quoting and bytes that are not UTF-8 in a UTF-8 file are reported with line numbers; the rest is checked', async () => {
     const page = await openList();
+    // Mixed: UTF-8 (zoë, bücher) with one Latin-1 line (a file that is all
+    // Latin-1 is read as Windows-1252 instead: list-more.test.mjs).
     const bytes = Buffer.concat([
-      Buffer.from('email,note\nana@example.com,ok\n'),
+      Buffer.from('email,note\nana@example.com,ok\nzoë@bücher.de,utf-8\n'),
       Buffer.from('jos'), Buffer.from([0xe9]), Buffer.from('@example.com,latin-1\n'),
       Buffer.from('bob@example.com,fine\ncarl@example.com,"never closed\ndan@example.com,x\n'),
     ]);
@@ -550,14 +447,15 @@ describe('list checker in headless Chromium', { skip, timeout: 240_000 }, () => 
     assert.deepEqual(s.status.map((c) => codes.STATUSES[c]), want.map((v) => v.status));
     assert.deepEqual(s.errors.map((c) => (c === 255 ? null : codes.ERROR_CODES[c])), want.map((v) => v.error?.code ?? null));
     const problems = await page.textContent('#problems');
-    assert.match(problems, /1 line not readable as UTF-8 text .*line 3\./);
-    assert.match(problems, /1 CSV problem: line 5: a quoted field is never closed/);
+    assert.match(problems, /1 line not readable as UTF-8 text .*line 4\./);
+    assert.match(problems, /1 CSV problem: line 6: a quoted field is never closed/);
+    assert.doesNotMatch(problems, /Windows-1252/);
 
     // Excel's "Unicode text": UTF-16 with a byte order mark, tab-separated.
     const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('name\temail\r\nZoë\tzoë@bücher.de\r\nBob\tbob@gmial.com\r\n', 'utf16le')]);
     await page.setInputFiles('#file', { name: 'unicode.txt', mimeType: 'text/plain', buffer: utf16 });
     await page.waitForFunction(() => window.listApp.state === 'done' && window.listApp.name === 'unicode.txt');
-    assert.equal(await page.textContent('#source'), 'unicode.txt: 3 lines, CSV, 2 columns, tab-separated, with a header.');
+    assert.equal(await page.textContent('#source'), 'unicode.txt: 3 lines, CSV, 2 columns, tab-separated, with a header; read as UTF-16 (little-endian).');
     const u = await pageState(page);
     assert.deepEqual(u.reason.map((c) => codes.REASONS[c]), ['ok', 'possible_typo']);
     assert.deepEqual(page.errors, []);

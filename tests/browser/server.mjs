@@ -1,7 +1,7 @@
 // A tiny static server for the browser tests (node:http, no dependency):
 // the repo's www/ at /, the built npm package crates/wasm/dist/ at /pkg/,
 // third-party browser code from node_modules at /vendor/ (scripts/www-vendor.mjs), and
-// a fake edge API (GET /v1/check) on a second port, so the page reaches it
+// a fake edge API (GET and POST /v1/check) on a second port, so the page reaches it
 // cross-origin with a CORS preflight as it would a real deployment.
 //
 //   import { startServer } from './server.mjs';
@@ -69,21 +69,69 @@ function json(res, status, body, headers = {}) {
   res.end(text);
 }
 
+/** The fake API's verdict for one address (see fakeApi). */
+function fakeCheck(email) {
+  switch (email.toLowerCase()) {
+    case 'disabled@example.com':
+      return fakeVerdict(email, {
+        status: 'invalid',
+        reason: 'mailbox_disabled',
+        message: 'The mail server says this mailbox has been disabled.',
+        detail: 'mx.example.com answered 550 5.2.1',
+        smtp: { mx: 'mx.example.com', code: 550, enhanced: '5.2.1', reply: 'The email account that you tried to reach is disabled', catch_all: false, tls: true },
+      });
+    case 'unknown@example.com':
+      return fakeVerdict(email, {
+        status: 'unknown',
+        reason: 'smtp_unavailable',
+        message: 'The mail server could not be reached to confirm this address.',
+        smtp: null,
+      });
+    case 'nullmx@example.com':
+      return fakeVerdict(email, {
+        status: 'invalid',
+        reason: 'null_mx',
+        depth: 'dns',
+        message: 'This domain says it accepts no email.',
+        dns: { mx: [{ preference: 0, exchange: '.' }], null_mx: true, implicit_mx: false, ttl: 300 },
+        smtp: null,
+      });
+    default:
+      return fakeVerdict(email);
+  }
+}
+
+/** The request's body, parsed as JSON (null when it is not JSON). */
+function jsonBody(req) {
+  return new Promise((resolve) => {
+    const parts = [];
+    req.on('data', (b) => parts.push(b));
+    req.on('end', () => {
+      try { resolve(JSON.parse(Buffer.concat(parts).toString('utf8'))); } catch { resolve(null); }
+    });
+    req.on('error', () => resolve(null));
+  });
+}
+
 /**
- * Fake `GET /v1/check?email=` (keys: Bearer pk_...):
+ * Fake edge API (keys: Bearer pk_...). `GET /v1/check?email=`:
  *   disabled@example.com  invalid / mailbox_disabled at depth smtp
  *   unknown@example.com   unknown / smtp_unavailable
+ *   nullmx@example.com    invalid / null_mx at depth dns
  *   slow@example.com      answers valid after 3 s (for cancellation)
  *   hang@example.com      never answers (for the client's timeout)
  *   error@example.com     500 with an error body
  *   badjson@example.com   200 with a body that is not JSON
  *   notverdict@example.com 200 with JSON that is not a verdict
  *   anything else         valid / ok at depth smtp
+ * `POST /v1/check` with `{"emails": [...]}` answers `{"results": [...]}`, the
+ * same verdicts in input order (a batch with error@example.com: 500; with
+ * slow@example.com: after 3 s).
  */
 function fakeApi(req, res, url, requests) {
   const cors = {
     'access-control-allow-origin': req.headers.origin ?? '*',
-    'access-control-allow-headers': 'authorization',
+    'access-control-allow-headers': 'authorization, content-type',
     'access-control-allow-methods': 'GET, POST',
     'access-control-max-age': '600',
     vary: 'origin',
@@ -117,7 +165,7 @@ function fakeApi(req, res, url, requests) {
       json(res, status, body, { ...cors, ...headers });
     }
   };
-  if (url.pathname !== '/v1/check' || req.method !== 'GET') {
+  if (url.pathname !== '/v1/check' || (req.method !== 'GET' && req.method !== 'POST')) {
     answer(404, { error: { code: 'not_found', message: 'no such route' } });
     return;
   }
@@ -125,24 +173,11 @@ function fakeApi(req, res, url, requests) {
     answer(401, { error: { code: 'unauthorized', message: 'a publishable key is required' } });
     return;
   }
+  if (req.method === 'POST') {
+    fakeBatch(req, res, record, answer);
+    return;
+  }
   switch (email.toLowerCase()) {
-    case 'disabled@example.com':
-      answer(200, fakeVerdict(email, {
-        status: 'invalid',
-        reason: 'mailbox_disabled',
-        message: 'The mail server says this mailbox has been disabled.',
-        detail: 'mx.example.com answered 550 5.2.1',
-        smtp: { mx: 'mx.example.com', code: 550, enhanced: '5.2.1', reply: 'The email account that you tried to reach is disabled', catch_all: false, tls: true },
-      }));
-      return;
-    case 'unknown@example.com':
-      answer(200, fakeVerdict(email, {
-        status: 'unknown',
-        reason: 'smtp_unavailable',
-        message: 'The mail server could not be reached to confirm this address.',
-        smtp: null,
-      }));
-      return;
     case 'slow@example.com': {
       const t = setTimeout(() => answer(200, fakeVerdict(email)), 3000);
       res.on('close', () => clearTimeout(t));
@@ -160,7 +195,31 @@ function fakeApi(req, res, url, requests) {
       answer(200, { results: [] });
       return;
     default:
-      answer(200, fakeVerdict(email));
+      answer(200, fakeCheck(email));
+  }
+}
+
+/** Fake `POST /v1/check`: a batch of addresses. */
+async function fakeBatch(req, res, record, answer) {
+  const body = await jsonBody(req);
+  const emails = body?.emails;
+  record.emails = emails;
+  record.options = body?.options ?? null;
+  if (!Array.isArray(emails) || !emails.every((e) => typeof e === 'string')) {
+    answer(400, { error: { code: 'bad_request', message: 'emails must be a list of strings' } });
+    return;
+  }
+  const has = (address) => emails.some((e) => e.toLowerCase() === address);
+  if (has('error@example.com')) {
+    answer(500, { error: { code: 'internal', message: 'something broke' } });
+    return;
+  }
+  const reply = () => answer(200, { results: emails.map(fakeCheck) });
+  if (has('slow@example.com')) {
+    const t = setTimeout(reply, 3000);
+    res.on('close', () => clearTimeout(t));
+  } else {
+    reply();
   }
 }
 
