@@ -77,6 +77,24 @@ CREATE TABLE IF NOT EXISTS sync_state (
 );
 ";
 
+/// Writes one suppression row: ?1 address, ?2–?6 the record, ?7 updated_at.
+const PUT: &str =
+    "INSERT INTO suppressions (address, reason, first_seen, last_seen, count, source, updated_at)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+     ON CONFLICT (address) DO UPDATE SET reason = ?2, first_seen = ?3, last_seen = ?4,
+         count = ?5, source = ?6, updated_at = ?7";
+
+/// A row of `SELECT reason, first_seen, last_seen, count, source`.
+fn info_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SuppressionInfo> {
+    Ok(SuppressionInfo {
+        reason: r.get(0)?,
+        first_seen: r.get(1)?,
+        last_seen: r.get(2)?,
+        count: r.get(3)?,
+        source: r.get(4)?,
+    })
+}
+
 /// One bounce record to store, with where and when it came from.
 #[derive(Debug, Clone)]
 pub struct Incoming<'a> {
@@ -178,12 +196,7 @@ impl Store {
                    AND kind != 'undetermined' AND reason IN ({})",
                 counted.join(", ")
             ))?;
-            let mut upsert = tx.prepare_cached(
-                "INSERT INTO suppressions (address, reason, first_seen, last_seen, count, source, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                 ON CONFLICT (address) DO UPDATE SET reason = ?2, first_seen = ?3, last_seen = ?4,
-                     count = ?5, source = ?6, updated_at = ?7",
-            )?;
+            let mut upsert = tx.prepare_cached(PUT)?;
             for item in batch {
                 let record = item.record;
                 let Ok(key) = suppression::key(&record.recipient) else {
@@ -219,17 +232,8 @@ impl Store {
                     count: 1,
                     source: item.source.to_owned(),
                 };
-                let before: Option<SuppressionInfo> = existing
-                    .query_row([&key], |r| {
-                        Ok(SuppressionInfo {
-                            reason: r.get(0)?,
-                            first_seen: r.get(1)?,
-                            last_seen: r.get(2)?,
-                            count: r.get(3)?,
-                            source: r.get(4)?,
-                        })
-                    })
-                    .optional()?;
+                let before: Option<SuppressionInfo> =
+                    existing.query_row([&key], info_from_row).optional()?;
                 let next = match before {
                     // Already suppressed: one more bounce, merged by core's
                     // rule (a reason that suppresses at once wins).
@@ -279,17 +283,7 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(
             "SELECT reason, first_seen, last_seen, count, source FROM suppressions WHERE address = ?1",
         )?;
-        Ok(stmt
-            .query_row([key], |r| {
-                Ok(SuppressionInfo {
-                    reason: r.get(0)?,
-                    first_seen: r.get(1)?,
-                    last_seen: r.get(2)?,
-                    count: r.get(3)?,
-                    source: r.get(4)?,
-                })
-            })
-            .optional()?)
+        Ok(stmt.query_row([key], info_from_row).optional()?)
     }
 
     /// Every suppression, by address, with its change number; with
@@ -334,12 +328,7 @@ impl Store {
             let mut get = tx.prepare_cached(
                 "SELECT reason, first_seen, last_seen, count, source, updated_at FROM suppressions WHERE address = ?1",
             )?;
-            let mut put = tx.prepare_cached(
-                "INSERT INTO suppressions (address, reason, first_seen, last_seen, count, source, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                 ON CONFLICT (address) DO UPDATE SET reason = ?2, first_seen = ?3, last_seen = ?4,
-                     count = ?5, source = ?6, updated_at = ?7",
-            )?;
+            let mut put = tx.prepare_cached(PUT)?;
             for item in items {
                 let before = get
                     .query_row([&item.address], |r| {

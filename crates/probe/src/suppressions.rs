@@ -441,6 +441,20 @@ fn api_base(sync: &SyncArgs) -> String {
     sync.api.trim_end_matches('/').to_owned()
 }
 
+/// Sends a request; a non-2xx answer is an error.
+fn send_ok(
+    req: reqwest::blocking::RequestBuilder,
+) -> Result<reqwest::blocking::Response, SuppressionsError> {
+    let resp = req
+        .send()
+        .map_err(|e| SuppressionsError::Api(e.to_string()))?;
+    if resp.status().is_success() {
+        Ok(resp)
+    } else {
+        Err(api_error(resp))
+    }
+}
+
 /// An error from a non-2xx answer, with the API's own message when it gave one.
 fn api_error(resp: reqwest::blocking::Response) -> SuppressionsError {
     let status = resp.status();
@@ -489,15 +503,11 @@ fn push(store: &mut Store, sync: &SyncArgs) -> Result<(), SuppressionsError> {
     for page in rows.chunks(sync.page as usize) {
         let body =
             serde_json::json!({ "suppressions": page.iter().map(|(s, _)| s).collect::<Vec<_>>() });
-        let resp = http
-            .put(format!("{base}/v1/suppressions"))
-            .bearer_auth(&sync.key)
-            .json(&body)
-            .send()
-            .map_err(|e| SuppressionsError::Api(e.to_string()))?;
-        if !resp.status().is_success() {
-            return Err(api_error(resp));
-        }
+        send_ok(
+            http.put(format!("{base}/v1/suppressions"))
+                .bearer_auth(&sync.key)
+                .json(&body),
+        )?;
         sent += page.len();
         through = through.max(page.iter().map(|(_, at)| *at).max().unwrap_or(through));
     }
@@ -584,15 +594,11 @@ fn pull(store: &mut Store, sync: &SyncArgs) -> Result<(), SuppressionsError> {
         if let Some(c) = &cursor {
             query.push(("cursor", c.clone()));
         }
-        let resp = http
-            .get(format!("{base}/v1/suppressions"))
-            .bearer_auth(&sync.key)
-            .query(&query)
-            .send()
-            .map_err(|e| SuppressionsError::Api(e.to_string()))?;
-        if !resp.status().is_success() {
-            return Err(api_error(resp));
-        }
+        let resp = send_ok(
+            http.get(format!("{base}/v1/suppressions"))
+                .bearer_auth(&sync.key)
+                .query(&query),
+        )?;
         let page: Page = resp
             .json()
             .map_err(|e| SuppressionsError::Api(format!("unexpected answer: {e}")))?;
