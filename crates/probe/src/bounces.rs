@@ -36,7 +36,8 @@ pub struct BouncesArgs {
     #[arg(value_name = "PATH", required = true)]
     paths: Vec<PathBuf>,
     /// Record the bounces in this SQLite suppression store (created if missing)
-    /// and suppress addresses by DESIGN.md's policy.
+    /// and suppress: hard bounces and complaints at once, soft bounces when
+    /// they repeat, `blocked` never.
     #[arg(long, value_name = "DB")]
     suppress: Option<PathBuf>,
     /// Soft bounces (mailbox_full, temporary_failure, rejected) suppress after
