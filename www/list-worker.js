@@ -930,7 +930,8 @@ async function deepCheck(job, msg) {
         const results = await send(url, msg, batch.map((i) => job.emails[i]), deep, post);
         merge(job, batch, results);
         deep.done += batch.length;
-        post({ type: 'deep-progress', done: deep.done, total: deep.total, waiting: 0 });
+        // Another lane may still be waiting out a 429: keep saying so.
+        post({ type: 'deep-progress', done: deep.done, total: deep.total, waiting: waitingSeconds(deep) });
       }
     };
     await Promise.all(Array.from({ length: DEEP_CONCURRENCY }, lane));
@@ -943,6 +944,12 @@ async function deepCheck(job, msg) {
   }
   deep.finished = true;
   post({ type: 'deep-done', done: deep.done, total: deep.total, cancelled: deep.cancelled && !error, error });
+}
+
+/** Seconds until the last lane waiting out a 429 goes again; 0 when none waits. */
+function waitingSeconds(deep) {
+  if (!(deep.waitingLanes > 0)) return 0;
+  return Math.max(1, Math.ceil((deep.waitUntil - Date.now()) / 1000));
 }
 
 /** One batch to the API, again after each 429 (waiting Retry-After). */
@@ -969,8 +976,14 @@ async function send(url, msg, emails, deep, post) {
       const after = header > 0 ? header : said;
       const seconds = Number.isFinite(after) && after > 0 ? after : Math.min(60, 2 ** waits);
       deep.waits++;
-      post({ type: 'deep-progress', done: deep.done, total: deep.total, waiting: seconds, waits: deep.waits });
-      await sleep(seconds * 1000, deep.abort.signal);
+      deep.waitingLanes = (deep.waitingLanes ?? 0) + 1;
+      deep.waitUntil = Math.max(deep.waitUntil ?? 0, Date.now() + seconds * 1000);
+      post({ type: 'deep-progress', done: deep.done, total: deep.total, waiting: waitingSeconds(deep), waits: deep.waits });
+      try {
+        await sleep(seconds * 1000, deep.abort.signal);
+      } finally {
+        deep.waitingLanes--;
+      }
       continue;
     }
     if (!res.ok) {

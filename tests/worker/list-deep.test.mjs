@@ -139,6 +139,10 @@ describe('list checker: deep check against the real edge API', { skip, timeout: 
     const started = Date.now();
     await page.click('#deep-start');
     await page.waitForFunction(() => /asked to wait \d+ s/.test(document.querySelector('#deep-status').textContent));
+    // The other batches finish while one waits: the page still says it waits
+    // (it used to say only "20 of 25 rows deep-checked…" for a minute).
+    await page.waitForFunction(() => window.listApp.deep?.done >= 20, null, { timeout: 60_000 });
+    assert.match(await page.textContent('#deep-status'), /^20 of 25 rows deep-checked · the API asked to wait \d+ s/);
     await page.waitForFunction(() => ['done', 'error', 'cancelled'].includes(window.listApp.deep?.state), null, { timeout: 150_000 });
     const s = await deepState(page);
     t.diagnostic(`25 rows with 2 requests a minute: ${Math.round((Date.now() - started) / 1000)} s, ${s.deep.waits} waits`);
