@@ -17,6 +17,7 @@
 pub mod address;
 #[cfg(feature = "bounces")]
 pub mod bounce;
+mod bounds;
 pub mod check;
 pub mod data;
 pub mod disposable;

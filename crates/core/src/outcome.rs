@@ -179,13 +179,7 @@ pub fn retryable(outcome: &SmtpOutcome) -> bool {
 /// The reply text as the verdict keeps it: lines joined by a space, bounded.
 pub fn bounded_text(reply: &Reply) -> String {
     let mut text = reply.text();
-    if text.len() > MAX_REPLY_TEXT {
-        let mut end = MAX_REPLY_TEXT;
-        while !text.is_char_boundary(end) {
-            end -= 1;
-        }
-        text.truncate(end);
-    }
+    crate::bounds::truncate(&mut text, MAX_REPLY_TEXT);
     text
 }
 

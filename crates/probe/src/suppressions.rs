@@ -526,49 +526,28 @@ struct Page {
 /// One entry of the edge's change feed: a record, or (`deleted`) a removal.
 #[derive(Deserialize)]
 struct FeedEntry {
-    address: String,
+    #[serde(flatten)]
+    row: Row,
     #[serde(default)]
     deleted: bool,
-    reason: Option<String>,
-    first_seen: Option<String>,
-    last_seen: Option<String>,
-    count: Option<u32>,
-    source: Option<String>,
 }
 
 impl FeedEntry {
-    /// The record, keyed as every store keys it, if it is a valid one.
+    /// The record, keyed as every store keys it, if it is a valid one: every
+    /// field given (nothing is filled in for the edge), then the same checks
+    /// as an import row.
     fn record(self) -> Result<Suppression, String> {
-        let address = suppression::key(&self.address)
-            .map_err(|e| format!("{:?}: not an address ({})", self.address, e.as_str()))?;
-        let (Some(reason), Some(first_seen), Some(last_seen), Some(count), Some(source)) = (
-            self.reason,
-            self.first_seen,
-            self.last_seen,
-            self.count,
-            self.source,
-        ) else {
-            return Err(format!("{address}: a record with fields missing"));
-        };
-        if !importable(&reason)
-            || !suppression::is_store_time(&first_seen)
-            || !suppression::is_store_time(&last_seen)
-            || count == 0
-        {
-            return Err(format!(
-                "{address}: a record with an unknown reason, a bad time or no count"
-            ));
+        let r = &self.row;
+        let given = |f: &Option<String>| f.as_deref().is_some_and(|v| !v.is_empty());
+        let complete = given(&r.reason)
+            && given(&r.first_seen)
+            && given(&r.last_seen)
+            && given(&r.source)
+            && r.count.is_some_and(|c| c >= 1);
+        if !complete {
+            return Err(format!("{:?}: a record with fields missing", r.address));
         }
-        Ok(Suppression {
-            address,
-            info: SuppressionInfo {
-                reason,
-                first_seen,
-                last_seen,
-                count,
-                source,
-            },
-        })
+        validate(self.row, "", "", "")
     }
 }
 
@@ -609,7 +588,7 @@ fn pull(store: &mut Store, sync: &SyncArgs) -> Result<(), SuppressionsError> {
         let mut gone = Vec::new();
         for entry in page.suppressions {
             if entry.deleted {
-                if let Ok(k) = suppression::key(&entry.address) {
+                if let Ok(k) = suppression::key(&entry.row.address) {
                     gone.push(k);
                 }
                 continue;

@@ -139,22 +139,12 @@ fn unfold(text: &str) -> impl Iterator<Item = Option<Field>> + '_ {
             }
             lines.next();
         }
-        truncate(&mut value, MAX_FIELD_BYTES);
+        crate::bounds::truncate(&mut value, MAX_FIELD_BYTES);
         return Some(Some(Field {
             name: name.to_owned(),
             value,
         }));
     })
-}
-
-fn truncate(s: &mut String, max: usize) {
-    if s.len() > max {
-        let mut end = max;
-        while !s.is_char_boundary(end) {
-            end -= 1;
-        }
-        s.truncate(end);
-    }
 }
 
 /// A typed value (`rfc822; a@b`, `dns; mx.example.com`, `smtp; 550 …`) split

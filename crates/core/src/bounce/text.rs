@@ -20,6 +20,7 @@
 //! at the usual "copy of the message" markers and at [`MAX_TEXT_BYTES`].
 
 use super::meaning::{embedded_reply, enhanced_in};
+use crate::bounds::prefix;
 use crate::reply::EnhancedCode;
 
 /// How much of a text part is read.
@@ -241,11 +242,7 @@ pub fn failures(text: &str) -> Vec<Failure> {
 /// The returned original message's headers, when the text quotes them
 /// after a "copy of the message" marker (qmail, Exim, Yahoo, Exchange).
 pub fn returned_headers(text: &str) -> Option<&str> {
-    let mut end = text.len().min(MAX_TEXT_BYTES);
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    let text = &text[..end];
+    let text = prefix(text, MAX_TEXT_BYTES);
     let at = cut(text).len();
     if at == text.len() {
         return None;
@@ -258,11 +255,7 @@ pub fn returned_headers(text: &str) -> Option<&str> {
 
 /// `text` up to the returned original message and at most [`MAX_TEXT_BYTES`].
 fn cut(text: &str) -> &str {
-    let mut end = text.len().min(MAX_TEXT_BYTES);
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    let text = &text[..end];
+    let text = prefix(text, MAX_TEXT_BYTES);
     let mut offset = 0;
     let mut lines = text.split_inclusive('\n').peekable();
     while let Some(line) = lines.next() {
@@ -486,13 +479,7 @@ fn remote_host(paragraph: &str) -> Option<String> {
 }
 
 fn bounded(mut s: String) -> String {
-    if s.len() > MAX_DIAGNOSTIC {
-        let mut end = MAX_DIAGNOSTIC;
-        while !s.is_char_boundary(end) {
-            end -= 1;
-        }
-        s.truncate(end);
-    }
+    crate::bounds::truncate(&mut s, MAX_DIAGNOSTIC);
     s
 }
 

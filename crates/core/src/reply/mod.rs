@@ -409,13 +409,7 @@ impl ReplyParser {
         // Keep at most MAX_LINE_KEPT bytes of the line: the code and its
         // separator take four.
         let budget = MAX_LINE_KEPT - 4;
-        if text.len() > budget {
-            let mut cut = budget;
-            while !text.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            text.truncate(cut);
-        }
+        crate::bounds::truncate(&mut text, budget);
         text.truncate(text.trim_end_matches([' ', '\t', '\r']).len());
         let enhanced = EnhancedCode::parse_prefix(&text).and_then(|(code, len)| {
             let rest = &text[len..];
