@@ -17,25 +17,24 @@
 import Papa from './vendor/papaparse.mjs';
 import {
   init, loadDisposableData, disposableStatus, check, checkMany, ERROR_CODES, FLAGS, REASONS, STATUSES,
+  sniffDelimiter, detectColumns, invalidEncodingVerdict, guardFormula,
 } from '/pkg/index.js';
 
-const SNIFF_ROWS = 50; // as the CLI: header and column from the first 50 records
+// The CSV rules (delimiter, header, address column, the verdict for a line
+// that is not UTF-8, the formula guard) are prebounce-core's `list` module,
+// through the package: the CLI's own.
+const HEAD_LINES = 200; // lines parsed for the head: room for the core's first 50 records among blank lines
 const CHUNK_CHARS = 512 * 1024; // Papa Parse chunk size (characters)
 const LINES_PER_CHUNK = 20_000; // for one-address-a-line lists
 const MAX_REPORTED = 1000; // line numbers kept per kind of problem
-// Header names that mark the address column (the CLI's list).
-const EMAIL_HEADERS = ['email', 'e-mail', 'email address', 'e-mail address', 'mail', 'courriel', 'correo', 'address'];
 const TEXT_TYPES = new Set(['csv', 'tsv', 'txt']);
 const SPREADSHEETS = new Set(['xlsx', 'xlsm', 'xls', 'ods', 'numbers']);
 
-const INVALID = STATUSES.indexOf('invalid');
-const INVALID_SYNTAX = REASONS.indexOf('invalid_syntax');
-const INVALID_ENCODING = ERROR_CODES.indexOf('invalid_encoding');
-const ENCODING_MESSAGE = 'This text is not valid UTF-8, so it cannot be read as an email address.';
-
-// The module and the full disposable list, loaded once, before any check.
+// The module (needed to read a list's head), then the full disposable list
+// (needed before any check), each loaded once.
+const loaded = init();
 const ready = (async () => {
-  await init();
+  await loaded;
   try {
     const status = await loadDisposableData();
     return { ...status, error: null };
@@ -251,65 +250,27 @@ function lineStartsOf(text, brk) {
   return starts;
 }
 
-/** The CLI's delimiter rule: the most used of , ; tab on the first line, outside quotes; ',' on a tie. */
-function sniffDelimiter(text) {
-  const counts = { ',': 0, ';': 0, '\t': 0 };
-  let quoted = false;
-  for (let i = 0; i < text.length && i < 65536; i++) {
-    const c = text[i];
-    if (c === '"') quoted = !quoted;
-    else if (c === '\n' && !quoted) break;
-    else if (!quoted && c in counts) counts[c]++;
-  }
-  if (counts[';'] > counts[','] && counts[';'] >= counts['\t']) return ';';
-  if (counts['\t'] > counts[','] && counts['\t'] > counts[';']) return '\t';
-  return ',';
-}
-
 /** Whether the first line is a delimited header with a column named like "email". */
 function namesEmailColumn(text) {
   const first = text.slice(0, Math.min(text.length, 4096)).split(/\r?\n|\r/, 1)[0];
   const delimiter = sniffDelimiter(first);
   if (!first.includes(delimiter)) return false;
-  return Papa.parse(first, { delimiter }).data[0]
-    .some((cell) => EMAIL_HEADERS.includes(cell.trim().toLowerCase()));
+  return detectColumns(Papa.parse(first, { delimiter }).data.slice(0, 1)).byName;
 }
 
 const isBlankRow = (row) => row.length === 1 && row[0] === '';
 // Rust's is_ascii_whitespace: what the core trims before calling an address empty.
 const isEmptyCell = (cell) => /^[\t\n\f\r ]*$/.test(cell);
 
-function mostAtSigns(rows) {
-  const width = Math.max(0, ...rows.map((r) => r.length));
-  let best = 0;
-  let bestCount = -1;
-  for (let i = 0; i < width; i++) {
-    const count = rows.filter((r) => (r[i] ?? '').includes('@')).length;
-    if (count > bestCount) { best = i; bestCount = count; }
-  }
-  return { column: best, count: Math.max(bestCount, 0) };
-}
-
 /**
- * The CLI's header and column rules over the first records: a header when
- * it names an email column, or when it looks like names (no '@', no
- * all-digit cell, no dot where the addresses are); the column named like
- * "email", else the one with the most '@'.
+ * The core's header and column (the CLI's rules) over the first records,
+ * with the columns' names for the page.
  */
 function detect(head) {
+  const layout = detectColumns(head);
   const header = (head[0] ?? []).map((c) => c.trim());
-  const named = (h) => EMAIL_HEADERS.includes(h.toLowerCase());
-  const byAt = mostAtSigns(head.slice(1)).column;
-  const hasHeader = header.some(named) || (header.length > 0
-    && !header.some((c) => c.includes('@') || /^[0-9]+$/.test(c))
-    && !(header[byAt] ?? '').includes('.'));
-  const namedAt = hasHeader ? header.findIndex(named) : -1;
-  const all = mostAtSigns(hasHeader ? head.slice(1) : head);
-  const column = namedAt >= 0 ? namedAt : (hasHeader ? byAt : all.column);
-  const width = Math.max(0, ...head.map((r) => r.length));
-  const names = [];
-  for (let i = 0; i < width; i++) names.push(hasHeader && header[i] ? header[i] : `Column ${i + 1}`);
-  return { hasHeader, column, names, found: namedAt >= 0 || all.count > 0 };
+  const names = Array.from({ length: layout.width }, (_, i) => (layout.hasHeader && header[i] ? header[i] : `Column ${i + 1}`));
+  return { ...layout, names };
 }
 
 async function load(msg) {
@@ -365,6 +326,8 @@ async function load(msg) {
   if (job.text.charCodeAt(0) === 0xfeff) job.text = job.text.slice(1);
   if (job.cancelled) { finish(job, post, started); return; }
   if (/^[\s]*$/.test(job.text)) throw new ListError('no_rows', `${msg.file ? name : 'The pasted text'} has no rows to check.`);
+  await loaded; // the CSV rules below are the module's
+  if (job.cancelled) { finish(job, post, started); return; }
 
   // The format: CSV for .csv/.tsv, one address a line for .txt (as the CLI)
   // unless its first line is a header naming an email column (Excel's
@@ -383,9 +346,9 @@ async function load(msg) {
 
   if (job.format === 'csv') {
     job.delimiter = sniffDelimiter(job.text);
-    const preview = Papa.parse(job.text, { delimiter: job.delimiter, preview: SNIFF_ROWS * 4 });
+    const preview = Papa.parse(job.text, { delimiter: job.delimiter, preview: HEAD_LINES });
     job.newline = preview.meta.linebreak || '\n';
-    const head = preview.data.filter((r) => !isBlankRow(r)).slice(0, SNIFF_ROWS);
+    const head = preview.data.filter((r) => !isBlankRow(r));
     const d = detect(head);
     job.names = d.names;
     job.hasHeader = d.hasHeader;
@@ -397,7 +360,7 @@ async function load(msg) {
     });
     if (!chosen && !d.found) {
       throw new ListError('no_email_column',
-        `No email column found in ${name}: no column is named like "email" and no cell in the first ${SNIFF_ROWS} rows has an @. Choose the column that holds the addresses.`,
+        `No email column found in ${name}: no column is named like "email" and no cell in the first ${d.rows} rows has an @. Choose the column that holds the addresses.`,
         { columns: d.names });
     }
     if (d.hasHeader && head.length <= 1) throw new ListError('no_rows', `${name} has a header but no rows to check.`);
@@ -497,10 +460,7 @@ function checkChunk(job, post, from, progress) {
   job.chunks++;
 }
 
-/**
- * Rows read from lines that are not UTF-8 get the CLI's verdict for them:
- * invalid_syntax with code invalid_encoding.
- */
+/** Rows read from lines that are not UTF-8 get the core's verdict for them (the CLI's). */
 function markUnreadable(job, from, to, status, reason, flags, errors) {
   const bad = new Set(job.badLines);
   for (let i = from; i < to; i++) {
@@ -509,23 +469,10 @@ function markUnreadable(job, from, to, status, reason, flags, errors) {
     let onBad = false;
     for (let l = line; l < line + span && !onBad; l++) onBad = bad.has(l);
     if (!onBad || !job.emails[i].includes('\uFFFD')) continue;
-    const k = i - from;
-    status[k] = INVALID;
-    reason[k] = INVALID_SYNTAX;
-    flags[k] = 0;
-    errors[k] = INVALID_ENCODING;
-    job.overrides.set(i, unreadableVerdict(job.emails[i]));
+    const v = invalidEncodingVerdict(job.emails[i]);
+    writeCodes({ status, reason, flags, errors }, i - from, v);
+    job.overrides.set(i, v);
   }
-}
-
-function unreadableVerdict(input) {
-  return {
-    input, address: null, address_unicode: null, local: null, domain: null, domain_unicode: null,
-    status: 'invalid', reason: 'invalid_syntax', depth: 'syntax', message: ENCODING_MESSAGE, detail: null,
-    suggestion: null, retry_after: null,
-    flags: { disposable: false, role: false, free: false, smtputf8: false },
-    error: { code: 'invalid_encoding', message: ENCODING_MESSAGE }, dns: null, smtp: null,
-  };
 }
 
 function describeParseError(e) {
@@ -716,13 +663,16 @@ function codesOf(ids, verdicts) {
     errors: new Uint8Array(n),
     depth: verdicts.map((v) => v.depth),
   };
-  verdicts.forEach((v, k) => {
-    out.status[k] = STATUSES.indexOf(v.status);
-    out.reason[k] = REASONS.indexOf(v.reason);
-    out.flags[k] = Object.entries(FLAGS).reduce((bits, [name, bit]) => (v.flags?.[name] ? bits | bit : bits), 0);
-    out.errors[k] = v.error ? ERROR_CODES.indexOf(v.error.code) : 255;
-  });
+  verdicts.forEach((v, k) => writeCodes(out, k, v));
   return out;
+}
+
+/** Writes verdict `v`'s codes at index `k` of the arrays `status`, `reason`, `flags` and `errors`. */
+function writeCodes({ status, reason, flags, errors }, k, v) {
+  status[k] = STATUSES.indexOf(v.status);
+  reason[k] = REASONS.indexOf(v.reason);
+  flags[k] = Object.entries(FLAGS).reduce((bits, [name, bit]) => (v.flags?.[name] ? bits | bit : bits), 0);
+  errors[k] = v.error ? ERROR_CODES.indexOf(v.error.code) : 255;
 }
 
 /** Sends codesOf()'s arrays to the page (for list number `job`), moved, not copied. */
@@ -750,13 +700,10 @@ function search(job, query) {
 
 const EXPORT_BATCH = 5000; // rows serialized per Blob part
 const ANNOTATIONS = ['status', 'reason', 'suggestion', 'message', 'depth'];
-// The first characters that make a spreadsheet read a cell as a formula
-// (OWASP's CSV injection list): = + - @, tab, carriage return.
-const FORMULA_STARTS = new Set(['=', '+', '-', '@', '\t', '\r'].map((c) => c.charCodeAt(0)));
 
-/** With the guard on, a leading ' makes a spreadsheet show the cell as text instead of running it. */
+/** With the guard on, a leading ' makes a spreadsheet show a formula cell as text instead of running it. */
 function guardCells(cells) {
-  for (let k = 0; k < cells.length; k++) if (FORMULA_STARTS.has(cells[k].charCodeAt(0))) cells[k] = `'${cells[k]}`;
+  for (let k = 0; k < cells.length; k++) cells[k] = guardFormula(cells[k]);
   return cells;
 }
 

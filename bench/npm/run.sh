@@ -15,8 +15,11 @@ while [ $# -gt 0 ]; do
     *) echo "usage: bench/npm/run.sh [--count N] [--runs N]" >&2; exit 2 ;;
   esac
 done
-if [ "$count" = 1000000 ]; then corpus=$bench/corpus/corpus-1m.txt; else corpus=$bench/corpus/corpus-$count.txt; fi
-"$bench/run-baselines.sh" --setup-only --count "$count" >/dev/null
+# The corpus and the JavaScript baselines' node_modules, made by run-baselines.sh:
+# the 1,000,000-line corpus is its default (corpus-1m.txt); --count N makes corpus-N.txt.
+if [ "$count" = 1000000 ]; then corpus=$bench/corpus/corpus-1m.txt; sized=(); else corpus=$bench/corpus/corpus-$count.txt; sized=(--count "$count"); fi
+"$bench/run-baselines.sh" --setup-only --only validator,email-validator,mailchecker,mailcheck ${sized[@]+"${sized[@]}"} >/dev/null
+[ -f "$corpus" ] || { echo "bench/npm/run.sh: corpus $corpus missing" >&2; exit 1; }
 [ -f "$root/crates/wasm/dist/package.json" ] || bash "$root/crates/wasm/build.sh"
 out=$bench/out; mkdir -p "$out"
 node "$here/checkmany.mjs" "$corpus" --runs "$runs" | tee "$out/npm.jsonl"

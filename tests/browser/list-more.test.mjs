@@ -1,6 +1,7 @@
 // Browser tests of the list checker's finer points (www/list.html), small and
 // fast, in headless Debian Chromium driven by playwright-core: the
-// spreadsheet-formula guard of the exports; the exports' progress and cancel;
+// spreadsheet-formula guard of the exports; CSV files read as the CLI reads
+// them (tests/data/list-reading.json); the exports' progress and cancel;
 // undoing applied suggestions; each row's depth and the exports after a deep
 // check (against the fake edge API of server.mjs); each row's message by
 // keyboard, for screen readers and by touch; files that are not UTF-8 (read
@@ -10,10 +11,12 @@
 //   node --test tests/browser/
 import { describe, test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import Papa from 'papaparse';
 import { makeList } from './list-data.mjs';
+import { root } from '../npm/helpers.mjs';
 import {
   skip, startBrowser, finished, records, download, cliVerdicts, loadCodes, pageState,
 } from './list-page.mjs';
@@ -338,6 +341,25 @@ describe('list checker: exports, undo, deep-check depth, keyboard, encodings', {
     assert.deepEqual((await pageState(page)).reason.map((c) => codes.REASONS[c]), ['possible_typo', 'ok']);
     await page.waitForFunction(() => [...document.querySelectorAll('#rows .tr .td')].some((c) => c.textContent === 'Zoë'));
     assert.deepEqual(page.errors, []);
+  });
+
+  test('each CSV is read as the CLI reads it: delimiter ties (, then ; then tab), quoted delimiters, header and column', async () => {
+    const cases = JSON.parse(await readFile(path.join(root, 'tests/data/list-reading.json'), 'utf8'));
+    const page = await browser.open();
+    for (const c of cases) {
+      await load(page, `${c.name}.csv`, c.text);
+      const { delimiter, hasHeader, column } = await page.evaluate(() => window.listApp.head);
+      // The page's addresses: the annotated export's address column, below its header.
+      const annotated = Papa.parse((await download(page, '#export-annotated')).text, { delimiter }).data
+        .filter((r) => !(r.length === 1 && r[0] === '')).slice(1);
+      const cliInputs = (await cliVerdicts(await saved(`${c.name}.csv`, c.text))).map((v) => v.input);
+      assert.deepEqual(
+        { delimiter, hasHeader, column, addresses: annotated.map((r) => r[column]) },
+        { delimiter: c.delimiter, hasHeader: c.hasHeader, column: c.column, addresses: cliInputs },
+        `${c.name}: the page against the CLI (${c.why})`,
+      );
+      assert.deepEqual(cliInputs, c.addresses, `${c.name}: the CLI (${c.why})`);
+    }
   });
 
   test('a 50 MB CSV loads, is checked and counted, and the page stays responsive', async (t) => {

@@ -14,7 +14,6 @@ pub mod platform;
 pub mod probe_client;
 pub mod sns;
 pub mod store;
-pub mod time;
 
 mod handler;
 

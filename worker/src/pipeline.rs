@@ -256,16 +256,13 @@ fn verdict_key(options: &str, input: &str) -> String {
     format!("verdict/v1/{options}/{input}")
 }
 
+/// The options in a verdict's cache key: [`Options::to_bits`] as one `0` or
+/// `1` per option, in [`Options::NAMES`] order (bit 0 first).
 fn options_key(o: &Options) -> String {
-    let bits = [
-        o.allow_quoted_local,
-        o.allow_domain_literal,
-        o.allow_smtputf8,
-        o.allow_single_label,
-        o.allow_special_use,
-        o.role_is_risky,
-    ];
-    bits.iter().map(|&b| if b { '1' } else { '0' }).collect()
+    let bits = o.to_bits();
+    (0..Options::NAMES.len())
+        .map(|i| if bits & (1 << i) != 0 { '1' } else { '0' })
+        .collect()
 }
 
 /// A domain's DNS outcome: from the cache, or from DoH within the budget.
@@ -429,4 +426,20 @@ async fn probe(
 #[derive(Debug, Deserialize)]
 struct ProbeAnswer {
     results: Vec<Verdict>,
+}
+
+#[cfg(test)]
+mod options_key_tests {
+    use super::*;
+
+    #[test]
+    fn the_cache_key_of_the_options_keeps_its_shape() {
+        assert_eq!(options_key(&Options::default()), "001000");
+        let o = Options {
+            allow_quoted_local: true,
+            role_is_risky: true,
+            ..Options::default()
+        };
+        assert_eq!(options_key(&o), "101001");
+    }
 }

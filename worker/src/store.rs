@@ -15,9 +15,9 @@
 //!   the native tests check it against core's function. A row changes (and
 //!   gets a new `updated_at`) only when the merge changes it, so writing the
 //!   same records twice changes nothing.
-//! - **Bounces** ([`record_bounces`]): the policy is core's
-//!   ([`BounceReason::effect`], [`RepeatRule::suppresses`]); this module
-//!   only counts what it needs from `bounce_events`.
+//! - **Bounces** ([`record_bounces`]): what an event does to a record is
+//!   core's ledger ([`prebounce_core::suppression::decide`]); this module
+//!   only reads the address's earlier events and current record for it.
 //! - **Deletion** leaves a tombstone (the record's fields cleared) that the
 //!   change feed shows for [`TOMBSTONE_DAYS`], and forgets the address's
 //!   bounce events.
@@ -26,12 +26,14 @@ use std::collections::{HashMap, HashSet};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use prebounce_core::suppression::{self, BounceReason, Effect, RepeatRule, Suppression};
+use prebounce_core::suppression::{
+    self, BounceReason, Effect, Event, History, RepeatRule, Suppression,
+};
+use prebounce_core::time::StoreTime;
 use prebounce_core::SuppressionInfo;
 use serde_json::{json, Map, Value};
 
 use crate::platform::{DbError, Platform, SqlValue, Statement, StatementResult};
-use crate::time::store_time;
 
 /// The D1 binding the worker uses (wrangler.toml `[[d1_databases]]`).
 pub const BINDING: &str = "SUPPRESSIONS_DB";
@@ -190,8 +192,8 @@ fn info(row: &Map<String, Value>) -> Option<SuppressionInfo> {
     }
     Some(SuppressionInfo {
         reason: text(row, "reason")?,
-        first_seen: text(row, "first_seen")?,
-        last_seen: text(row, "last_seen")?,
+        first_seen: StoreTime::parse(&text(row, "first_seen")?)?,
+        last_seen: StoreTime::parse(&text(row, "last_seen")?)?,
         count: u32::try_from(int(row, "count")?).ok()?,
         source: text(row, "source")?,
     })
@@ -199,6 +201,16 @@ fn info(row: &Map<String, Value>) -> Option<SuppressionInfo> {
 
 fn first(results: Vec<StatementResult>) -> StatementResult {
     results.into_iter().next().unwrap_or_default()
+}
+
+/// Reads the live records of the keys in `keys` (a JSON array).
+fn lookup_statement(keys: SqlValue) -> Statement {
+    Statement::new(
+        format!(
+            "SELECT {COLUMNS} FROM suppressions WHERE deleted = 0 AND address IN (SELECT value FROM json_each(?1))"
+        ),
+        vec![keys],
+    )
 }
 
 /// The live records of these keys.
@@ -209,11 +221,8 @@ pub async fn lookup(
     if keys.is_empty() {
         return Ok(HashMap::new());
     }
-    let sql = format!(
-        "SELECT {COLUMNS} FROM suppressions WHERE deleted = 0 AND address IN (SELECT value FROM json_each(?1))"
-    );
     let keys = SqlValue::Text(json!(keys).to_string());
-    let rows = first(run(platform, vec![Statement::new(sql, vec![keys])]).await?).rows;
+    let rows = first(run(platform, vec![lookup_statement(keys)]).await?).rows;
     Ok(rows
         .iter()
         .filter_map(|row| Some((text(row, "address")?, info(row)?)))
@@ -330,9 +339,9 @@ pub struct BounceEvent {
     pub key: String,
     /// What the report says.
     pub reason: BounceReason,
-    /// What it does to the list: core's `Bounce::effect` (an undetermined
-    /// record never suppresses and is not counted toward repeats).
-    pub effect: Effect,
+    /// The report could not tell whose fault the failure was (core's
+    /// `Kind::Undetermined`): kept, never counted.
+    pub undetermined: bool,
 }
 
 /// What [`record_bounces`] did.
@@ -346,20 +355,18 @@ pub struct Recorded {
 }
 
 /// Records one message's bounce events (`message_key`: the SNS MessageId)
-/// seen at `seen_secs`, and suppresses the addresses core's policy says to,
-/// all in one transaction.
+/// seen at `seen`, and stores what core's ledger
+/// ([`prebounce_core::suppression::decide`]) decides for each address.
 ///
 /// A recipient already recorded under this `message_key` is a duplicate and
-/// changes nothing. Otherwise the event is stored, and when
-/// [`RepeatRule::suppresses`] says so, the address's record is merged in:
-/// `count` is every bounce and complaint recorded for the address (not
-/// `blocked` ones, which are about the sender), `first_seen` the earliest of
-/// them, `last_seen` and `reason` this one's.
+/// changes nothing. The reads (earlier events, current records) are one D1
+/// batch and the writes (the events, the records) another, each one
+/// transaction.
 pub async fn record_bounces(
     platform: &impl Platform,
     message_key: &str,
     events: &[BounceEvent],
-    seen_secs: i64,
+    seen: StoreTime,
     rule: RepeatRule,
     now_ms: i64,
 ) -> Result<Recorded, DbError> {
@@ -376,9 +383,8 @@ pub async fn record_bounces(
     if fresh.is_empty() {
         return Ok(recorded);
     }
-    let seen_at = store_time(seen_secs);
-    let window_start = store_time(seen_secs.saturating_sub(rule.window_secs as i64));
-    let keys: Vec<&str> = fresh.iter().map(|e| e.key.as_str()).collect();
+    let (start, end) = rule.window(seen);
+    let keys = SqlValue::Text(json!(fresh.iter().map(|e| &e.key).collect::<Vec<_>>()).to_string());
     let reads = vec![
         Statement::new(
             "SELECT recipient_key FROM bounce_events WHERE message_key = ?1",
@@ -386,14 +392,16 @@ pub async fn record_bounces(
         ),
         Statement::new(
             "SELECT recipient_key, reason, count(*) AS n, min(seen_at) AS first, \
-             sum(seen_at >= ?2) AS recent FROM bounce_events \
+             sum(seen_at >= ?2 AND seen_at <= ?3) AS recent FROM bounce_events \
              WHERE recipient_key IN (SELECT value FROM json_each(?1)) AND undetermined = 0 \
              GROUP BY recipient_key, reason",
             vec![
-                SqlValue::Text(json!(keys).to_string()),
-                SqlValue::Text(window_start),
+                keys.clone(),
+                SqlValue::Text(start.to_string()),
+                SqlValue::Text(end.to_string()),
             ],
         ),
+        lookup_statement(keys),
     ];
     let mut results = run(platform, reads).await?.into_iter();
     let done: HashSet<String> = results
@@ -403,7 +411,14 @@ pub async fn record_bounces(
         .iter()
         .filter_map(|row| text(row, "recipient_key"))
         .collect();
-    let history = results.next().unwrap_or_default().rows;
+    let history_rows = results.next().unwrap_or_default().rows;
+    let current: HashMap<String, SuppressionInfo> = results
+        .next()
+        .unwrap_or_default()
+        .rows
+        .iter()
+        .filter_map(|row| Some((text(row, "address")?, info(row)?)))
+        .collect();
 
     let mut new_events = Vec::new();
     let mut records = Vec::new();
@@ -412,48 +427,30 @@ pub async fn record_bounces(
             recorded.duplicates += 1;
             continue;
         }
-        new_events.push(
-            json!({"m": message_key, "k": e.key, "r": e.reason.as_str(), "s": seen_at,
-                "d": e.effect == Effect::Never && e.reason.effect() != Effect::Never}),
-        );
-        if e.effect == Effect::Never {
-            // Kept for the record; counts toward nothing.
-            continue;
-        }
-        let mut count = 1u32;
-        let mut recent = u32::from(e.effect == Effect::SuppressOnRepeat);
-        let mut first_seen = seen_at.clone();
-        for row in history
+        new_events.push(json!({"m": message_key, "k": e.key, "r": e.reason.as_str(),
+            "s": seen.to_string(), "d": e.undetermined}));
+        let mut history = History::default();
+        for row in history_rows
             .iter()
             .filter(|row| text(row, "recipient_key").as_deref() == Some(&e.key))
         {
-            let Some(effect) = text(row, "reason")
-                .and_then(|r| BounceReason::parse(&r))
-                .map(BounceReason::effect)
-            else {
-                continue;
-            };
-            if effect == Effect::Never {
-                continue;
-            }
-            count = count.saturating_add(int(row, "n").unwrap_or(0) as u32);
-            if effect == Effect::SuppressOnRepeat {
-                recent = recent.saturating_add(int(row, "recent").unwrap_or(0) as u32);
-            }
-            if let Some(f) = text(row, "first").filter(|f| *f < first_seen) {
-                first_seen = f;
+            if let Some(reason) = text(row, "reason").and_then(|r| BounceReason::parse(&r)) {
+                let n = u32::try_from(int(row, "n").unwrap_or(0)).unwrap_or(u32::MAX);
+                let recent = u32::try_from(int(row, "recent").unwrap_or(0)).unwrap_or(u32::MAX);
+                let first = text(row, "first").and_then(|f| StoreTime::parse(&f));
+                history.add(reason, n, first, recent);
             }
         }
-        if rule.suppresses(e.reason, recent) {
+        let event = Event {
+            reason: e.reason,
+            undetermined: e.undetermined,
+            at: seen,
+            source: SES_SOURCE,
+        };
+        if let Some(info) = suppression::decide(current.get(&e.key), &history, &event, rule) {
             records.push(Suppression {
                 address: e.key.clone(),
-                info: SuppressionInfo {
-                    reason: e.reason.as_str().to_owned(),
-                    first_seen,
-                    last_seen: seen_at.clone(),
-                    count,
-                    source: SES_SOURCE.to_owned(),
-                },
+                info,
             });
         }
     }

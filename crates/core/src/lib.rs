@@ -23,11 +23,13 @@ pub mod data;
 pub mod disposable;
 pub mod domain;
 pub mod hash;
+pub mod list;
 pub mod mx;
 pub mod options;
 pub mod outcome;
 pub mod reply;
 pub mod suppression;
+pub mod time;
 pub mod typo;
 pub mod verdict;
 

@@ -25,16 +25,19 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options {
-            allow_quoted_local: false,
-            allow_domain_literal: false,
-            allow_smtputf8: true,
-            allow_single_label: false,
-            allow_special_use: false,
-            role_is_risky: false,
-        }
+        DEFAULTS
     }
 }
+
+/// DESIGN.md's defaults, as a constant so [`Options::DEFAULT_BITS`] is one too.
+const DEFAULTS: Options = Options {
+    allow_quoted_local: false,
+    allow_domain_literal: false,
+    allow_smtputf8: true,
+    allow_single_label: false,
+    allow_special_use: false,
+    role_is_risky: false,
+};
 
 impl Options {
     /// The option names, as used in JSON, query strings and (with dashes) CLI flags.
@@ -46,6 +49,44 @@ impl Options {
         "allow_special_use",
         "role_is_risky",
     ];
+
+    /// The defaults as [`Options::to_bits`] packs them (only `allow_smtputf8`
+    /// is on).
+    pub const DEFAULT_BITS: u8 = DEFAULTS.to_bits();
+
+    /// The options as bits, bit `i` for [`Options::NAMES`]`[i]` (bit 0
+    /// `allow_quoted_local` … bit 5 `role_is_risky`): how the wasm module
+    /// takes them and how the edge keys its verdict cache.
+    pub const fn to_bits(&self) -> u8 {
+        let values = [
+            self.allow_quoted_local,
+            self.allow_domain_literal,
+            self.allow_smtputf8,
+            self.allow_single_label,
+            self.allow_special_use,
+            self.role_is_risky,
+        ];
+        let mut bits = 0;
+        let mut i = 0;
+        while i < values.len() {
+            bits |= (values[i] as u8) << i;
+            i += 1;
+        }
+        bits
+    }
+
+    /// The options [`Options::to_bits`] packed into `bits`; bits above bit 5
+    /// are ignored.
+    pub const fn from_bits(bits: u8) -> Options {
+        Options {
+            allow_quoted_local: bits & 1 != 0,
+            allow_domain_literal: bits & (1 << 1) != 0,
+            allow_smtputf8: bits & (1 << 2) != 0,
+            allow_single_label: bits & (1 << 3) != 0,
+            allow_special_use: bits & (1 << 4) != 0,
+            role_is_risky: bits & (1 << 5) != 0,
+        }
+    }
 
     /// Sets an option by its DESIGN.md name. Returns false for an unknown name.
     pub fn set(&mut self, name: &str, value: bool) -> bool {
@@ -72,6 +113,30 @@ mod tests {
         let o: Options = serde_json::from_str("{}").unwrap();
         assert_eq!(o, Options::default());
         assert!(o.allow_smtputf8 && !o.allow_quoted_local && !o.role_is_risky);
+    }
+
+    #[test]
+    fn bits_follow_the_names_both_ways() {
+        for (i, name) in Options::NAMES.iter().enumerate() {
+            let mut o = Options::from_bits(0);
+            assert!(o.set(name, true), "{name}");
+            assert_eq!(o.to_bits(), 1 << i, "{name}");
+            assert_eq!(Options::from_bits(1 << i), o, "{name}");
+        }
+        for bits in 0..64 {
+            assert_eq!(Options::from_bits(bits).to_bits(), bits);
+        }
+        assert_eq!(Options::from_bits(0xC0), Options::from_bits(0));
+    }
+
+    #[test]
+    fn default_bits_are_the_defaults() {
+        assert_eq!(Options::DEFAULT_BITS, Options::default().to_bits());
+        assert_eq!(
+            Options::from_bits(Options::DEFAULT_BITS),
+            Options::default()
+        );
+        assert_eq!(Options::DEFAULT_BITS, 1 << 2);
     }
 
     #[test]

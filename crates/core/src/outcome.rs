@@ -250,8 +250,8 @@ mod tests {
     fn suppression_outranks_all_but_syntax() {
         let record = SuppressionInfo {
             reason: "mailbox_disabled".into(),
-            first_seen: "2026-03-14T09:26:53Z".into(),
-            last_seen: "2026-03-14T09:26:53Z".into(),
+            first_seen: "2026-03-14T09:26:53Z".parse().unwrap(),
+            last_seen: "2026-03-14T09:26:53Z".parse().unwrap(),
             count: 1,
             source: "bounces.mbox".into(),
         };

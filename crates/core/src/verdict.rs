@@ -8,6 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::address::SyntaxErrorCode;
+use crate::time::StoreTime;
 
 /// The overall outcome for an address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -328,10 +329,10 @@ pub struct SmtpInfo {
 pub struct SuppressionInfo {
     /// Why the address was suppressed (a verdict reason or `complained`).
     pub reason: String,
-    /// When it was first seen (ISO 8601).
-    pub first_seen: String,
-    /// When it was last seen (ISO 8601).
-    pub last_seen: String,
+    /// When it was first seen.
+    pub first_seen: StoreTime,
+    /// When it was last seen.
+    pub last_seen: StoreTime,
     /// How many bounces or complaints were recorded.
     pub count: u32,
     /// Where it came from (a file, `ses`, `import` …).

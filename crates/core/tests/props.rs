@@ -61,20 +61,9 @@ const STAGES: [Stage; 6] = [
 // Strategies
 // ---------------------------------------------------------------------------
 
-/// The options for a 6-bit pattern: every combination is reachable.
-fn options_from_bits(bits: u8) -> Options {
-    Options {
-        allow_quoted_local: bits & 1 != 0,
-        allow_domain_literal: bits & 2 != 0,
-        allow_smtputf8: bits & 4 != 0,
-        allow_single_label: bits & 8 != 0,
-        allow_special_use: bits & 16 != 0,
-        role_is_risky: bits & 32 != 0,
-    }
-}
-
+/// Every combination of the six options.
 fn any_options() -> impl Strategy<Value = Options> {
-    (0u8..64).prop_map(options_from_bits)
+    (0u8..64).prop_map(Options::from_bits)
 }
 
 /// Fragments that tend to break parsers: syntax characters, controls, marks,
@@ -1272,7 +1261,7 @@ fn domain_of_ignored_code_points_is_empty_domain() {
         "a@\u{2060}",
     ] {
         for bits in 0..64 {
-            let o = options_from_bits(bits);
+            let o = Options::from_bits(bits);
             let v = std::panic::catch_unwind(|| check(s, &o))
                 .unwrap_or_else(|_| panic!("check({s:?}) panicked"));
             assert_eq!(v.reason, Reason::InvalidSyntax, "{s:?} {o:?}");

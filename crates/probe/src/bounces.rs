@@ -23,6 +23,7 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use prebounce_core::bounce::{self, Format, Report};
 use prebounce_core::suppression::RepeatRule;
+use prebounce_core::time::StoreTime;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use thiserror::Error;
@@ -234,7 +235,7 @@ fn flush(
     let stored: Option<Vec<Stored>> = match store {
         Some(store) => {
             let now = SystemTime::now();
-            let times: Vec<Vec<String>> = pending
+            let times: Vec<Vec<StoreTime>> = pending
                 .iter()
                 .map(|p| {
                     p.report
@@ -252,7 +253,7 @@ fn flush(
                         message_key: &p.key,
                         record: r,
                         source: &p.label,
-                        seen_at: t,
+                        seen_at: *t,
                     })
                 })
                 .collect();

@@ -11,7 +11,7 @@ use indicatif::{ProgressBar, ProgressState, ProgressStyle};
 use prebounce_core::data::list_entries;
 use prebounce_core::outcome::apply_suppression;
 use prebounce_core::suppression;
-use prebounce_core::{unreadable, Checker, Data, Status, SyntaxErrorCode, Verdict};
+use prebounce_core::{list, Checker, Data, Status, Verdict};
 use thiserror::Error;
 
 use crate::engine::Prober;
@@ -317,10 +317,7 @@ fn check_list(
                     source.name(),
                     item.line
                 );
-                unreadable(
-                    String::from_utf8_lossy(&bytes).into_owned(),
-                    SyntaxErrorCode::InvalidEncoding,
-                )
+                list::invalid_encoding(&bytes)
             }
         };
         suppress(&mut verdict).map_err(ListError::Check)?;

@@ -7,6 +7,7 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
+use prebounce_core::list;
 use thiserror::Error;
 
 /// Where a list comes from.
@@ -183,26 +184,15 @@ impl Iterator for Lines {
     }
 }
 
-/// The address column of a CSV (RFC 4180, with `,`, `;` or tab sniffed from
-/// the first line; ragged rows tolerated, a missing cell is an empty address).
+/// The address column of a CSV (RFC 4180; the delimiter, the header and the
+/// column decided by `prebounce_core::list`; ragged rows tolerated, a missing
+/// cell is an empty address).
 pub struct Csv {
     records: csv::ByteRecordsIntoIter<BufReader<Box<dyn Read>>>,
     pending: std::vec::IntoIter<csv::ByteRecord>,
     column: usize,
     name: String,
 }
-
-const EMAIL_HEADERS: [&str; 8] = [
-    "email",
-    "e-mail",
-    "email address",
-    "e-mail address",
-    "mail",
-    "courriel",
-    "correo",
-    "address",
-];
-const SNIFF_ROWS: usize = 50;
 
 impl Csv {
     fn open(
@@ -214,7 +204,7 @@ impl Csv {
             name: name.clone(),
             source,
         };
-        let delimiter = sniff_delimiter(reader.fill_buf().map_err(io_err)?);
+        let delimiter = list::sniff_delimiter(reader.fill_buf().map_err(io_err)?);
         let mut records = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
@@ -222,10 +212,12 @@ impl Csv {
             .from_reader(reader)
             .into_byte_records();
         let mut head = Vec::new();
-        for r in records.by_ref().take(SNIFF_ROWS) {
+        for r in records.by_ref().take(list::SNIFF_ROWS) {
             head.push(r.map_err(|e| io_err(io::Error::other(e)))?);
         }
-        let header: Vec<String> = head
+        let cells: Vec<Vec<&[u8]>> = head.iter().map(|r| r.iter().collect()).collect();
+        let layout = list::detect(&cells);
+        let header: Vec<String> = cells
             .first()
             .map(|h| {
                 h.iter()
@@ -233,48 +225,27 @@ impl Csv {
                     .collect()
             })
             .unwrap_or_default();
-        let named = |h: &String| EMAIL_HEADERS.contains(&h.to_lowercase().as_str());
-        let by_at = most_at_signs(head.get(1..).unwrap_or(&[]));
-        // A first row is a header when it names an email column, or when it
-        // looks like names: no `@`, no all-digit cell, and no dot in the
-        // cell where the other rows keep their addresses.
-        let is_header = header.iter().any(named)
-            || (!header.is_empty()
-                && !header.iter().any(|c| {
-                    c.contains('@') || (!c.is_empty() && c.bytes().all(|b| b.is_ascii_digit()))
-                })
-                && !header.get(by_at).is_some_and(|c| c.contains('.')));
-        let width = head.iter().map(|r| r.len()).max().unwrap_or(0);
         let no_such = |column: &str| InputError::NoSuchColumn {
             name: name.clone(),
             column: column.to_owned(),
-            columns: if is_header {
+            columns: if layout.has_header {
                 header.join(", ")
             } else {
-                format!("{width} unnamed; number them from 1")
+                format!("{} unnamed; number them from 1", layout.width)
             },
         };
         let column = match column {
             Column::Named(want) => match want.parse::<usize>() {
-                Ok(n) if n >= 1 && (n <= width || head.is_empty()) => n - 1,
+                Ok(n) if n >= 1 && (n <= layout.width || head.is_empty()) => n - 1,
                 Ok(_) => return Err(no_such(want)),
                 Err(_) => header
                     .iter()
-                    .position(|h| is_header && h.eq_ignore_ascii_case(want))
+                    .position(|h| layout.has_header && h.eq_ignore_ascii_case(want))
                     .ok_or_else(|| no_such(want))?,
             },
-            Column::Auto => {
-                header
-                    .iter()
-                    .position(|h| is_header && named(h))
-                    .unwrap_or(if is_header {
-                        by_at
-                    } else {
-                        most_at_signs(&head)
-                    })
-            }
+            Column::Auto => layout.column,
         };
-        let skip = usize::from(is_header);
+        let skip = usize::from(layout.has_header);
         Ok(Csv {
             records,
             pending: head.into_iter().skip(skip).collect::<Vec<_>>().into_iter(),
@@ -282,40 +253,6 @@ impl Csv {
             name,
         })
     }
-}
-
-/// The delimiter used most on the first line, outside quotes; `,` on a tie.
-fn sniff_delimiter(first: &[u8]) -> u8 {
-    let mut counts = [0usize; 3];
-    let mut quoted = false;
-    for &b in first {
-        match b {
-            b'"' => quoted = !quoted,
-            b'\n' if !quoted => break,
-            b',' if !quoted => counts[0] += 1,
-            b';' if !quoted => counts[1] += 1,
-            b'\t' if !quoted => counts[2] += 1,
-            _ => {}
-        }
-    }
-    let delimiters = [b',', b';', b'\t'];
-    (0..3)
-        .max_by_key(|&i| (counts[i], i == 0))
-        .map_or(b',', |i| delimiters[i])
-}
-
-fn most_at_signs(rows: &[csv::ByteRecord]) -> usize {
-    let width = rows.iter().map(|r| r.len()).max().unwrap_or(0);
-    (0..width)
-        .max_by_key(|&i| {
-            (
-                rows.iter()
-                    .filter(|r| r.get(i).is_some_and(|c| c.contains(&b'@')))
-                    .count(),
-                std::cmp::Reverse(i),
-            )
-        })
-        .unwrap_or(0)
 }
 
 impl Iterator for Csv {
@@ -419,10 +356,25 @@ mod tests {
     }
 
     #[test]
-    fn delimiter_sniffing_ignores_quoted_text() {
-        assert_eq!(sniff_delimiter(b"\"a; b; c\",email\n"), b',');
-        assert_eq!(sniff_delimiter(b"a;b;c\n"), b';');
-        assert_eq!(sniff_delimiter(b"a\tb\n"), b'\t');
+    fn csv_delimiter_is_sniffed_outside_quotes() {
+        let got = items(
+            "q.csv",
+            b"\"Doe, John\";email\n\"Roe, Ann\";ann@y.org\n",
+            None,
+        );
+        assert_eq!(got[0].text, Ok("ann@y.org".into()));
+    }
+
+    #[test]
+    fn csv_tie_between_semicolon_and_tab_goes_to_semicolon() {
+        // One `;` and one tab on the first line: `;` (it used to be tab).
+        let got = items(
+            "t.csv",
+            b"email;name\tcity\na@x.com;Ann\tOslo\nb@y.org;Bob\tRome\n",
+            None,
+        );
+        let texts: Vec<_> = got.iter().map(|i| i.text.clone().unwrap()).collect();
+        assert_eq!(texts, ["a@x.com", "b@y.org"]);
     }
 
     #[test]

@@ -21,8 +21,9 @@
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use prebounce_core::bounce::Bounce;
-use prebounce_core::suppression::{self, Effect, RepeatRule, Suppression};
+use prebounce_core::bounce::{Bounce, Kind};
+use prebounce_core::suppression::{self, BounceReason, Event, History, RepeatRule, Suppression};
+use prebounce_core::time::StoreTime;
 use prebounce_core::SuppressionInfo;
 use rusqlite::{
     params, Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior,
@@ -84,14 +85,27 @@ const PUT: &str =
      ON CONFLICT (address) DO UPDATE SET reason = ?2, first_seen = ?3, last_seen = ?4,
          count = ?5, source = ?6, updated_at = ?7";
 
-/// A row of `SELECT reason, first_seen, last_seen, count, source`.
+/// A row of `SELECT reason, first_seen, last_seen, count, source`
+/// (starting at column `at`).
 fn info_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SuppressionInfo> {
+    info_at(r, 0)
+}
+
+fn info_at(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<SuppressionInfo> {
     Ok(SuppressionInfo {
-        reason: r.get(0)?,
-        first_seen: r.get(1)?,
-        last_seen: r.get(2)?,
-        count: r.get(3)?,
-        source: r.get(4)?,
+        reason: r.get(at)?,
+        first_seen: time_at(r, at + 1)?,
+        last_seen: time_at(r, at + 2)?,
+        count: r.get(at + 3)?,
+        source: r.get(at + 4)?,
+    })
+}
+
+/// A time column in core's store form.
+fn time_at(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<StoreTime> {
+    let text: String = r.get(i)?;
+    text.parse().map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
     })
 }
 
@@ -104,8 +118,8 @@ pub struct Incoming<'a> {
     pub record: &'a Bounce,
     /// The file (and message number) it was read from.
     pub source: &'a str,
-    /// When the bounce happened, as the stores write times ([`when`]).
-    pub seen_at: &'a str,
+    /// When the bounce happened ([`when`]).
+    pub seen_at: StoreTime,
 }
 
 /// What storing one record did.
@@ -184,18 +198,12 @@ impl Store {
             let mut existing = tx.prepare_cached(
                 "SELECT reason, first_seen, last_seen, count, source FROM suppressions WHERE address = ?1",
             )?;
-            // The bounces the repeat rule counts: core's repeat reasons, and
-            // never an undetermined record (core's `Bounce::effect`).
-            let counted: Vec<String> = suppression::reasons_with(Effect::SuppressOnRepeat)
-                .iter()
-                .map(|r| format!("'{}'", r.as_str()))
-                .collect();
-            let mut recent = tx.prepare_cached(&format!(
-                "SELECT count(*), min(seen_at) FROM bounce_events
-                 WHERE address = ?1 AND seen_at >= ?2 AND seen_at <= ?3
-                   AND kind != 'undetermined' AND reason IN ({})",
-                counted.join(", ")
-            ))?;
+            // The address's earlier events, summed per reason for core's
+            // ledger (`History::add`): undetermined ones never count.
+            let mut history = tx.prepare_cached(
+                "SELECT reason, count(*), min(seen_at), sum(seen_at >= ?2 AND seen_at <= ?3)
+                 FROM bounce_events WHERE address = ?1 AND kind != 'undetermined' GROUP BY reason",
+            )?;
             let mut upsert = tx.prepare_cached(PUT)?;
             for item in batch {
                 let record = item.record;
@@ -203,6 +211,21 @@ impl Store {
                     out.push(Stored::NotAnAddress);
                     continue;
                 };
+                let (start, end) = rule.window(item.seen_at);
+                let mut past = History::default();
+                let mut rows = history.query(params![key, start.to_string(), end.to_string()])?;
+                while let Some(row) = rows.next()? {
+                    let (reason, n, first, recent): (String, u32, Option<String>, u32) =
+                        (row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?);
+                    if let Some(reason) = BounceReason::parse(&reason) {
+                        past.add(
+                            reason,
+                            n,
+                            first.as_deref().and_then(StoreTime::parse),
+                            recent,
+                        );
+                    }
+                }
                 let kind = serde_json::to_value(record.kind)
                     .ok()
                     .and_then(|v| v.as_str().map(str::to_owned))
@@ -213,60 +236,30 @@ impl Store {
                     record.recipient,
                     record.reason.as_str(),
                     kind,
-                    item.seen_at,
+                    item.seen_at.to_string(),
                     item.source
                 ])?;
                 if added == 0 {
                     out.push(Stored::Duplicate);
                     continue;
                 }
-                let effect = record.effect();
-                if effect == Effect::Never {
+                let event = Event {
+                    reason: record.reason,
+                    undetermined: record.kind == Kind::Undetermined,
+                    at: item.seen_at,
+                    source: item.source,
+                };
+                let current: Option<SuppressionInfo> =
+                    existing.query_row([&key], info_from_row).optional()?;
+                let Some(next) = suppression::decide(current.as_ref(), &past, &event, rule) else {
                     out.push(Stored::Counted);
                     continue;
-                }
-                let this = SuppressionInfo {
-                    reason: record.reason.as_str().to_owned(),
-                    first_seen: item.seen_at.to_owned(),
-                    last_seen: item.seen_at.to_owned(),
-                    count: 1,
-                    source: item.source.to_owned(),
-                };
-                let before: Option<SuppressionInfo> =
-                    existing.query_row([&key], info_from_row).optional()?;
-                let next = match before {
-                    // Already suppressed: one more bounce, merged by core's
-                    // rule (a reason that suppresses at once wins).
-                    Some(b) => SuppressionInfo {
-                        count: b.count.saturating_add(1),
-                        ..suppression::merge(&b, &this)
-                    },
-                    None => {
-                        let (count, first): (u32, Option<String>) = if effect == Effect::SuppressNow
-                        {
-                            (1, None)
-                        } else {
-                            let start = window_start(item.seen_at, rule.window_secs);
-                            recent.query_row(params![key, start, item.seen_at], |r| {
-                                Ok((r.get(0)?, r.get(1)?))
-                            })?
-                        };
-                        if !rule.suppresses(record.reason, count) {
-                            out.push(Stored::Counted);
-                            continue;
-                        }
-                        SuppressionInfo {
-                            first_seen: first.unwrap_or_else(|| item.seen_at.to_owned()),
-                            count,
-                            ..this
-                        }
-                    }
                 };
                 upsert.execute(params![
                     key,
                     next.reason,
-                    next.first_seen,
-                    next.last_seen,
+                    next.first_seen.to_string(),
+                    next.last_seen.to_string(),
                     next.count,
                     next.source,
                     change
@@ -297,13 +290,7 @@ impl Store {
             Ok((
                 Suppression {
                     address: r.get(0)?,
-                    info: SuppressionInfo {
-                        reason: r.get(1)?,
-                        first_seen: r.get(2)?,
-                        last_seen: r.get(3)?,
-                        count: r.get(4)?,
-                        source: r.get(5)?,
-                    },
+                    info: info_at(r, 1)?,
                 },
                 r.get(6)?,
             ))
@@ -332,16 +319,7 @@ impl Store {
             for item in items {
                 let before = get
                     .query_row([&item.address], |r| {
-                        Ok((
-                            SuppressionInfo {
-                                reason: r.get(0)?,
-                                first_seen: r.get(1)?,
-                                last_seen: r.get(2)?,
-                                count: r.get(3)?,
-                                source: r.get(4)?,
-                            },
-                            r.get::<_, i64>(5)?,
-                        ))
+                        Ok((info_at(r, 0)?, r.get::<_, i64>(5)?))
                     })
                     .optional()?;
                 let (merged, old_updated) = match &before {
@@ -355,8 +333,8 @@ impl Store {
                 put.execute(params![
                     item.address,
                     merged.reason,
-                    merged.first_seen,
-                    merged.last_seen,
+                    merged.first_seen.to_string(),
+                    merged.last_seen.to_string(),
                     merged.count,
                     merged.source,
                     updated_at
@@ -428,30 +406,25 @@ impl Store {
     }
 }
 
-/// `now` as the stores write times: ISO 8601 UTC to the second.
-pub fn iso(t: SystemTime) -> String {
-    humantime::format_rfc3339_seconds(t).to_string()
+/// A time of this machine's clock in core's store form.
+pub fn store_time(t: SystemTime) -> StoreTime {
+    let secs = match t.duration_since(UNIX_EPOCH) {
+        Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+        Err(e) => -i64::try_from(e.duration().as_secs()).unwrap_or(i64::MAX),
+    };
+    StoreTime::from_unix(secs)
 }
 
 /// When a bounce happened: its report's arrival date, else the report's own
 /// date, else `now` — never later than `now` (a clock or a forger ahead of
 /// ours must not push records past every window).
-pub fn when(arrival: Option<&str>, report_date: Option<&str>, now: SystemTime) -> String {
-    let now_iso = iso(now);
+pub fn when(arrival: Option<&str>, report_date: Option<&str>, now: SystemTime) -> StoreTime {
+    let now = store_time(now);
     [arrival, report_date]
         .into_iter()
         .flatten()
-        .find(|t| suppression::is_store_time(t))
-        .map(|t| t.to_owned().min(now_iso.clone()))
-        .unwrap_or(now_iso)
-}
-
-/// The start of the repeat window that ends at `seen_at`.
-fn window_start(seen_at: &str, window_secs: u64) -> String {
-    let end = humantime::parse_rfc3339(seen_at).unwrap_or(UNIX_EPOCH);
-    iso(end
-        .checked_sub(Duration::from_secs(window_secs))
-        .unwrap_or(UNIX_EPOCH))
+        .find_map(StoreTime::parse)
+        .map_or(now, |t| t.min(now))
 }
 
 /// The next local change number (one per write transaction).
@@ -486,8 +459,8 @@ mod tests {
         }
     }
 
-    fn at(secs: u64) -> String {
-        iso(UNIX_EPOCH + Duration::from_secs(1_780_000_000 + secs))
+    fn at(secs: u64) -> StoreTime {
+        store_time(UNIX_EPOCH + Duration::from_secs(1_780_000_000 + secs))
     }
 
     /// A store in a throwaway directory, removed on drop.
@@ -511,7 +484,7 @@ mod tests {
         Temp { dir, store }
     }
 
-    fn one(s: &mut Store, key: &str, r: &Bounce, when: &str, rule: RepeatRule) -> Stored {
+    fn one(s: &mut Store, key: &str, r: &Bounce, when: StoreTime, rule: RepeatRule) -> Stored {
         let item = Incoming {
             message_key: key,
             record: r,
@@ -526,14 +499,11 @@ mod tests {
         let mut t = temp("hard");
         let r = record("Gone@Example.COM", Reason::DoesNotExist);
         let rule = RepeatRule::default();
-        assert_eq!(
-            one(&mut t.store, "m1", &r, &at(0), rule),
-            Stored::Suppressed
-        );
-        assert_eq!(one(&mut t.store, "m1", &r, &at(5), rule), Stored::Duplicate);
+        assert_eq!(one(&mut t.store, "m1", &r, at(0), rule), Stored::Suppressed);
+        assert_eq!(one(&mut t.store, "m1", &r, at(5), rule), Stored::Duplicate);
         let got = t.store.lookup("gone@example.com").unwrap().unwrap();
         assert_eq!(
-            (got.count, got.reason.as_str(), got.first_seen.clone()),
+            (got.count, got.reason.as_str(), got.first_seen),
             (1, "does_not_exist", at(0))
         );
         assert_eq!(t.store.event_count().unwrap(), 1);
@@ -547,37 +517,75 @@ mod tests {
             count: 3,
             window_secs: 100,
         };
-        assert_eq!(
-            one(&mut t.store, "m1", &full, &at(0), rule),
-            Stored::Counted
-        );
+        assert_eq!(one(&mut t.store, "m1", &full, at(0), rule), Stored::Counted);
         // The first falls out of the window before the third arrives.
         assert_eq!(
-            one(&mut t.store, "m2", &full, &at(90), rule),
+            one(&mut t.store, "m2", &full, at(90), rule),
             Stored::Counted
         );
         assert_eq!(
-            one(&mut t.store, "m3", &full, &at(150), rule),
+            one(&mut t.store, "m3", &full, at(150), rule),
             Stored::Counted
         );
         assert!(t.store.lookup("full@example.com").unwrap().is_none());
         assert_eq!(
-            one(&mut t.store, "m4", &full, &at(160), rule),
+            one(&mut t.store, "m4", &full, at(160), rule),
             Stored::Suppressed
         );
         let got = t.store.lookup("full@example.com").unwrap().unwrap();
-        assert_eq!((got.count, got.reason.as_str()), (3, "mailbox_full"));
-        assert_eq!(got.first_seen, at(90));
+        assert_eq!(got.reason.as_str(), "mailbox_full");
+        // Every counted bounce is behind the record, the one outside the
+        // window included.
+        assert_eq!((got.count, got.first_seen), (4, at(0)));
         // A later hard bounce takes over the reason; an even later soft one
         // does not take it back.
         let gone = record("full@example.com", Reason::MailboxDisabled);
-        one(&mut t.store, "m5", &gone, &at(200), rule);
-        one(&mut t.store, "m6", &full, &at(300), rule);
+        one(&mut t.store, "m5", &gone, at(200), rule);
+        one(&mut t.store, "m6", &full, at(300), rule);
         let got = t.store.lookup("full@example.com").unwrap().unwrap();
         assert_eq!(
-            (got.count, got.reason.as_str(), got.last_seen.clone()),
-            (5, "mailbox_disabled", at(300))
+            (got.count, got.reason.as_str(), got.last_seen),
+            (6, "mailbox_disabled", at(300))
         );
+    }
+
+    /// Issue 12: earlier soft bounces count toward a hard one (this store
+    /// said 1), and a record from elsewhere gets one more per new event
+    /// (the edge took the larger of the two).
+    #[test]
+    fn counts_follow_the_ledger() {
+        let mut t = temp("ledger");
+        let rule = RepeatRule::default();
+        let full = record("a@example.com", Reason::MailboxFull);
+        let gone = record("a@example.com", Reason::DoesNotExist);
+        assert_eq!(one(&mut t.store, "m1", &full, at(0), rule), Stored::Counted);
+        assert_eq!(
+            one(&mut t.store, "m2", &full, at(10), rule),
+            Stored::Counted
+        );
+        assert_eq!(
+            one(&mut t.store, "m3", &gone, at(20), rule),
+            Stored::Suppressed
+        );
+        let got = t.store.lookup("a@example.com").unwrap().unwrap();
+        assert_eq!(
+            (got.count, got.first_seen, got.last_seen),
+            (3, at(0), at(20))
+        );
+        let imported = Suppression {
+            address: "b@example.com".into(),
+            info: SuppressionInfo {
+                reason: "does_not_exist".into(),
+                first_seen: at(0),
+                last_seen: at(0),
+                count: 5,
+                source: "import".into(),
+            },
+        };
+        t.store.merge_in(&[imported], true).unwrap();
+        let b = record("b@example.com", Reason::DoesNotExist);
+        one(&mut t.store, "m4", &b, at(30), rule);
+        assert_eq!(t.store.lookup("b@example.com").unwrap().unwrap().count, 6);
     }
 
     #[test]
@@ -596,7 +604,7 @@ mod tests {
                 message_key: k,
                 record: &full,
                 source: "x",
-                seen_at: w,
+                seen_at: *w,
             })
             .collect();
         assert_eq!(t.store.ingest(&items, rule).unwrap(), [Stored::Counted; 3]);
@@ -612,23 +620,23 @@ mod tests {
         let rule = RepeatRule::default();
         for i in 0..5 {
             assert_eq!(
-                one(&mut t.store, &format!("b{i}"), &blocked, &at(i), rule),
+                one(&mut t.store, &format!("b{i}"), &blocked, at(i), rule),
                 Stored::Counted
             );
             assert_eq!(
-                one(&mut t.store, &format!("g{i}"), &guess, &at(i), rule),
+                one(&mut t.store, &format!("g{i}"), &guess, at(i), rule),
                 Stored::Counted
             );
         }
         // A real rejection after four guesses is the first that counts.
         let rejected = record("g@example.com", Reason::Rejected);
         assert_eq!(
-            one(&mut t.store, "r1", &rejected, &at(10), rule),
+            one(&mut t.store, "r1", &rejected, at(10), rule),
             Stored::Counted
         );
         let junk = record("not an address", Reason::DoesNotExist);
         assert_eq!(
-            one(&mut t.store, "j", &junk, &at(0), rule),
+            one(&mut t.store, "j", &junk, at(0), rule),
             Stored::NotAnAddress
         );
         assert!(t.store.lookup("b@example.com").unwrap().is_none());
@@ -645,14 +653,17 @@ mod tests {
                 Some("2026-01-02T00:00:00Z"),
                 now
             ),
-            "2026-01-01T00:00:00Z"
+            "2026-01-01T00:00:00Z".parse().unwrap()
         );
         assert_eq!(
             when(None, Some("2026-01-02T00:00:00Z"), now),
-            "2026-01-02T00:00:00Z"
+            "2026-01-02T00:00:00Z".parse().unwrap()
         );
-        assert_eq!(when(Some("garbage"), None, now), iso(now));
-        assert_eq!(when(Some("2099-01-01T00:00:00Z"), None, now), iso(now));
+        assert_eq!(when(Some("garbage"), None, now), store_time(now));
+        assert_eq!(
+            when(Some("2099-01-01T00:00:00Z"), None, now),
+            store_time(now)
+        );
     }
 
     #[test]
@@ -663,8 +674,8 @@ mod tests {
             address: "a@example.com".into(),
             info: SuppressionInfo {
                 reason: reason.into(),
-                first_seen: first.into(),
-                last_seen: last.into(),
+                first_seen: first.parse().unwrap(),
+                last_seen: last.parse().unwrap(),
                 count,
                 source: "import".into(),
             },
@@ -691,8 +702,8 @@ mod tests {
         );
         let got = s.lookup("a@example.com").unwrap().unwrap();
         assert_eq!(
-            (got.reason.as_str(), got.first_seen.as_str(), got.count),
-            ("does_not_exist", "2026-01-01T00:00:00Z", 3)
+            (got.reason.as_str(), got.first_seen.to_string(), got.count),
+            ("does_not_exist", "2026-01-01T00:00:00Z".to_owned(), 3)
         );
         // Change numbers only grow: the second merge is after the first.
         assert_eq!(s.all(Some(after_a)).unwrap().len(), 1);
@@ -717,7 +728,7 @@ mod tests {
                 message_key: "m",
                 record: &r,
                 source: "x",
-                seen_at: "2026-03-01T00:00:00Z",
+                seen_at: "2026-03-01T00:00:00Z".parse().unwrap(),
             }],
             RepeatRule::default(),
         )
@@ -736,7 +747,7 @@ mod tests {
                 message_key: "m2",
                 record: &r,
                 source: "x",
-                seen_at: "2026-03-02T00:00:00Z",
+                seen_at: "2026-03-02T00:00:00Z".parse().unwrap(),
             }],
             RepeatRule::default(),
         )

@@ -18,12 +18,12 @@ use std::process::ExitCode;
 use std::time::{Duration, SystemTime};
 
 use clap::{Args, Subcommand, ValueEnum};
-use prebounce_core::suppression::{self, BounceReason, Suppression};
-use prebounce_core::SuppressionInfo;
+use prebounce_core::suppression::{self, RawRecord, Suppression};
+use prebounce_core::time::StoreTime;
 use serde::Deserialize;
 use thiserror::Error;
 
-use crate::store::{iso, Store, StoreError};
+use crate::store::{store_time, Store, StoreError};
 
 /// Arguments of `prebounce suppressions`.
 #[derive(Debug, Args)]
@@ -193,14 +193,14 @@ pub fn run(args: SuppressionsArgs) -> Result<ExitCode, SuppressionsError> {
             reason,
             source,
         } => {
-            if !importable(&reason) {
+            if !suppression::storable(&reason) {
                 return Err(SuppressionsError::Usage(format!(
                     "--reason {reason}: not a reason that suppresses"
                 )));
             }
             let mut store = Store::open(&args.db)?;
             let now = SystemTime::now();
-            let (items, bad) = read_import(&path, &reason, &source, &iso(now))?;
+            let (items, bad) = read_import(&path, &reason, &source, store_time(now))?;
             let changed = store.merge_in(&items, true)?;
             eprintln!(
                 "{}: {} records read, {} changed the store, {} rejected",
@@ -259,8 +259,8 @@ fn write_all(
                 w.write_record([
                     s.address.as_str(),
                     &i.reason,
-                    &i.first_seen,
-                    &i.last_seen,
+                    &i.first_seen.to_string(),
+                    &i.last_seen.to_string(),
                     &i.count.to_string(),
                     &i.source,
                 ])
@@ -304,7 +304,7 @@ fn read_import(
     path: &PathBuf,
     reason: &str,
     source: &str,
-    now: &str,
+    now: StoreTime,
 ) -> Result<(Vec<Suppression>, usize), SuppressionsError> {
     let mut text = String::new();
     if path.as_os_str() == "-" {
@@ -376,57 +376,25 @@ fn read_import(
     Ok((good, bad))
 }
 
-/// Reasons a suppression may carry: those that suppress (at once or on
-/// repeat), and `suppressed` for a list kept by hand. `blocked`, `ok` and the
-/// like would suppress an address for something that is not its fault.
-fn importable(reason: &str) -> bool {
-    reason == "suppressed"
-        || BounceReason::parse(reason).is_some_and(|r| r.effect() != suppression::Effect::Never)
-}
-
-/// A row as a store record, or why it cannot be one.
-fn validate(row: Row, reason: &str, source: &str, now: &str) -> Result<Suppression, String> {
-    let address = suppression::key(&row.address)
-        .map_err(|e| format!("{:?}: not an address ({})", row.address, e.as_str()))?;
-    let reason = row
-        .reason
-        .filter(|r| !r.is_empty())
-        .unwrap_or_else(|| reason.to_owned());
-    if !importable(&reason) {
-        return Err(format!(
-            "{reason:?}: not a reason that suppresses (a bounce reason such as does_not_exist, complained, or suppressed)"
-        ));
-    }
-    let time = |t: Option<String>, field: &str| -> Result<String, String> {
-        match t.filter(|t| !t.is_empty()) {
-            None => Ok(now.to_owned()),
-            Some(t) if suppression::is_store_time(&t) => Ok(t),
-            Some(t) => Err(format!(
-                "{field} {t:?}: not an ISO 8601 UTC time like 2026-03-14T09:26:53Z"
-            )),
-        }
+/// A row as a store record, or why it cannot be one: the fields it leaves
+/// out filled in (`reason`, `source`, `now`, a count of 1; one time given
+/// stands for both), then core's check, the one the edge's `PUT` makes.
+fn validate(row: Row, reason: &str, source: &str, now: StoreTime) -> Result<Suppression, String> {
+    let given = |f: Option<String>| f.filter(|v| !v.is_empty());
+    let first = given(row.first_seen);
+    let last = given(row.last_seen);
+    let raw = RawRecord {
+        address: row.address,
+        reason: given(row.reason).unwrap_or_else(|| reason.to_owned()),
+        first_seen: first
+            .clone()
+            .or(last.clone())
+            .unwrap_or_else(|| now.to_string()),
+        last_seen: last.or(first).unwrap_or_else(|| now.to_string()),
+        count: u64::from(row.count.unwrap_or(1).max(1)),
+        source: given(row.source).unwrap_or_else(|| source.to_owned()),
     };
-    // One time given stands for both.
-    let first = row.first_seen.filter(|t| !t.is_empty());
-    let last = row.last_seen.filter(|t| !t.is_empty());
-    let first_seen = time(first.clone().or(last.clone()), "first_seen")?;
-    let last_seen = time(last.or(first), "last_seen")?;
-    if last_seen < first_seen {
-        return Err("last_seen is before first_seen".into());
-    }
-    Ok(Suppression {
-        address,
-        info: SuppressionInfo {
-            reason,
-            first_seen,
-            last_seen,
-            count: row.count.unwrap_or(1).max(1),
-            source: row
-                .source
-                .filter(|s| !s.is_empty())
-                .unwrap_or_else(|| source.to_owned()),
-        },
-    })
+    suppression::check_record(raw).map_err(|e| e.to_string())
 }
 
 fn client() -> Result<reqwest::blocking::Client, SuppressionsError> {
@@ -547,7 +515,7 @@ impl FeedEntry {
         if !complete {
             return Err(format!("{:?}: a record with fields missing", r.address));
         }
-        validate(self.row, "", "", "")
+        validate(self.row, "", "", StoreTime::from_unix(0))
     }
 }
 
@@ -557,7 +525,7 @@ fn pull(store: &mut Store, sync: &SyncArgs) -> Result<(), SuppressionsError> {
     let since = if sync.full { None } else { since };
     // The next pull starts a little before this one did: the edge's clock
     // and ours differ, and merging a record twice changes nothing.
-    let started = iso(SystemTime::now() - Duration::from_secs(300));
+    let started = store_time(SystemTime::now() - Duration::from_secs(300)).to_string();
     let http = client()?;
     let mut cursor: Option<String> = None;
     let (mut read, mut changed, mut removed, mut skipped) = (0, 0, 0, 0);
@@ -639,7 +607,7 @@ mod tests {
 
     #[test]
     fn validation_fills_defaults_and_refuses_junk() {
-        let now = "2026-03-14T09:26:53Z";
+        let now: StoreTime = "2026-03-14T09:26:53Z".parse().unwrap();
         let s = validate(row("A@Example.com"), "complained", "crm", now).unwrap();
         assert_eq!(s.address, "a@example.com");
         assert_eq!(

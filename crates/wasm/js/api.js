@@ -3,23 +3,26 @@
 // checks arguments and shapes values.
 import { STATUSES, REASONS, ERROR_CODES, FLAGS } from './codes.js';
 
-/** DESIGN.md's option names, in the bit order the module expects. */
+/** DESIGN.md's option names, in the module's bit order (a test checks them against it). */
 export const OPTION_NAMES = Object.freeze([
   'allow_quoted_local', 'allow_domain_literal', 'allow_smtputf8',
   'allow_single_label', 'allow_special_use', 'role_is_risky',
 ]);
-const DEFAULT_BITS = 1 << 2; // allow_smtputf8 is on by default
 
-/** Validates an options object and packs it into the module's bits. */
-export function optionBits(options, where = 'options') {
-  if (options === undefined || options === null) return DEFAULT_BITS;
+/**
+ * Validates an options object and packs it into the module's bits: bit `i`
+ * for `names[i]`, over `defaults` (both the module's: prebounce-core's
+ * `Options::NAMES` and `Options::DEFAULT_BITS`).
+ */
+function packOptions(options, { names, defaults }, where) {
+  if (options === undefined || options === null) return defaults;
   if (typeof options !== 'object' || Array.isArray(options)) {
     throw new TypeError(`prebounce: ${where} must be an object such as { allow_special_use: true }, got ${describe(options)}`);
   }
-  let bits = DEFAULT_BITS;
+  let bits = defaults;
   for (const [name, value] of Object.entries(options)) {
-    const i = OPTION_NAMES.indexOf(name);
-    if (i < 0) throw new TypeError(`prebounce: unknown option "${name}" (known: ${OPTION_NAMES.join(', ')})`);
+    const i = names.indexOf(name);
+    if (i < 0) throw new TypeError(`prebounce: unknown option "${name}" (known: ${names.join(', ')})`);
     if (typeof value !== 'boolean') throw new TypeError(`prebounce: option "${name}" must be true or false, got ${describe(value)}`);
     bits = value ? bits | (1 << i) : bits & ~(1 << i);
   }
@@ -32,6 +35,13 @@ export function optionBits(options, where = 'options') {
  */
 export function makeApi(ready) {
   const encoder = new TextEncoder();
+  let packing = null;
+
+  /** Validates an options object and packs it into the module's bits. */
+  function optionBits(options, where = 'options') {
+    packing ??= { names: ready().optionNames(), defaults: ready().defaultOptionBits() };
+    return packOptions(options, packing, where);
+  }
 
   /** The verdict for one address (DESIGN.md's JSON shape). */
   function check(address, options) {
@@ -102,7 +112,48 @@ export function makeApi(ready) {
     return { full, curated, fullLoaded: full > 0 };
   }
 
-  return { check, suggest, checkMany, version, loadDisposableBytes, disposableStatus };
+  /**
+   * The delimiter of a CSV list (',', ';' or '\t'): the most used on its
+   * first line outside quotes; a tie goes ',' then ';' then tab.
+   */
+  function sniffDelimiter(text) {
+    if (typeof text !== 'string') {
+      throw new TypeError(`prebounce.sniffDelimiter(text): text must be a string, got ${describe(text)}`);
+    }
+    // Only the first line counts, within 64 KiB: no need to copy a whole
+    // list into WebAssembly memory (65,536 characters are at least as many bytes).
+    return ready().sniffDelimiter(text.slice(0, 65536));
+  }
+
+  /**
+   * The header and the address column of a CSV list from its first records
+   * (arrays of strings, blank records left out):
+   * `{ hasHeader, column, byName, found, width, rows }`.
+   */
+  function detectColumns(records) {
+    return ready().detectColumns(records);
+  }
+
+  /** The verdict for a line that is not UTF-8 (decoded with U+FFFD in place of its bad bytes). */
+  function invalidEncodingVerdict(text) {
+    if (typeof text !== 'string') {
+      throw new TypeError(`prebounce.invalidEncodingVerdict(text): text must be a string, got ${describe(text)}`);
+    }
+    return JSON.parse(ready().invalidEncoding(text));
+  }
+
+  /** A cell for a CSV export, with a leading ' when a spreadsheet would run it as a formula. */
+  function guardFormula(cell) {
+    if (typeof cell !== 'string') {
+      throw new TypeError(`prebounce.guardFormula(cell): cell must be a string, got ${describe(cell)}`);
+    }
+    return ready().guardFormula(cell) ?? cell;
+  }
+
+  return {
+    check, suggest, checkMany, version, loadDisposableBytes, disposableStatus, optionBits,
+    sniffDelimiter, detectColumns, invalidEncodingVerdict, guardFormula,
+  };
 }
 
 function describe(value) {

@@ -12,7 +12,7 @@
 //   Typo suggestions and other warnings show while typing.
 // - The optional deep check asks the edge API on blur; a newer value cancels
 //   it, and any failure leaves the local verdict in place.
-import { optionBits, STATUSES } from './api.js';
+import { STATUSES } from './api.js';
 
 const DEFAULT_DEBOUNCE_MS = 300;
 const DEFAULT_TIMEOUT_MS = 5000;
@@ -26,10 +26,10 @@ const attached = new WeakMap();
 let nextId = 0;
 
 /**
- * The form helper over one entry point's `check` and `version` (each entry
- * loads its own WebAssembly module).
+ * The form helper over one entry point's `check`, `version` and `optionBits`
+ * (each entry loads its own WebAssembly module).
  */
-export function makeAttach({ check, version }) {
+export function makeAttach({ check, version, optionBits }) {
   /**
    * Validates an `<input type="email">` as the user types.
    * @param {HTMLInputElement} input
@@ -37,11 +37,11 @@ export function makeAttach({ check, version }) {
    * @returns {import('./index.d.ts').Attachment}
    */
   return function attachTo(input, options) {
-    return attach(check, version, input, options);
+    return attach(check, version, optionBits, input, options);
   };
 }
 
-function attach(check, version, input, options = {}) {
+function attach(check, version, optionBits, input, options = {}) {
   if (!isInputElement(input)) {
     throw new TypeError(`prebounce.attach(input): input must be an HTMLInputElement (an <input type="email">), got ${describe(input)}`);
   }

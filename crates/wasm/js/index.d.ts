@@ -142,6 +142,30 @@ export declare function checkMany(addresses: readonly unknown[] | string, option
 export declare function suggest(address: string): string | null;
 export declare function version(): string;
 
+/** How the first records of a CSV list read (`detectColumns`). */
+export interface ListLayout {
+  /** The first record is a header, not an address row. */
+  hasHeader: boolean;
+  /** The 0-based address column. */
+  column: number;
+  /** The column was found by its header name (`email`, `e-mail`, …). */
+  byName: boolean;
+  /** The column was found at all (by name, or some cell of it has an `@`). */
+  found: boolean;
+  /** The most cells in one record. */
+  width: number;
+  /** How many records were looked at (at most 50). */
+  rows: number;
+}
+/** The delimiter of a CSV list: the most used on its first line outside quotes; a tie goes `,` then `;` then tab. */
+export declare function sniffDelimiter(text: string): ',' | ';' | '\t';
+/** The header and the address column of a CSV list from its first records (blank ones left out), as the CLI decides them. */
+export declare function detectColumns(records: readonly (readonly string[])[]): ListLayout;
+/** The verdict for a line that is not UTF-8 (decoded with U+FFFD in place of its bad bytes): `invalid_syntax` / `invalid_encoding`. */
+export declare function invalidEncodingVerdict(text: string): Verdict;
+/** A cell for a CSV export, with a leading `'` when it starts with `=`, `+`, `-`, `@`, a tab or a carriage return. */
+export declare function guardFormula(cell: string): string;
+
 export declare const STATUSES: readonly Status[];
 export declare const REASONS: readonly Reason[];
 export declare const ERROR_CODES: readonly SyntaxErrorCode[];

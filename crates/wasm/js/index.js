@@ -10,7 +10,9 @@ const api = makeApi(() => {
   return wasm;
 });
 
-export const { check, checkMany, suggest, version, disposableStatus } = api;
+export const {
+  check, checkMany, suggest, version, disposableStatus, sniffDelimiter, detectColumns, invalidEncodingVerdict, guardFormula,
+} = api;
 /** Validates an `<input type="email">` as the user types (see the README). */
 export const attach = makeAttach(api);
 

@@ -9,7 +9,9 @@ const require = createRequire(import.meta.url);
 const wasm = require('./wasm/node/prebounce_wasm.js');
 const api = makeApi(() => wasm);
 
-export const { check, checkMany, suggest, version, disposableStatus } = api;
+export const {
+  check, checkMany, suggest, version, disposableStatus, sniffDelimiter, detectColumns, invalidEncodingVerdict, guardFormula,
+} = api;
 /** Validates an `<input type="email">` as the user types (see the README). */
 export const attach = makeAttach(api);
 

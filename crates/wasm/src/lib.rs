@@ -10,9 +10,9 @@
 
 use std::cell::RefCell;
 
-use js_sys::{Array, Uint32Array, Uint8Array};
+use js_sys::{Array, Object, Reflect, Uint32Array, Uint8Array};
 use prebounce_core::{
-    unreadable, Checker, Data, DomainMemo, Options, Reason, SyntaxErrorCode, Verdict,
+    list, unreadable, Checker, Data, DomainMemo, Options, Reason, SyntaxErrorCode, Verdict,
 };
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -27,19 +27,6 @@ fn type_error(message: &str) -> JsValue {
     js_sys::TypeError::new(message).into()
 }
 
-/// Options arrive as bits, in the order of [`Options::NAMES`] (bit 0
-/// `allow_quoted_local` … bit 5 `role_is_risky`); the JavaScript wrapper
-/// validates the object and packs it. Taking bits keeps a serde deserializer
-/// out of the module (its size budget is tight).
-pub fn options_from_bits(bits: u8) -> Options {
-    let mut o = Options::default();
-    for (i, name) in Options::NAMES.iter().enumerate() {
-        // `set` knows every name in NAMES.
-        o.set(name, bits & (1 << i) != 0);
-    }
-    o
-}
-
 /// The verdict as JSON text: JavaScript's `JSON.parse` builds the object,
 /// which costs less code than building it field by field from Rust.
 fn to_json(v: &Verdict) -> String {
@@ -51,13 +38,32 @@ fn with_checker<R>(options: Options, f: impl FnOnce(&Checker<'_>) -> R) -> R {
     DATA.with(|d| f(&Checker::with_data(options, &d.borrow())))
 }
 
-/// The verdict for one address at depth `syntax`, as JSON text.
+/// The option names in bit order ([`Options::NAMES`]).
+#[wasm_bindgen(js_name = optionNames)]
+pub fn option_names() -> Array {
+    Options::NAMES
+        .iter()
+        .map(|n| JsValue::from_str(n))
+        .collect()
+}
+
+/// The default options as bits ([`Options::to_bits`]: bit 0
+/// `allow_quoted_local` … bit 5 `role_is_risky`). Options cross as bits, not
+/// JSON: that keeps a serde deserializer out of the module (its size budget
+/// is tight); the JavaScript wrapper validates the object and packs it.
+#[wasm_bindgen(js_name = defaultOptionBits)]
+pub fn default_option_bits() -> u8 {
+    Options::DEFAULT_BITS
+}
+
+/// The verdict for one address at depth `syntax`, as JSON text; `options`
+/// as [`Options::to_bits`] packs them.
 #[wasm_bindgen]
 pub fn check(address: &JsValue, options: u8) -> Result<String, JsValue> {
     let Some(address) = address.as_string() else {
         return Err(type_error("check(address): address must be a string"));
     };
-    Ok(to_json(&with_checker(options_from_bits(options), |c| {
+    Ok(to_json(&with_checker(Options::from_bits(options), |c| {
         c.verdict(&address)
     })))
 }
@@ -94,6 +100,70 @@ pub fn disposable_counts() -> Vec<u32> {
 #[wasm_bindgen]
 pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_owned()
+}
+
+/// The delimiter of a CSV list from its start (`,`, `;` or a tab):
+/// [`list::sniff_delimiter`].
+#[wasm_bindgen(js_name = sniffDelimiter)]
+pub fn sniff_delimiter(start: &str) -> String {
+    char::from(list::sniff_delimiter(start.as_bytes())).into()
+}
+
+/// The header and address column of a CSV list from its first records (an
+/// array of arrays of strings): [`list::detect`], as an object `{hasHeader,
+/// column, byName, found, width, rows}`.
+#[wasm_bindgen(js_name = detectColumns)]
+pub fn detect_columns(records: &JsValue) -> Result<Object, JsValue> {
+    const WHAT: &str = "detectColumns(records): records must be an array of arrays of strings";
+    if !Array::is_array(records) {
+        return Err(type_error(WHAT));
+    }
+    let rows = Array::from(records)
+        .iter()
+        .take(list::SNIFF_ROWS)
+        .map(|row| {
+            if !Array::is_array(&row) {
+                return Err(type_error(WHAT));
+            }
+            Array::from(&row)
+                .iter()
+                .map(|cell| cell.as_string().ok_or_else(|| type_error(WHAT)))
+                .collect::<Result<Vec<String>, JsValue>>()
+        })
+        .collect::<Result<Vec<_>, JsValue>>()?;
+    let l = list::detect(&rows);
+    // Counts of cells and records: far below 2^53, exact as numbers.
+    let number = |n: usize| JsValue::from(n as f64);
+    let out = Object::new();
+    for (key, value) in [
+        ("hasHeader", JsValue::from(l.has_header)),
+        ("column", number(l.column)),
+        ("byName", JsValue::from(l.by_name)),
+        ("found", JsValue::from(l.found)),
+        ("width", number(l.width)),
+        ("rows", number(l.rows)),
+    ] {
+        Reflect::set(&out, &key.into(), &value)?;
+    }
+    Ok(out)
+}
+
+/// The verdict, as JSON text, for a line that is not UTF-8, given as decoded
+/// with U+FFFD in place of the bad bytes: [`list::invalid_encoding`].
+#[wasm_bindgen(js_name = invalidEncoding)]
+pub fn invalid_encoding(text: &str) -> String {
+    to_json(&list::invalid_encoding(text.as_bytes()))
+}
+
+/// An exported cell guarded against spreadsheet formulas
+/// ([`list::guard_formula`]), or `undefined` when it needs no guard (so the
+/// common case crosses back without a string).
+#[wasm_bindgen(js_name = guardFormula)]
+pub fn guard_formula(cell: &str) -> Option<String> {
+    match list::guard_formula(cell) {
+        std::borrow::Cow::Owned(guarded) => Some(guarded),
+        std::borrow::Cow::Borrowed(_) => None,
+    }
 }
 
 /// The checked list: compact per-row codes in typed arrays, counts, and a
@@ -280,7 +350,7 @@ impl ResultSet {
 pub fn check_many_bytes(list: Vec<u8>, options: u8) -> Result<ResultSet, JsValue> {
     let list =
         String::from_utf8(list).map_err(|_| type_error("checkManyBytes: the list is not UTF-8"))?;
-    Ok(ResultSet::from_lines(list, options_from_bits(options)))
+    Ok(ResultSet::from_lines(list, Options::from_bits(options)))
 }
 
 /// Checks a list in one call: an array (non-string items get their own
@@ -288,7 +358,7 @@ pub fn check_many_bytes(list: Vec<u8>, options: u8) -> Result<ResultSet, JsValue
 /// string.
 #[wasm_bindgen(js_name = checkMany)]
 pub fn check_many(list: &JsValue, options: u8) -> Result<ResultSet, JsValue> {
-    let options = options_from_bits(options);
+    let options = Options::from_bits(options);
     if let Some(s) = list.as_string() {
         return Ok(ResultSet::from_lines(s, options));
     }

@@ -4,13 +4,15 @@
 #![cfg(target_arch = "wasm32")]
 
 use js_sys::{Array, TypeError};
+use prebounce_core::Options;
 use prebounce_wasm::{
-    check, check_many, load_disposable_bytes, options_from_bits, suggest, NO_ERROR,
+    check, check_many, default_option_bits, detect_columns, guard_formula, load_disposable_bytes,
+    sniff_delimiter, suggest, NO_ERROR,
 };
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::wasm_bindgen_test;
 
-const DEFAULT: u8 = 1 << 2;
+const DEFAULT: u8 = Options::DEFAULT_BITS;
 
 #[wasm_bindgen_test]
 fn check_returns_design_json() {
@@ -35,7 +37,8 @@ fn non_strings_are_type_errors() {
 
 #[wasm_bindgen_test]
 fn option_bits_follow_the_names() {
-    let o = options_from_bits(0b10_0000 | DEFAULT);
+    assert_eq!(default_option_bits(), DEFAULT);
+    let o = Options::from_bits(0b10_0000 | DEFAULT);
     assert!(o.role_is_risky && o.allow_smtputf8 && !o.allow_quoted_local);
     let json = check(&JsValue::from_str("info@example.com"), 0b10_0000 | DEFAULT).unwrap();
     assert!(json.contains(r#""reason":"role_account""#));
@@ -77,4 +80,24 @@ fn garbage_disposable_data_is_refused_with_a_reason() {
     let e = load_disposable_bytes(b"not a filter").unwrap_err();
     let message = e.dyn_into::<js_sys::Error>().unwrap().message();
     assert!(String::from(message).contains("bad magic"));
+}
+
+#[wasm_bindgen_test]
+fn list_rules_cross_the_boundary() {
+    assert_eq!(sniff_delimiter("email;name\tcity\n"), ";");
+    let records = Array::of2(
+        &Array::of2(&"name".into(), &"E-mail".into()),
+        &Array::of2(&"Ann".into(), &"ann@x.com".into()),
+    );
+    let l = detect_columns(&records).unwrap();
+    let get = |k: &str| js_sys::Reflect::get(&l, &k.into()).unwrap();
+    assert_eq!(get("hasHeader"), JsValue::TRUE);
+    assert_eq!(get("column").as_f64(), Some(1.0));
+    assert_eq!(get("rows").as_f64(), Some(2.0));
+    let bad = detect_columns(&Array::of1(&JsValue::from_f64(1.0)))
+        .err()
+        .unwrap();
+    assert!(bad.is_instance_of::<TypeError>());
+    assert_eq!(guard_formula("=1+1").as_deref(), Some("'=1+1"));
+    assert_eq!(guard_formula("a@b.com"), None);
 }

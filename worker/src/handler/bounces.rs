@@ -23,15 +23,15 @@
 //!    bounce (a delivery report, something unreadable) is 200 with a `note`
 //!    and logged: SNS would only retry it in vain.
 
-use prebounce_core::bounce::{self, ses::SnsEnvelope, Format};
+use prebounce_core::bounce::{self, ses::SnsEnvelope, Format, Kind};
 use prebounce_core::suppression::{self, RepeatRule};
+use prebounce_core::time::{parse_rfc3339_ms, StoreTime};
 use serde_json::{json, Value};
 
 use super::ApiError;
 use crate::platform::Outbound;
 use crate::sns::{check_cert_url, check_subscribe_url, SigningCert, SnsError};
 use crate::store::{self, BounceEvent};
-use crate::time::parse_ms;
 use crate::{Config, HttpRequest, HttpResponse, Platform};
 
 /// The message types SNS sends to an HTTP(S) endpoint.
@@ -133,7 +133,7 @@ pub(super) async fn post(
             ),
         ));
     }
-    let sent_ms = parse_ms(&envelope.timestamp).ok_or_else(|| {
+    let sent_ms = parse_rfc3339_ms(&envelope.timestamp).ok_or_else(|| {
         ApiError::bad(format!(
             "Timestamp {:?} is not an ISO 8601 time",
             envelope.timestamp
@@ -309,7 +309,7 @@ async fn notification(
             Ok(key) => events.push(BounceEvent {
                 key,
                 reason: record.reason,
-                effect: record.effect(),
+                undetermined: record.kind == Kind::Undetermined,
             }),
             Err(code) => {
                 answer.skipped += 1;
@@ -326,7 +326,7 @@ async fn notification(
         platform,
         &format!("sns:{}", envelope.message_id),
         &events,
-        sent_ms.div_euclid(1000),
+        StoreTime::from_unix_ms(sent_ms),
         RepeatRule::default(),
         platform.now_ms() as i64,
     )

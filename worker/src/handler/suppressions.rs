@@ -13,7 +13,8 @@
 //! Addresses in paths and bodies are turned into core's suppression key
 //! before the store sees them.
 
-use prebounce_core::suppression::{self, is_store_time, BounceReason, Suppression};
+use prebounce_core::suppression::{self, RawRecord, Suppression};
+use prebounce_core::time::{format_ms, parse_rfc3339_ms};
 use prebounce_core::SuppressionInfo;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -21,14 +22,10 @@ use serde_json::{json, Value};
 use super::ApiError;
 use crate::config::{DEFAULT_PAGE, MAX_PAGE, MAX_UPSERT};
 use crate::store::{self, Change, Cursor};
-use crate::time::{iso_ms, parse_ms};
 use crate::{Config, HttpResponse, Platform};
 
 /// The prefix of `/v1/suppressions/{address}`.
 pub(super) const ONE: &str = "/v1/suppressions/";
-
-/// The longest `source` accepted, in bytes.
-const MAX_SOURCE_BYTES: usize = 200;
 
 /// The address of `/v1/suppressions/{address}` (percent-decoded; `+` is a
 /// plus sign, as addresses have them). 404 for a deeper path.
@@ -95,7 +92,7 @@ fn change_json(c: &Change) -> Value {
         None => json!({ "address": c.address }),
     };
     if let Value::Object(map) = &mut v {
-        map.insert("updated_at".into(), json!(iso_ms(c.updated_at)));
+        map.insert("updated_at".into(), json!(format_ms(c.updated_at)));
         map.insert("deleted".into(), json!(c.info.is_none()));
     }
     v
@@ -166,7 +163,7 @@ pub(super) async fn page(query: &str, platform: &impl Platform) -> Result<HttpRe
     }
     let since_ms = match since.as_deref() {
         None => 0,
-        Some(s) => parse_ms(s).ok_or_else(|| {
+        Some(s) => parse_rfc3339_ms(s).ok_or_else(|| {
             ApiError::bad(format!(
                 "since {s:?} is not an ISO 8601 time such as 2026-03-14T09:26:53Z"
             ))
@@ -260,8 +257,9 @@ pub(super) async fn put(
     ))
 }
 
-/// Item `i` of a `PUT`, checked: its address as a key, a known reason,
-/// store times in order, a count of at least 1, a source.
+/// Item `i` of a `PUT`, checked by core's [`suppression::check_record`]
+/// (the check `prebounce suppressions import` makes, with its words): a
+/// record that could not be stored makes the whole batch a 400.
 fn checked(i: usize, item: Value) -> Result<Suppression, ApiError> {
     let at = format!("suppressions[{i}]");
     let item: Item = serde_json::from_value(item).map_err(|e| {
@@ -269,45 +267,13 @@ fn checked(i: usize, item: Value) -> Result<Suppression, ApiError> {
             "{at}: {e} (a record is {{\"address\", \"reason\", \"first_seen\", \"last_seen\", \"count\", \"source\"}})"
         ))
     })?;
-    let address = key_of(&item.address, &format!("{at}.address"))?;
-    let reason = BounceReason::parse(&item.reason).ok_or_else(|| {
-        ApiError::bad(format!(
-            "{at}.reason {:?} is not a known reason (a verdict reason such as does_not_exist, or complained)",
-            item.reason
-        ))
-    })?;
-    for (name, t) in [
-        ("first_seen", &item.first_seen),
-        ("last_seen", &item.last_seen),
-    ] {
-        if !is_store_time(t) {
-            return Err(ApiError::bad(format!(
-                "{at}.{name} {t:?} must be a UTC time such as 2026-03-14T09:26:53Z"
-            )));
-        }
-    }
-    if item.first_seen > item.last_seen {
-        return Err(ApiError::bad(format!(
-            "{at}: first_seen is after last_seen"
-        )));
-    }
-    let count = u32::try_from(item.count)
-        .ok()
-        .filter(|c| *c >= 1)
-        .ok_or_else(|| ApiError::bad(format!("{at}.count must be from 1 to {}", u32::MAX)))?;
-    if item.source.trim().is_empty() || item.source.len() > MAX_SOURCE_BYTES {
-        return Err(ApiError::bad(format!(
-            "{at}.source must be a non-empty text of at most {MAX_SOURCE_BYTES} bytes"
-        )));
-    }
-    Ok(Suppression {
-        address,
-        info: SuppressionInfo {
-            reason: reason.as_str().to_owned(),
-            first_seen: item.first_seen,
-            last_seen: item.last_seen,
-            count,
-            source: item.source,
-        },
+    suppression::check_record(RawRecord {
+        address: item.address,
+        reason: item.reason,
+        first_seen: item.first_seen,
+        last_seen: item.last_seen,
+        count: item.count,
+        source: item.source,
     })
+    .map_err(|e| ApiError::bad(format!("{at}: {e}")))
 }

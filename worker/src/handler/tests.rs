@@ -22,8 +22,8 @@ use serde_json::{json, Value};
 
 use super::*;
 use crate::platform::{Outbound, OutboundResponse, SqlValue, Statement, StatementResult};
-use crate::probe_client::sign;
 use crate::sns::tests::TEST_CERT;
+use prebounce_api::signing::{sign, Secret};
 
 mod bounces;
 mod suppressions;
@@ -207,7 +207,7 @@ impl Fake {
                 .unwrap()
         };
         let expected = sign(
-            SECRET,
+            &Secret::new(SECRET).unwrap(),
             "POST",
             "/v1/probe",
             &h("x-prebounce-timestamp"),

@@ -39,6 +39,7 @@ use serde::Serialize;
 
 use crate::reply::EnhancedCode;
 use crate::suppression::{BounceReason, Effect};
+use crate::time::StoreTime;
 
 /// One failed recipient (or one complaint).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -222,7 +223,7 @@ pub fn parse(raw: &[u8]) -> Report {
     report.date = message
         .date()
         .filter(|d| d.is_valid())
-        .map(|d| DateTime::from_timestamp(d.to_timestamp()).to_rfc3339());
+        .map(|d| StoreTime::from_unix(d.to_timestamp()).to_string());
     report
 }
 
@@ -735,7 +736,7 @@ fn iso_utc(value: &str) -> String {
         .filter(DateTime::is_valid)
         .or_else(|| DateTime::parse_rfc3339(v).filter(DateTime::is_valid));
     match parsed {
-        Some(d) => DateTime::from_timestamp(d.to_timestamp()).to_rfc3339(),
+        Some(d) => StoreTime::from_unix(d.to_timestamp()).to_string(),
         None => v.to_owned(),
     }
 }

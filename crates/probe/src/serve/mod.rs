@@ -1,7 +1,7 @@
 //! `prebounce serve`: the probe backend's HTTP API (DESIGN.md, "Interfaces
 //! users rely on: Probe backend").
 //!
-//! - `POST /v1/probe` — signed (see [`auth`]); `{"emails": [...], "mx": {...}?,
+//! - `POST /v1/probe` — signed (see [`prebounce_api::signing`]); `{"emails": [...], "mx": {...}?,
 //!   "options": {...}?}` answers `{"results": [verdict, ...]}` in input order.
 //! - `GET /healthz` — `{"status":"ok"}`, no auth.
 //! - `GET /metrics` — Prometheus text format, no auth.
@@ -13,7 +13,6 @@
 //! A request is authenticated before its body is parsed and before anything
 //! is probed: a refused request causes no DNS or SMTP traffic.
 
-pub mod auth;
 pub mod body;
 pub mod metrics;
 
@@ -42,9 +41,9 @@ use crate::engine::Prober;
 use crate::net::NetFlags;
 use crate::options::OptionFlags;
 
-use auth::{AuthError, Authenticator, Secret, SignedHeaders};
 use body::Item;
 use metrics::Metrics;
+use prebounce_api::signing::{self as auth, AuthError, Authenticator, Secret, SignedHeaders};
 
 /// The environment variable holding the shared secret.
 pub const SECRET_ENV: &str = "PREBOUNCE_SECRET";

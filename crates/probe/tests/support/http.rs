@@ -17,9 +17,6 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use hmac::{Hmac, Mac};
-use sha2::{Digest, Sha256};
-
 /// How long the binary may take to print its address.
 const START_LIMIT: Duration = Duration::from_secs(30);
 
@@ -37,15 +34,8 @@ pub fn fresh_nonce() -> String {
     hex::encode(bytes)
 }
 
-/// The canonical string of DESIGN.md.
-pub fn canonical(method: &str, path: &str, timestamp: &str, nonce: &str, body: &[u8]) -> String {
-    format!(
-        "{method}\n{path}\n{timestamp}\n{nonce}\n{}",
-        hex::encode(Sha256::digest(body))
-    )
-}
-
-/// The lower-case hex signature of a request.
+/// The lower-case hex signature of a request: `prebounce-api`'s, the one
+/// the worker signs with.
 pub fn sign(
     secret: &[u8],
     method: &str,
@@ -54,9 +44,8 @@ pub fn sign(
     nonce: &str,
     body: &[u8],
 ) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("any key length");
-    mac.update(canonical(method, path, timestamp, nonce, body).as_bytes());
-    hex::encode(mac.finalize().into_bytes())
+    let secret = prebounce_api::signing::Secret::new(secret).expect("a test secret is not empty");
+    prebounce_api::signing::sign(&secret, method, path, timestamp, nonce, body)
 }
 
 /// The three authentication headers, for a caller that sets them itself.

@@ -5,7 +5,7 @@ use prebounce_core::bounce::ses::SnsEnvelope;
 
 use super::*;
 use crate::sns::tests::{envelope, sign, EXPIRED_CERT, NOW};
-use crate::time::{iso_ms, store_time};
+use prebounce_core::time::{format_ms as iso_ms, StoreTime};
 
 const TOPIC: &str = "arn:aws:sns:us-east-1:123456789012:ses-bounces";
 const SK: &str = "sk_test_1";
@@ -117,7 +117,7 @@ fn a_hard_bounce_is_suppressed_and_checks_answer_suppressed() {
             json!({"type": "Notification", "message_id": "m-1", "records": 1, "suppressed": 1,
                    "duplicates": 0, "skipped": 0, "note": null})
         );
-        let when = store_time(NOW as i64);
+        let when = StoreTime::from_unix(NOW as i64).to_string();
         assert_eq!(
             suppression("gone@alpha.test", &fake),
             Some(
@@ -203,8 +203,14 @@ fn a_full_mailbox_is_suppressed_when_it_repeats() {
     let record = suppression("full@example.com", &fake).unwrap();
     assert_eq!(record["reason"], "mailbox_full");
     assert_eq!(record["count"], 3);
-    assert_eq!(record["first_seen"], store_time(start));
-    assert_eq!(record["last_seen"], store_time(start + 2 * 86_400));
+    assert_eq!(
+        record["first_seen"],
+        StoreTime::from_unix(start).to_string()
+    );
+    assert_eq!(
+        record["last_seen"],
+        StoreTime::from_unix(start + 2 * 86_400).to_string()
+    );
     // A hard bounce later counts on: 4 bounces, the latest reason.
     fake.now_ms.set((NOW + 3 * 86_400) * 1000);
     post(
@@ -217,7 +223,10 @@ fn a_full_mailbox_is_suppressed_when_it_repeats() {
         (record["reason"].as_str(), record["count"].as_u64()),
         (Some("does_not_exist"), Some(4))
     );
-    assert_eq!(record["first_seen"], store_time(start));
+    assert_eq!(
+        record["first_seen"],
+        StoreTime::from_unix(start).to_string()
+    );
 }
 
 #[test]
@@ -549,5 +558,36 @@ fn bad_bodies_and_a_failing_store() {
     assert_eq!(
         (s, b["error"]["code"].as_str()),
         (500, Some("misconfigured"))
+    );
+}
+
+/// Issue 12: a record from elsewhere (a PUT, a push) gets one more per new
+/// counted event, as the CLI store does; the edge used to keep the larger
+/// of its own count and the record's.
+#[test]
+fn a_bounce_on_a_pushed_record_adds_one() {
+    let (fake, c) = start();
+    let t = StoreTime::from_unix(NOW as i64 - 86_400).to_string();
+    let body = json!({"suppressions": [{"address": "a@example.com", "reason": "does_not_exist",
+        "first_seen": t, "last_seen": t, "count": 5, "source": "import"}]});
+    let (s, b, _) = run(
+        request("PUT", "/v1/suppressions", &body.to_string(), SK),
+        &config(&[]),
+        &fake,
+    );
+    assert_eq!(s, 200, "{b}");
+    post(&note(&hard("a@example.com"), "m-1", &fake, "2"), &c, &fake);
+    let record = suppression("a@example.com", &fake).unwrap();
+    assert_eq!(
+        (record["count"].as_u64(), record["first_seen"].as_str()),
+        (Some(6), Some(t.as_str()))
+    );
+    // A soft bounce on a suppressed address counts too, and keeps the
+    // hard reason.
+    post(&note(&full("a@example.com"), "m-2", &fake, "2"), &c, &fake);
+    let record = suppression("a@example.com", &fake).unwrap();
+    assert_eq!(
+        (record["count"].as_u64(), record["reason"].as_str()),
+        (Some(7), Some("does_not_exist"))
     );
 }

@@ -5,7 +5,7 @@ use prebounce_core::suppression::merge;
 use prebounce_core::SuppressionInfo;
 
 use super::*;
-use crate::time::iso_ms;
+use prebounce_core::time::format_ms as iso_ms;
 
 const SK: &str = "sk_test_1";
 
@@ -47,8 +47,8 @@ fn page(query: &str, fake: &Fake) -> (u16, Value) {
 fn info_of(v: &Value) -> SuppressionInfo {
     SuppressionInfo {
         reason: v["reason"].as_str().unwrap().into(),
-        first_seen: v["first_seen"].as_str().unwrap().into(),
-        last_seen: v["last_seen"].as_str().unwrap().into(),
+        first_seen: v["first_seen"].as_str().unwrap().parse().unwrap(),
+        last_seen: v["last_seen"].as_str().unwrap().parse().unwrap(),
         count: v["count"].as_u64().unwrap() as u32,
         source: v["source"].as_str().unwrap().into(),
     }
@@ -159,8 +159,8 @@ fn putting_twice_changes_nothing_and_merging_is_cores() {
             for (count, reason, source) in [(1, "mailbox_full", "a"), (3, "does_not_exist", "b")] {
                 infos.push(SuppressionInfo {
                     reason: reason.into(),
-                    first_seen: first.to_string(),
-                    last_seen: last.to_string(),
+                    first_seen: first.parse().unwrap(),
+                    last_seen: last.parse().unwrap(),
                     count,
                     source: source.into(),
                 });
@@ -238,15 +238,26 @@ fn a_bad_item_rejects_the_whole_batch() {
     let cases = [
         (
             record("not an address", "does_not_exist", t, t, 1),
-            "suppressions[1].address",
+            "suppressions[1]: address",
         ),
         (
             record("a@example.com", "gone", t, t, 1),
-            "suppressions[1].reason",
+            "suppressions[1]: reason",
+        ),
+        // Issue 12: a reason that never suppresses is refused with the
+        // words `prebounce suppressions import` uses (core's check), so a
+        // pushed `blocked` record can never suppress an address.
+        (
+            record("a@example.com", "blocked", t, t, 1),
+            "suppressions[1]: reason \"blocked\" is not a reason that suppresses",
+        ),
+        (
+            record("a@example.com", "ok", t, t, 1),
+            "is not a reason that suppresses",
         ),
         (
             record("a@example.com", "does_not_exist", "2026-01-01", t, 1),
-            "suppressions[1].first_seen",
+            "suppressions[1]: first_seen",
         ),
         (
             record(
@@ -256,7 +267,7 @@ fn a_bad_item_rejects_the_whole_batch() {
                 "2026-01-01T00:00:00+01:00",
                 1,
             ),
-            "suppressions[1].last_seen",
+            "suppressions[1]: last_seen",
         ),
         (
             record(
@@ -270,12 +281,12 @@ fn a_bad_item_rejects_the_whole_batch() {
         ),
         (
             record("a@example.com", "does_not_exist", t, t, 0),
-            "suppressions[1].count",
+            "suppressions[1]: count",
         ),
         (
             json!({"address": "a@example.com", "reason": "does_not_exist", "first_seen": t,
                 "last_seen": t, "count": 1, "source": ""}),
-            "suppressions[1].source",
+            "suppressions[1]: source",
         ),
         (
             json!({"address": "a@example.com", "reason": "does_not_exist", "first_seen": t,

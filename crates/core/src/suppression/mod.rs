@@ -14,11 +14,22 @@
 //!   `mailbox_full`, `temporary_failure` and `rejected` only when they repeat
 //!   ([`RepeatRule`]); everything else, `blocked` above all (the refusal was
 //!   about the sender), never.
+//! * **Ledger** ([`ledger`]): what one new bounce event does to an address's
+//!   record, and how two records of one address merge ([`merge`]).
+//! * **Records** ([`record`]): which records may be stored at all, checked
+//!   the same way for an import, a `PUT` and a pull.
 
 use serde::{Deserialize, Serialize};
 
 use crate::address::{self, nfc};
+use crate::time::StoreTime;
 use crate::{Options, Reason, SuppressionInfo, SyntaxErrorCode, Verdict};
+
+pub mod ledger;
+pub mod record;
+
+pub use ledger::{decide, Event, History};
+pub use record::{check_record, storable, RawRecord, RecordError};
 
 /// What a bounce reason does to the suppression list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,7 +105,7 @@ impl<'de> serde::Deserialize<'de> for BounceReason {
 }
 
 /// When repeated soft bounces suppress an address: `count` of them (this one
-/// included) within `window_secs`.
+/// included) within `window_secs` ending at this one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RepeatRule {
     /// How many counted bounces suppress (at least 1).
@@ -123,6 +134,13 @@ impl RepeatRule {
             Effect::SuppressOnRepeat => recent >= self.count.max(1),
             Effect::Never => false,
         }
+    }
+
+    /// The window a bounce at `at` counts repeats in: from `window_secs`
+    /// before it to `at` itself, both ends included. An archive read years
+    /// later counts its bounces as they happened.
+    pub fn window(&self, at: StoreTime) -> (StoreTime, StoreTime) {
+        (at.minus_secs(self.window_secs), at)
     }
 }
 
@@ -179,14 +197,16 @@ pub struct Suppression {
 /// record that ranks higher by [`rank`] — a reason that suppresses at once
 /// beats one that only counts (a newer `mailbox_full` never hides an older
 /// `does_not_exist`), then the later `last_seen`, then the names themselves,
-/// so that ties break the same way everywhere. Times are ISO 8601 UTC
-/// strings, which compare in time order.
+/// so that ties break the same way everywhere.
+///
+/// The stores merge in SQL (`prebounce-store`'s upsert), for atomicity under
+/// concurrent writers; their tests check that SQL against this function.
 pub fn merge(a: &SuppressionInfo, b: &SuppressionInfo) -> SuppressionInfo {
     let winner = if rank(b) > rank(a) { b } else { a };
     SuppressionInfo {
         reason: winner.reason.clone(),
-        first_seen: a.first_seen.clone().min(b.first_seen.clone()),
-        last_seen: a.last_seen.clone().max(b.last_seen.clone()),
+        first_seen: a.first_seen.min(b.first_seen),
+        last_seen: a.last_seen.max(b.last_seen),
         count: a.count.max(b.count),
         source: winner.source.clone(),
     }
@@ -196,10 +216,10 @@ pub fn merge(a: &SuppressionInfo, b: &SuppressionInfo) -> SuppressionInfo {
 /// [`Effect`] (suppress now, then on repeat, then never), `last_seen`, the
 /// reason's name, the source. A store that merges in SQL compares the same
 /// tuple (`reason_strength` gives the first element).
-pub fn rank(r: &SuppressionInfo) -> (u8, &str, &str, &str) {
+pub fn rank(r: &SuppressionInfo) -> (u8, StoreTime, &str, &str) {
     (
         reason_strength(&r.reason),
-        &r.last_seen,
+        r.last_seen,
         &r.reason,
         &r.source,
     )
@@ -224,20 +244,6 @@ pub fn reasons_with(effect: Effect) -> Vec<BounceReason> {
         .chain([BounceReason::Complained])
         .filter(|r| r.effect() == effect)
         .collect()
-}
-
-/// Whether `s` is an ISO 8601 UTC time as the stores write it
-/// (`2026-03-14T09:26:53Z`), so that string order is time order.
-pub fn is_store_time(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() == 20
-        && b.iter().enumerate().all(|(i, &c)| match i {
-            4 | 7 => c == b'-',
-            10 => c == b'T',
-            13 | 16 => c == b':',
-            19 => c == b'Z',
-            _ => c.is_ascii_digit(),
-        })
 }
 
 #[cfg(test)]
@@ -313,8 +319,8 @@ mod tests {
     fn info(reason: &str, first: &str, last: &str, count: u32, source: &str) -> SuppressionInfo {
         SuppressionInfo {
             reason: reason.into(),
-            first_seen: first.into(),
-            last_seen: last.into(),
+            first_seen: first.parse().unwrap(),
+            last_seen: last.parse().unwrap(),
             count,
             source: source.into(),
         }
@@ -376,14 +382,6 @@ mod tests {
         assert_eq!(repeat, ["mailbox_full", "temporary_failure", "rejected"]);
         assert_eq!(reason_strength("blocked"), 0);
         assert_eq!(reason_strength("nonsense"), 0);
-    }
-
-    #[test]
-    fn store_times() {
-        assert!(is_store_time("2026-03-14T09:26:53Z"));
-        assert!(!is_store_time("2026-03-14T09:26:53+01:00"));
-        assert!(!is_store_time("2026-03-14 09:26:53Z"));
-        assert!(!is_store_time(""));
     }
 
     #[test]

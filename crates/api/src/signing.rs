@@ -1,4 +1,6 @@
-//! Request signing (DESIGN.md, "Probe backend").
+//! Request signing for the probe API (docs/DESIGN.md, "The probe backend"):
+//! the one implementation the worker (signing), `prebounce serve`
+//! (verifying) and the tests (both) use.
 //!
 //! Every request carries `X-Prebounce-Timestamp` (Unix seconds),
 //! `X-Prebounce-Nonce` (at least 16 random bytes as hex) and
@@ -60,6 +62,11 @@ impl Secret {
         self.0.len()
     }
 
+    /// Never true: an empty secret is refused by [`Secret::new`].
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     fn mac(&self) -> HmacSha256 {
         // HMAC takes keys of any length; new_from_slice cannot fail for it.
         HmacSha256::new_from_slice(&self.0).expect("HMAC accepts any key length")
@@ -85,8 +92,7 @@ pub fn canonical_string(
 }
 
 /// The signature of a request: lower-case hex HMAC-SHA256 of its canonical
-/// string. (The server only verifies; clients and tests sign.)
-#[cfg_attr(not(test), allow(dead_code))]
+/// string.
 pub fn sign(
     secret: &Secret,
     method: &str,
@@ -279,6 +285,11 @@ impl NonceStore {
     /// Nonces held now (expired ones included until the next insert).
     pub fn len(&self) -> usize {
         self.seen.len()
+    }
+
+    /// Whether no nonce is held.
+    pub fn is_empty(&self) -> bool {
+        self.seen.is_empty()
     }
 
     /// Forgets nonces that expired by `now`.
