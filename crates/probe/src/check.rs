@@ -317,7 +317,7 @@ fn check_list(
                     source.name(),
                     item.line
                 );
-                list::invalid_encoding(&bytes)
+                list::invalid_encoding(String::from_utf8_lossy(&bytes).into_owned())
             }
         };
         suppress(&mut verdict).map_err(ListError::Check)?;

@@ -215,16 +215,17 @@ impl Csv {
         for r in records.by_ref().take(list::SNIFF_ROWS) {
             head.push(r.map_err(|e| io_err(io::Error::other(e)))?);
         }
-        let cells: Vec<Vec<&[u8]>> = head.iter().map(|r| r.iter().collect()).collect();
+        let cells: Vec<Vec<_>> = head
+            .iter()
+            .map(|r| r.iter().map(String::from_utf8_lossy).collect())
+            .collect();
         let layout = list::detect(&cells);
-        let header: Vec<String> = cells
+        let header: Vec<&str> = cells
             .first()
-            .map(|h| {
-                h.iter()
-                    .map(|c| String::from_utf8_lossy(c).trim().to_owned())
-                    .collect()
-            })
-            .unwrap_or_default();
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .map(|c| c.trim())
+            .collect();
         let no_such = |column: &str| InputError::NoSuchColumn {
             name: name.clone(),
             column: column.to_owned(),

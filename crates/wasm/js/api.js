@@ -122,7 +122,7 @@ export function makeApi(ready) {
     }
     // Only the first line counts, within 64 KiB: no need to copy a whole
     // list into WebAssembly memory (65,536 characters are at least as many bytes).
-    return ready().sniffDelimiter(text.slice(0, 65536));
+    return String.fromCharCode(ready().sniffDelimiter(text.slice(0, 65536)));
   }
 
   /**
@@ -131,7 +131,11 @@ export function makeApi(ready) {
    * `{ hasHeader, column, byName, found, width, rows }`.
    */
   function detectColumns(records) {
-    return ready().detectColumns(records);
+    if (!Array.isArray(records) || !records.every((r) => Array.isArray(r) && r.every((c) => typeof c === 'string'))) {
+      throw new TypeError(`prebounce.detectColumns(records): records must be an array of arrays of strings, got ${describe(records)}`);
+    }
+    const [hasHeader, column, byName, found, width, rows] = ready().detectColumns(records);
+    return { hasHeader: hasHeader === 1, column, byName: byName === 1, found: found === 1, width, rows };
   }
 
   /** The verdict for a line that is not UTF-8 (decoded with U+FFFD in place of its bad bytes). */

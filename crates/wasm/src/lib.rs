@@ -10,7 +10,7 @@
 
 use std::cell::RefCell;
 
-use js_sys::{Array, Object, Reflect, Uint32Array, Uint8Array};
+use js_sys::{Array, Uint32Array, Uint8Array};
 use prebounce_core::{
     list, unreadable, Checker, Data, DomainMemo, Options, Reason, SyntaxErrorCode, Verdict,
 };
@@ -102,57 +102,48 @@ pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_owned()
 }
 
-/// The delimiter of a CSV list from its start (`,`, `;` or a tab):
-/// [`list::sniff_delimiter`].
+/// The delimiter of a CSV list from its start (the code of `,`, `;` or a
+/// tab): [`list::sniff_delimiter`].
 #[wasm_bindgen(js_name = sniffDelimiter)]
-pub fn sniff_delimiter(start: &str) -> String {
-    char::from(list::sniff_delimiter(start.as_bytes())).into()
+pub fn sniff_delimiter(start: &str) -> u8 {
+    list::sniff_delimiter(start.as_bytes())
 }
 
 /// The header and address column of a CSV list from its first records (an
-/// array of arrays of strings): [`list::detect`], as an object `{hasHeader,
-/// column, byName, found, width, rows}`.
+/// array of arrays of strings: the JavaScript wrapper checks that):
+/// [`list::detect`], as `[has_header, column, by_name, found, width, rows]`
+/// (booleans as 0 or 1).
 #[wasm_bindgen(js_name = detectColumns)]
-pub fn detect_columns(records: &JsValue) -> Result<Object, JsValue> {
-    const WHAT: &str = "detectColumns(records): records must be an array of arrays of strings";
-    if !Array::is_array(records) {
-        return Err(type_error(WHAT));
-    }
-    let rows = Array::from(records)
+pub fn detect_columns(records: Array) -> Vec<u32> {
+    let rows: Vec<Vec<String>> = records
         .iter()
         .take(list::SNIFF_ROWS)
         .map(|row| {
-            if !Array::is_array(&row) {
-                return Err(type_error(WHAT));
-            }
-            Array::from(&row)
+            row.unchecked_into::<Array>()
                 .iter()
-                .map(|cell| cell.as_string().ok_or_else(|| type_error(WHAT)))
-                .collect::<Result<Vec<String>, JsValue>>()
+                .map(|cell| cell.as_string().unwrap_or_default())
+                .collect()
         })
-        .collect::<Result<Vec<_>, JsValue>>()?;
+        .collect();
     let l = list::detect(&rows);
-    // Counts of cells and records: far below 2^53, exact as numbers.
-    let number = |n: usize| JsValue::from(n as f64);
-    let out = Object::new();
-    for (key, value) in [
-        ("hasHeader", JsValue::from(l.has_header)),
-        ("column", number(l.column)),
-        ("byName", JsValue::from(l.by_name)),
-        ("found", JsValue::from(l.found)),
-        ("width", number(l.width)),
-        ("rows", number(l.rows)),
-    ] {
-        Reflect::set(&out, &key.into(), &value)?;
-    }
-    Ok(out)
+    // Counts of cells and records, bounded by wasm32's memory: they fit.
+    [
+        l.has_header as usize,
+        l.column,
+        l.by_name as usize,
+        l.found as usize,
+        l.width,
+        l.rows,
+    ]
+    .map(|n| n as u32)
+    .to_vec()
 }
 
 /// The verdict, as JSON text, for a line that is not UTF-8, given as decoded
 /// with U+FFFD in place of the bad bytes: [`list::invalid_encoding`].
 #[wasm_bindgen(js_name = invalidEncoding)]
 pub fn invalid_encoding(text: &str) -> String {
-    to_json(&list::invalid_encoding(text.as_bytes()))
+    to_json(&list::invalid_encoding(text.to_owned()))
 }
 
 /// An exported cell guarded against spreadsheet formulas
