@@ -79,7 +79,7 @@ pub struct Layout {
     pub column: usize,
     /// The column was found by its header name ([`is_email_header`]).
     pub by_name: bool,
-    /// The column was found at all: by name, or some of its cells (below the
+    /// The column was found at all: by name, or some of its cells (below a
     /// header) hold an `@`. Otherwise `column` is only the first column.
     pub found: bool,
     /// The most cells in one record.
@@ -90,7 +90,7 @@ pub struct Layout {
 
 /// Decides the header and the address column from the first records of a
 /// CSV list (blank records left out; only the first [`SNIFF_ROWS`] count;
-/// cells that are not UTF-8 read with U+FFFD in place of the bad bytes).
+/// a cell that is not UTF-8 passed as decoded with U+FFFD for its bad bytes).
 ///
 /// - The first record is a header when a cell names the address column
 ///   ([`is_email_header`]), or when it looks like names: no cell with an
