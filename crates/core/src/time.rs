@@ -71,17 +71,35 @@ impl StoreTime {
     }
 }
 
-impl fmt::Display for StoreTime {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl StoreTime {
+    /// The store form's 20 ASCII bytes, written by hand: no formatting
+    /// machinery, which keeps the browser module small.
+    fn text(self) -> [u8; 20] {
         let (date, secs) = (self.0.div_euclid(86_400), self.0.rem_euclid(86_400));
         let (y, m, d) = civil_from_days(date);
-        write!(
-            f,
-            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-            secs / 3600,
-            secs / 60 % 60,
-            secs % 60
-        )
+        let mut out = *b"0000-00-00T00:00:00Z";
+        let mut put = |at: usize, width: usize, mut n: i64| {
+            for i in (at..at + width).rev() {
+                // `n % 10` is 0..=9 for the non-negative values here.
+                out[i] = b'0' + (n % 10) as u8;
+                n /= 10;
+            }
+        };
+        put(0, 4, y);
+        put(5, 2, m);
+        put(8, 2, d);
+        put(11, 2, secs / 3600);
+        put(14, 2, secs / 60 % 60);
+        put(17, 2, secs % 60);
+        out
+    }
+}
+
+impl fmt::Display for StoreTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = self.text();
+        // Only ASCII digits and separators were written: never empty.
+        f.write_str(std::str::from_utf8(&text).unwrap_or_default())
     }
 }
 
@@ -100,7 +118,9 @@ impl FromStr for StoreTime {
 
 impl serde::Serialize for StoreTime {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+        let text = self.text();
+        // Only ASCII digits and separators were written: never empty.
+        s.serialize_str(std::str::from_utf8(&text).unwrap_or_default())
     }
 }
 

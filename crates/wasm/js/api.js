@@ -36,10 +36,12 @@ function packOptions(options, { names, defaults }, where) {
 export function makeApi(ready) {
   const encoder = new TextEncoder();
   let packing = null;
+  /** core's list::FORMULA_STARTS, read from the module once. */
+  let formulaStarts = null;
 
   /** Validates an options object and packs it into the module's bits. */
   function optionBits(options, where = 'options') {
-    packing ??= { names: ready().optionNames(), defaults: ready().defaultOptionBits() };
+    packing ??= { names: ready().optionNames().split(','), defaults: ready().defaultOptionBits() };
     return packOptions(options, packing, where);
   }
 
@@ -134,7 +136,12 @@ export function makeApi(ready) {
     if (!Array.isArray(records) || !records.every((r) => Array.isArray(r) && r.every((c) => typeof c === 'string'))) {
       throw new TypeError(`prebounce.detectColumns(records): records must be an array of arrays of strings, got ${describe(records)}`);
     }
-    const [hasHeader, column, byName, found, width, rows] = ready().detectColumns(records);
+    // One string crosses (cells end with U+001F, records with U+001E): far
+    // less glue code in the module than an array of arrays. Those two
+    // characters inside a cell become U+FFFD: like them, neither white space,
+    // a digit, an @ nor a dot, so the rule reads the cell the same.
+    const joined = records.map((r) => r.map((c) => `${c.replace(/[\u001e\u001f]/g, '\uFFFD')}\u001f`).join('') + '\u001e').join('');
+    const [hasHeader, column, byName, found, width, rows] = ready().detectColumns(joined);
     return { hasHeader: hasHeader === 1, column, byName: byName === 1, found: found === 1, width, rows };
   }
 
@@ -151,7 +158,8 @@ export function makeApi(ready) {
     if (typeof cell !== 'string') {
       throw new TypeError(`prebounce.guardFormula(cell): cell must be a string, got ${describe(cell)}`);
     }
-    return ready().guardFormula(cell) ?? cell;
+    formulaStarts ??= ready().formulaStarts();
+    return cell.length > 0 && formulaStarts.includes(cell[0]) ? `'${cell}` : cell;
   }
 
   return {

@@ -38,13 +38,18 @@ fn with_checker<R>(options: Options, f: impl FnOnce(&Checker<'_>) -> R) -> R {
     DATA.with(|d| f(&Checker::with_data(options, &d.borrow())))
 }
 
-/// The option names in bit order ([`Options::NAMES`]).
+/// The option names in bit order ([`Options::NAMES`]), joined by commas
+/// (one string costs the module less code than an array).
 #[wasm_bindgen(js_name = optionNames)]
-pub fn option_names() -> Array {
-    Options::NAMES
-        .iter()
-        .map(|n| JsValue::from_str(n))
-        .collect()
+pub fn option_names() -> String {
+    let mut names = String::new();
+    for name in Options::NAMES {
+        if !names.is_empty() {
+            names.push(',');
+        }
+        names.push_str(name);
+    }
+    names
 }
 
 /// The default options as bits ([`Options::to_bits`]: bit 0
@@ -109,22 +114,29 @@ pub fn sniff_delimiter(start: &str) -> u8 {
     list::sniff_delimiter(start.as_bytes())
 }
 
-/// The header and address column of a CSV list from its first records (an
-/// array of arrays of strings: the JavaScript wrapper checks that):
+/// The header and address column of a CSV list from its first records:
 /// [`list::detect`], as `[has_header, column, by_name, found, width, rows]`
-/// (booleans as 0 or 1).
+/// (booleans as 0 or 1). The records cross as one string: each cell ends
+/// with U+001F and each record with U+001E (the JavaScript wrapper joins
+/// them, and turns those two control characters inside a cell into U+FFFD,
+/// which reads the same to the rule: neither white space, a digit, `@` nor
+/// `.`).
+/// One string costs the module far less code than an array of arrays.
 #[wasm_bindgen(js_name = detectColumns)]
-pub fn detect_columns(records: Array) -> Vec<u32> {
-    let rows: Vec<Vec<String>> = records
-        .iter()
-        .take(list::SNIFF_ROWS)
-        .map(|row| {
-            row.unchecked_into::<Array>()
-                .iter()
-                .map(|cell| cell.as_string().unwrap_or_default())
-                .collect()
-        })
-        .collect();
+pub fn detect_columns(records: &str) -> Vec<u32> {
+    // A plain byte loop: both separators are ASCII, so every cut is on a
+    // character boundary.
+    let mut rows: Vec<Vec<&str>> = Vec::new();
+    let mut row = Vec::new();
+    let mut start = 0;
+    for (i, b) in records.bytes().enumerate() {
+        match b {
+            0x1f => row.push(&records[start..i]),
+            0x1e => rows.push(std::mem::take(&mut row)),
+            _ => continue,
+        }
+        start = i + 1;
+    }
     let l = list::detect(&rows);
     // Counts of cells and records, bounded by wasm32's memory: they fit.
     [
@@ -146,15 +158,14 @@ pub fn invalid_encoding(text: &str) -> String {
     to_json(&list::invalid_encoding(text.to_owned()))
 }
 
-/// An exported cell guarded against spreadsheet formulas
-/// ([`list::guard_formula`]), or `undefined` when it needs no guard (so the
-/// common case crosses back without a string).
-#[wasm_bindgen(js_name = guardFormula)]
-pub fn guard_formula(cell: &str) -> Option<String> {
-    match list::guard_formula(cell) {
-        std::borrow::Cow::Owned(guarded) => Some(guarded),
-        std::borrow::Cow::Borrowed(_) => None,
-    }
+/// The first characters that make a spreadsheet run a cell as a formula
+/// ([`list::FORMULA_STARTS`]), for the JavaScript wrapper's `guardFormula`:
+/// it puts a `'` before a cell that starts with one, as
+/// [`list::guard_formula`] does. The list crosses once; an export's millions
+/// of cells then never cross into WebAssembly.
+#[wasm_bindgen(js_name = formulaStarts)]
+pub fn formula_starts() -> String {
+    list::FORMULA_STARTS.to_owned()
 }
 
 /// The checked list: compact per-row codes in typed arrays, counts, and a
