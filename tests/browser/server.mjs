@@ -35,7 +35,7 @@ const TYPES = {
 // A page with nothing on it, for tests that drive the helper by hand.
 const BLANK = '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>blank</title></head><body></body></html>';
 
-/** The fake edge API's verdict for `email`, DESIGN.md's shape. */
+/** The fake edge API's verdict for `email`, docs/DESIGN.md's shape. */
 export function fakeVerdict(email, fields) {
   const at = email.lastIndexOf('@');
   const local = at > 0 ? email.slice(0, at) : null;

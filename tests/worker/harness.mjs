@@ -48,7 +48,7 @@ export const API_KEYS = JSON.stringify({
   [SK]: { rate_per_minute: 1000 },
   [PK]: { origins: [ORIGIN], rate_per_minute: 3 },
 });
-/** The options every `.test` address needs (DESIGN.md: special-use names). */
+/** The options every `.test` address needs (docs/DESIGN.md: special-use names). */
 export const TEST_OPTIONS = { allow_special_use: true };
 
 /** wrangler.toml's compatibility_date, so tests run what deploys. */
@@ -322,7 +322,7 @@ export async function startServe({ dnsPort, smtpPort, secret = PROBE_SECRET, arg
   };
 }
 
-/** The three X-Prebounce-* headers signing `body` for POST `pathname` (DESIGN.md). */
+/** The three X-Prebounce-* headers signing `body` for POST `pathname` (docs/DESIGN.md). */
 export function signProbe(secret, pathname, body, timestamp = Math.floor(Date.now() / 1000)) {
   const nonce = randomBytes(16).toString('hex');
   const bodyHash = createHash('sha256').update(body).digest('hex');

@@ -1,4 +1,4 @@
-//! Routing, keys, CORS, rate limits and request validation (DESIGN.md
+//! Routing, keys, CORS, rate limits and request validation (docs/DESIGN.md
 //! "Edge API"). Every error is `{"error": {"code", "message"}}` with a
 //! message that says what to fix; nothing here can panic on input.
 //!

@@ -1,4 +1,4 @@
-//! prebounce-worker: the edge API (DESIGN.md "Edge API").
+//! prebounce-worker: the edge API (docs/DESIGN.md "Edge API").
 //!
 //! The logic is plain Rust, tested natively: [`handle`] takes an
 //! [`HttpRequest`], the [`Config`] and a [`Platform`] (outbound fetch, cache,

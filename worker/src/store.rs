@@ -1,4 +1,4 @@
-//! The suppression list in D1 (DESIGN.md "Bounces and suppression").
+//! The suppression list in D1 (docs/DESIGN.md "Bounces and suppression").
 //!
 //! Every statement is plain SQLite run through [`Platform::db_batch`] (a D1
 //! batch: one transaction), so the native tests run the very same SQL

@@ -1,5 +1,5 @@
 //! Address syntax: an RFC 5321 `Mailbox` with RFC 6531 (SMTPUTF8) local parts,
-//! under DESIGN.md's policy.
+//! under docs/DESIGN.md's policy.
 //!
 //! # Why our own parser
 //! The design names the `email_address` crate, and we keep it as a test oracle

@@ -1,5 +1,5 @@
 //! The depth-`syntax` verdict: syntax, then the offline data (disposable,
-//! free, role, typos), with DESIGN.md's reason precedence.
+//! free, role, typos), with docs/DESIGN.md's reason precedence.
 //!
 //! [`Checker::assess`] gives the compact [`Assessment`] without allocating on
 //! the common path (ASCII, lower-case domain): that is what list cleaning and

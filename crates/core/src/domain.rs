@@ -1,5 +1,5 @@
 //! Domains: UTS #46 mapping (non-transitional, via the `idna` crate), then
-//! DESIGN.md's policy for what can be a public mail domain.
+//! docs/DESIGN.md's policy for what can be a public mail domain.
 //!
 //! An all-ASCII letter-digit-hyphen domain without `xn--` labels maps to its
 //! lower-case self under UTS #46, so it takes a fast path that never calls
@@ -131,7 +131,7 @@ struct Scan {
     has_xn: bool,
 }
 
-/// One pass over a domain: byte classes and DESIGN.md's label policy.
+/// One pass over a domain: byte classes and docs/DESIGN.md's label policy.
 /// `Ok(None)` means non-ASCII was found (UTS #46 must map it first).
 ///
 /// Errors are reported in this order: an invalid character anywhere; a

@@ -1,9 +1,9 @@
-//! The check options: the same names in every part (DESIGN.md). CLI flags are
+//! The check options: the same names in every part (docs/DESIGN.md). CLI flags are
 //! the same words with dashes; the wasm module and the APIs take them as JSON.
 
 use serde::{Deserialize, Serialize};
 
-/// Options that change what counts as acceptable. All default to DESIGN.md's
+/// Options that change what counts as acceptable. All default to docs/DESIGN.md's
 /// values; unknown JSON fields are rejected so a misspelt option is an error,
 /// not a silent default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -29,7 +29,7 @@ impl Default for Options {
     }
 }
 
-/// DESIGN.md's defaults, as a constant so [`Options::DEFAULT_BITS`] is one too.
+/// docs/DESIGN.md's defaults, as a constant so [`Options::DEFAULT_BITS`] is one too.
 const DEFAULTS: Options = Options {
     allow_quoted_local: false,
     allow_domain_literal: false,
@@ -88,7 +88,7 @@ impl Options {
         }
     }
 
-    /// Sets an option by its DESIGN.md name. Returns false for an unknown name.
+    /// Sets an option by its docs/DESIGN.md name. Returns false for an unknown name.
     pub fn set(&mut self, name: &str, value: bool) -> bool {
         let slot = match name {
             "allow_quoted_local" => &mut self.allow_quoted_local,

@@ -1,4 +1,4 @@
-//! The verdict model: exactly the JSON of DESIGN.md, the same in every part.
+//! The verdict model: exactly the JSON of docs/DESIGN.md, the same in every part.
 //!
 //! A [`Verdict`] is the full, owned answer for one address. The hot paths
 //! (`checkMany`, the list checker, the benchmark) work with the compact
@@ -339,7 +339,7 @@ pub struct SuppressionInfo {
     pub source: String,
 }
 
-/// The answer for one address: DESIGN.md's verdict JSON.
+/// The answer for one address: docs/DESIGN.md's verdict JSON.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Verdict {
     /// The input exactly as given.

@@ -42,7 +42,7 @@ fn strict_oracle() -> OracleOptions {
 }
 
 /// Why `email_address` rejects an input we accept, when we are right (or,
-/// for [`Gap::SymbolLabel`], when we follow DESIGN.md's UTS #46 rule).
+/// for [`Gap::SymbolLabel`], when we follow docs/DESIGN.md's UTS #46 rule).
 /// Each is established mechanically: the first repair of the input (in
 /// this order) after which the oracle accepts it names the gap.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -61,7 +61,7 @@ enum Gap {
     /// point UTS #46 maps to nothing (U+00AD, U+FEFF) fail that though the
     /// mapped label is fine. Repair: our A-labels.
     RawEdge,
-    /// A label with a symbol or emoji (`☃`, `🙂`). UTS #46 (which DESIGN.md
+    /// A label with a symbol or emoji (`☃`, `🙂`). UTS #46 (which docs/DESIGN.md
     /// names, and the `idna` crate implements) accepts them; IDNA2008
     /// (RFC 5892) disallows them, so RFC 6531 strictly does not. A policy
     /// question, reported, not a parser bug by our contract. Repair: our

@@ -1,6 +1,6 @@
 //! `prebounce bounces`: read delivery reports and print one JSON line per
 //! failed recipient; with `--suppress DB`, store them and suppress by
-//! DESIGN.md's policy.
+//! docs/DESIGN.md's policy.
 //!
 //! Inputs: message files (`.eml`, SES/SNS `.json`), mbox files (a file whose
 //! first line starts with `From `), maildirs (a directory with `cur/` and

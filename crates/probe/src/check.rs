@@ -66,7 +66,7 @@ pub struct CheckArgs {
 pub enum Format {
     /// One aligned line per address.
     Text,
-    /// JSON Lines: DESIGN.md's verdict object, one per line.
+    /// JSON Lines: docs/DESIGN.md's verdict object, one per line.
     Json,
     /// CSV: the main verdict fields as columns.
     Csv,

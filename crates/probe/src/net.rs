@@ -8,7 +8,7 @@ use clap::Args;
 use prebounce_core::address::parse;
 use thiserror::Error;
 
-/// DNS, SMTP and egress flags (DESIGN.md: the same for `check` and `serve`).
+/// DNS, SMTP and egress flags (docs/DESIGN.md: the same for `check` and `serve`).
 #[derive(Debug, Clone, Args)]
 pub struct NetFlags {
     /// The DNS server to ask (IP:PORT); the system's resolvers otherwise.

@@ -1,4 +1,4 @@
-//! DESIGN.md's options as command-line flags: the same words with dashes,
+//! docs/DESIGN.md's options as command-line flags: the same words with dashes,
 //! alone for `true` or with `=true` / `=false` (`--allow-special-use`,
 //! `--allow-smtputf8=false`). The `=` is required so that a bare flag never
 //! swallows the address after it.

@@ -9,7 +9,7 @@
 //! * `bounce_events`: one row per (bounce message, recipient key). Its
 //!   primary key makes an ingest idempotent: reading the same message again
 //!   adds nothing. It also holds the history the repeat rule counts.
-//! * `suppressions`: one row per suppressed key, DESIGN.md's record plus
+//! * `suppressions`: one row per suppressed key, docs/DESIGN.md's record plus
 //!   `updated_at`, the local change number (from `counters`, taken inside
 //!   the write transaction, so it only grows and never reorders commits):
 //!   `suppressions push` sends the rows changed since the last push.

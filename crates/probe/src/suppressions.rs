@@ -1,9 +1,9 @@
 //! `prebounce suppressions`: look after the local suppression store, and
-//! sync it with the edge store through DESIGN.md's routes.
+//! sync it with the edge store through docs/DESIGN.md's routes.
 //!
 //! * `list` and `export` print the records (text, JSON Lines or CSV).
 //! * `import` reads CSV (a header naming at least `address`) or JSON Lines
-//!   of DESIGN.md's record; missing fields get `--reason`, `--source`, now,
+//!   of docs/DESIGN.md's record; missing fields get `--reason`, `--source`, now,
 //!   and a count of 1. Bad rows are reported with their line numbers and the
 //!   rest is imported, in one transaction.
 //! * `remove` deletes addresses (a mistake, an erasure request).
@@ -160,7 +160,7 @@ impl SuppressionsError {
     }
 }
 
-/// The CSV columns, DESIGN.md's record in order.
+/// The CSV columns, docs/DESIGN.md's record in order.
 const COLUMNS: [&str; 6] = [
     "address",
     "reason",

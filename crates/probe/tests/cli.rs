@@ -1,5 +1,5 @@
 //! Integration tests for `prebounce check --offline`: they run the real
-//! binary and hold it to DESIGN.md ("Interfaces users rely on: CLI" and the
+//! binary and hold it to docs/DESIGN.md ("Interfaces users rely on: CLI" and the
 //! verdict JSON).
 
 use std::io::{BufRead, BufReader, Write};
@@ -11,7 +11,7 @@ use serde_json::Value;
 mod tempdir;
 use tempdir::TempDir;
 
-/// DESIGN.md's verdict fields, in DESIGN.md's order.
+/// docs/DESIGN.md's verdict fields, in docs/DESIGN.md's order.
 const VERDICT_FIELDS: [&str; 17] = [
     "input",
     "address",
@@ -239,7 +239,7 @@ fn json_valid_address() {
 fn json_idn_address_matches_designs_example() {
     let v = check_one("John.Doe@Bücher.DE", &[]);
     assert_shape(&v);
-    // DESIGN.md's example verdict, field for field.
+    // docs/DESIGN.md's example verdict, field for field.
     let want = serde_json::json!({
         "input": "John.Doe@Bücher.DE",
         "address": "John.Doe@xn--bcher-kva.de",

@@ -1,5 +1,5 @@
 //! Integration tests for `prebounce serve`: they run the real binary and
-//! hold it to DESIGN.md ("Interfaces users rely on: Probe backend"): signed
+//! hold it to docs/DESIGN.md ("Interfaces users rely on: Probe backend"): signed
 //! requests, input order, the 401 cases (and that they cause no SMTP
 //! traffic), 400/413 errors, `/healthz`, `/metrics`, logs and a graceful
 //! SIGTERM.
@@ -193,7 +193,7 @@ fn json_of(resp: reqwest::blocking::Response) -> Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
 }
 
-/// Asserts the DESIGN.md error shape and returns the message.
+/// Asserts the docs/DESIGN.md error shape and returns the message.
 fn assert_error(resp: reqwest::blocking::Response, status: u16, code: &str) -> String {
     assert_eq!(resp.status().as_u16(), status);
     let ct = resp

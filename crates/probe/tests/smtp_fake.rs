@@ -1,6 +1,6 @@
 //! The SMTP probe against a scriptable fake server: the real binary runs
 //! `prebounce check --json --mx 127.0.0.1:PORT --allow-special-use ...` and
-//! these tests hold its verdicts to DESIGN.md ("The verdict", "Ground rules
+//! these tests hold its verdicts to docs/DESIGN.md ("The verdict", "Ground rules
 //! for the SMTP probe"), and check what the server received: the greeting,
 //! `MAIL FROM:<>`, the RCPT order, RSET, QUIT, and never DATA.
 //!

@@ -3,7 +3,7 @@
 // checks arguments and shapes values.
 import { STATUSES, REASONS, ERROR_CODES, FLAGS } from './codes.js';
 
-/** DESIGN.md's option names, in the module's bit order (a test checks them against it). */
+/** docs/DESIGN.md's option names, in the module's bit order (a test checks them against it). */
 export const OPTION_NAMES = Object.freeze([
   'allow_quoted_local', 'allow_domain_literal', 'allow_smtputf8',
   'allow_single_label', 'allow_special_use', 'role_is_risky',
@@ -45,7 +45,7 @@ export function makeApi(ready) {
     return packOptions(options, packing, where);
   }
 
-  /** The verdict for one address (DESIGN.md's JSON shape). */
+  /** The verdict for one address (docs/DESIGN.md's JSON shape). */
   function check(address, options) {
     if (typeof address !== 'string') {
       throw new TypeError(`prebounce.check(address): address must be a string, got ${describe(address)}`);

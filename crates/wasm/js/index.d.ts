@@ -1,4 +1,4 @@
-// Types of the npm package `prebounce`. The verdict is DESIGN.md's JSON.
+// Types of the npm package `prebounce`. The verdict is docs/DESIGN.md's JSON.
 
 export type Status = 'valid' | 'invalid' | 'risky' | 'unknown';
 
@@ -84,7 +84,7 @@ export interface Verdict {
   cache?: 'hit' | 'miss';
 }
 
-/** DESIGN.md's options; every one is optional. */
+/** docs/DESIGN.md's options; every one is optional. */
 export interface Options {
   allow_quoted_local?: boolean;
   allow_domain_literal?: boolean;

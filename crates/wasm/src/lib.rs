@@ -304,7 +304,7 @@ impl ResultSet {
         Uint8Array::from(&self.status[..])
     }
 
-    /// Per-row reason codes (DESIGN.md's order, `invalid_syntax` = 0 … `ok` = 17).
+    /// Per-row reason codes (docs/DESIGN.md's order, `invalid_syntax` = 0 … `ok` = 17).
     #[wasm_bindgen(js_name = reasonCodes)]
     pub fn reason_array(&self) -> Uint8Array {
         Uint8Array::from(&self.reason[..])

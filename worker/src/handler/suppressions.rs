@@ -1,4 +1,4 @@
-//! The suppression routes (DESIGN.md "Bounces and suppression"), secret
+//! The suppression routes (docs/DESIGN.md "Bounces and suppression"), secret
 //! keys only:
 //!
 //! - `GET /v1/suppressions/{address}`: one record, 404 when the address is

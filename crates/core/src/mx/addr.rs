@@ -1,4 +1,4 @@
-//! Address safety for hosts learned from DNS (DESIGN.md, "Ground rules").
+//! Address safety for hosts learned from DNS (docs/DESIGN.md, "Ground rules").
 //!
 //! An MX name is someone else's word: it may resolve to our own loopback, to a
 //! private network, or to an address that no mail server can sit on. The probe
@@ -88,7 +88,7 @@ pub enum ForbiddenAddress {
 }
 
 impl ForbiddenAddress {
-    /// The verdict `detail` for a refused MX host, exactly as DESIGN.md shows
+    /// The verdict `detail` for a refused MX host, exactly as docs/DESIGN.md shows
     /// it: `MX mx.example.com resolves to 10.0.0.5, a private address`.
     pub fn detail(self, host: &str, ip: IpAddr) -> String {
         format!("MX {host} resolves to {ip}, {self}")

@@ -1,5 +1,5 @@
 //! The suppression list's rules: the key an address is stored under, and which
-//! bounce reasons suppress an address (DESIGN.md, "Bounces and suppression").
+//! bounce reasons suppress an address (docs/DESIGN.md, "Bounces and suppression").
 //!
 //! The stores themselves (SQLite in the probe, D1 in the worker) live with
 //! their I/O; they ask this module what to store and when.
@@ -45,7 +45,7 @@ pub enum Effect {
 /// The reason a bounce record carries: a verdict reason, or a spam complaint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum BounceReason {
-    /// One of the verdict reasons of DESIGN.md.
+    /// One of the verdict reasons of docs/DESIGN.md.
     Verdict(Reason),
     /// The recipient reported the mail as spam (ARF feedback, SES complaint).
     Complained,
@@ -178,7 +178,7 @@ pub fn verdict_key(v: &Verdict) -> Option<String> {
 }
 
 /// One entry of the suppression list, as stored, imported, exported and
-/// synced (DESIGN.md's `{"address", "reason", "first_seen", "last_seen",
+/// synced (docs/DESIGN.md's `{"address", "reason", "first_seen", "last_seen",
 /// "count", "source"}`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Suppression {

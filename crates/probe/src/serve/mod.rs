@@ -1,4 +1,4 @@
-//! `prebounce serve`: the probe backend's HTTP API (DESIGN.md, "Interfaces
+//! `prebounce serve`: the probe backend's HTTP API (docs/DESIGN.md, "Interfaces
 //! users rely on: Probe backend").
 //!
 //! - `POST /v1/probe` — signed (see [`prebounce_api::signing`]); `{"emails": [...], "mx": {...}?,

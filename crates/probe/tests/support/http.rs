@@ -3,7 +3,7 @@
 //! [`Serve::start`] runs the real binary with `--listen 127.0.0.1:0`, reads
 //! the `listening on http://ADDR` line it prints, and kills the process
 //! (by its pid, as `Child::kill` does) when dropped — on a panic too.
-//! [`Serve::post_signed`] signs a body exactly as DESIGN.md says:
+//! [`Serve::post_signed`] signs a body exactly as docs/DESIGN.md says:
 //! `X-Prebounce-Signature` = hex HMAC-SHA256(secret,
 //! METHOD\nPATH\nTIMESTAMP\nNONCE\nhex(SHA-256(body))).
 
