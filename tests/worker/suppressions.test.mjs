@@ -296,10 +296,13 @@ describe('the suppression routes (secret keys only)', { timeout: 120_000 }, () =
 
   test('one bad record → 400 naming it, and nothing of the batch is stored', async () => {
     const cases = [
-      [rec('not an address'), /suppressions\[1\]\.address/],
-      [rec('b@example.com', { reason: 'gone' }), /suppressions\[1\]\.reason/],
-      [rec('b@example.com', { first_seen: '2026-01-01' }), /suppressions\[1\]\.first_seen/],
-      [rec('b@example.com', { count: 0 }), /suppressions\[1\]\.count/],
+      [rec('not an address'), /suppressions\[1\]: address/],
+      [rec('b@example.com', { reason: 'gone' }), /suppressions\[1\]: reason/],
+      // A reason that never suppresses is refused with the import's words
+      // (core's record check), so a pushed `blocked` can never suppress.
+      [rec('b@example.com', { reason: 'blocked' }), /suppressions\[1\]: reason "blocked" is not a reason that suppresses/],
+      [rec('b@example.com', { first_seen: '2026-01-01' }), /suppressions\[1\]: first_seen/],
+      [rec('b@example.com', { count: 0 }), /suppressions\[1\]: count/],
       [{ address: 'b@example.com' }, /suppressions\[1\]/],
     ];
     for (const [bad, message] of cases) {
