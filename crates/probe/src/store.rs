@@ -22,7 +22,9 @@ use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use prebounce_core::bounce::{Bounce, Kind};
-use prebounce_core::suppression::{self, BounceReason, Event, History, RepeatRule, Suppression};
+use prebounce_core::suppression::{
+    self, BounceReason, Effect, Event, History, RepeatRule, Suppression,
+};
 use prebounce_core::time::StoreTime;
 use prebounce_core::SuppressionInfo;
 use rusqlite::{
@@ -202,7 +204,8 @@ impl Store {
             // ledger (`History::add`): undetermined ones never count.
             let mut history = tx.prepare_cached(
                 "SELECT reason, count(*), min(seen_at), sum(seen_at >= ?2 AND seen_at <= ?3)
-                 FROM bounce_events WHERE address = ?1 AND kind != 'undetermined' GROUP BY reason",
+                 FROM bounce_events WHERE address = ?1 AND message_key != ?4
+                   AND kind != 'undetermined' GROUP BY reason",
             )?;
             let mut upsert = tx.prepare_cached(PUT)?;
             for item in batch {
@@ -211,21 +214,6 @@ impl Store {
                     out.push(Stored::NotAnAddress);
                     continue;
                 };
-                let (start, end) = rule.window(item.seen_at);
-                let mut past = History::default();
-                let mut rows = history.query(params![key, start.to_string(), end.to_string()])?;
-                while let Some(row) = rows.next()? {
-                    let (reason, n, first, recent): (String, u32, Option<String>, u32) =
-                        (row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?);
-                    if let Some(reason) = BounceReason::parse(&reason) {
-                        past.add(
-                            reason,
-                            n,
-                            first.as_deref().and_then(StoreTime::parse),
-                            recent,
-                        );
-                    }
-                }
                 let kind = serde_json::to_value(record.kind)
                     .ok()
                     .and_then(|v| v.as_str().map(str::to_owned))
@@ -249,8 +237,33 @@ impl Store {
                     at: item.seen_at,
                     source: item.source,
                 };
+                if event.effect() == Effect::Never {
+                    out.push(Stored::Counted);
+                    continue;
+                }
                 let current: Option<SuppressionInfo> =
                     existing.query_row([&key], info_from_row).optional()?;
+                // A live record already counts every event behind it (core's
+                // `decide`): the history is read only for an address not yet
+                // suppressed, so a much-bounced address costs one lookup.
+                let mut past = History::default();
+                if current.is_none() {
+                    let (start, end) = rule.window(item.seen_at);
+                    let mut rows = history.query(params![
+                        key,
+                        start.to_string(),
+                        end.to_string(),
+                        item.message_key
+                    ])?;
+                    while let Some(row) = rows.next()? {
+                        let (reason, n, first, recent): (String, u32, Option<String>, u32) =
+                            (row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?);
+                        if let Some(reason) = BounceReason::parse(&reason) {
+                            let first = first.as_deref().and_then(StoreTime::parse);
+                            past.add(reason, n, first, recent);
+                        }
+                    }
+                }
                 let Some(next) = suppression::decide(current.as_ref(), &past, &event, rule) else {
                     out.push(Stored::Counted);
                     continue;

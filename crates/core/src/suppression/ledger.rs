@@ -95,6 +95,10 @@ impl History {
 /// and whose earlier events are summed up in `history`: `Some(record)` to
 /// store (the address is suppressed, now or still), `None` when only the
 /// event itself is kept.
+///
+/// With a live record, `history` may be left empty: the record already
+/// counts every counted event behind it (each one is added to both), so a
+/// store need not read the history of an address it already suppresses.
 pub fn decide(
     current: Option<&SuppressionInfo>,
     history: &History,
