@@ -364,10 +364,12 @@ export const D1_BINDING = 'SUPPRESSIONS_DB';
  * secrets alike are text bindings). No network beyond what the worker
  * fetches itself; `cf: false` keeps Miniflare from downloading cf.json.
  * The worker gets an empty in-memory D1 database as SUPPRESSIONS_DB unless
- * `d1: false` (then it has no suppression store). `await worker.d1()` is
- * that database, for a test to look into directly.
+ * `d1: false` (then it has no suppression store), or the one kept in
+ * `d1Persist` (a directory: what `wrangler d1 … --local --persist-to DIR`
+ * keeps under DIR/v3/d1, found by wrangler's local id, the binding name).
+ * `await worker.d1()` is that database, for a test to look into directly.
  */
-export async function startWorker(bindings = {}, { d1 = true } = {}) {
+export async function startWorker(bindings = {}, { d1 = true, d1Persist = null } = {}) {
   requireBuilt();
   const mf = new Miniflare({
     modules: [
@@ -380,7 +382,8 @@ export async function startWorker(bindings = {}, { d1 = true } = {}) {
     // as wrangler.toml: binding RATE_LIMITER, class RateLimiter, SQLite-backed
     durableObjects: { RATE_LIMITER: { className: 'RateLimiter', useSQLite: true } },
     // as wrangler.toml: binding SUPPRESSIONS_DB; in memory, gone on dispose
-    ...(d1 ? { d1Databases: { [D1_BINDING]: 'prebounce-suppressions-test' } } : {}),
+    ...(d1 && !d1Persist ? { d1Databases: { [D1_BINDING]: 'prebounce-suppressions-test' } } : {}),
+    ...(d1 && d1Persist ? { d1Databases: { [D1_BINDING]: D1_BINDING }, d1Persist } : {}),
     cf: false,
   });
   const url = await mf.ready; // http://127.0.0.1:PORT/, workerd's own socket

@@ -12,8 +12,6 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import * as h from './harness.mjs';
 import * as sns from './sns.mjs';
 
@@ -376,27 +374,8 @@ describe('the suppression routes (secret keys only)', { timeout: 120_000 }, () =
 });
 
 describe('the D1 schema', { timeout: 60_000 }, () => {
-  test('worker/migrations/0001_suppressions.sql applied first (the wrangler way) is what the worker uses', async () => {
-    const worker = await h.startWorker({ API_KEYS: h.API_KEYS });
-    try {
-      const sql = readFileSync(path.join(h.root, 'worker/migrations/0001_suppressions.sql'), 'utf8');
-      const statements = sql.split(/;\n/).map((s) => s.split('\n').filter((l) => !l.trim().startsWith('--')).join('\n').trim())
-        .filter(Boolean);
-      assert.equal(statements.length, 4);
-      const db = await worker.d1();
-      await db.batch(statements.map((s) => db.prepare(s)));
-      const r = await worker.request('/v1/suppressions', {
-        method: 'PUT',
-        headers: { ...auth(), 'Content-Type': 'application/json' },
-        body: JSON.stringify({ suppressions: [{ address: 'm@example.com', reason: 'null_mx', first_seen: '2026-01-01T00:00:00Z', last_seen: '2026-01-01T00:00:00Z', count: 1, source: 'x' }] }),
-      });
-      assert.equal(r.status, 200, r.text);
-      const tables = await db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('suppressions', 'bounce_events') ORDER BY name").all();
-      assert.deepEqual(tables.results.map((t) => t.name), ['bounce_events', 'suppressions']);
-    } finally {
-      await worker.dispose();
-    }
-  });
+  // How the schema is made and upgraded (the worker's first use,
+  // `wrangler d1 migrations apply`, an old database): ./migrations.test.mjs.
 
   test('a worker without the D1 binding still checks addresses; the suppression routes answer 503', async () => {
     const worker = await h.startWorker({ API_KEYS: h.API_KEYS, ...sns.snsBindings() }, { d1: false });

@@ -48,9 +48,6 @@ pub const MAX_BATCH: usize = 100;
 /// Addresses per `POST /v1/check` with a publishable key.
 pub const MAX_BATCH_PUBLISHABLE: usize = 10;
 
-/// Records per `PUT /v1/suppressions`.
-pub const MAX_UPSERT: usize = 1000;
-
 /// Records per page of `GET /v1/suppressions` unless `limit` says.
 pub const DEFAULT_PAGE: usize = 500;
 

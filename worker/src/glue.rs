@@ -105,12 +105,9 @@ fn body_cap(config: &Config, path: &str) -> usize {
     config.body_limit(path).saturating_add(1)
 }
 
-/// A `{"error": {"code", "message"}}` response.
+/// A `{"error": {"code", "message"}}` response ([`prebounce_api::ErrorBody`]).
 fn error_json(status: u16, code: &str, message: &str) -> HttpResponse {
-    HttpResponse::json(
-        status,
-        &serde_json::json!({"error": {"code": code, "message": message}}),
-    )
+    HttpResponse::json(status, &prebounce_api::ErrorBody::new(code, message))
 }
 
 /// The plain request: method as sent, the path (percent-encoded, as in the
@@ -393,8 +390,8 @@ impl WorkersPlatform {
 }
 
 thread_local! {
-    /// Whether this isolate has made sure the D1 schema exists (see
-    /// `store::run`): the first batch of an isolate creates it.
+    /// Whether this isolate has made sure the D1 schema is up to date (see
+    /// `store::run`): the first query of an isolate applies what is missing.
     static SCHEMA_READY: Cell<bool> = const { Cell::new(false) };
 }
 

@@ -1,10 +1,12 @@
 //! Routing, keys, CORS, rate limits and request validation (docs/DESIGN.md
-//! "Edge API"). Every error is `{"error": {"code", "message"}}` with a
-//! message that says what to fix; nothing here can panic on input.
+//! "Edge API"). Every error is `prebounce-api`'s [`ErrorBody`],
+//! `{"error": {"code", "message"}}`, with a message that says what to fix;
+//! nothing here can panic on input.
 //!
 //! The suppression routes are in [`suppressions`], the SNS endpoint in
 //! [`bounces`].
 
+use prebounce_api::ErrorBody;
 use prebounce_core::Options;
 use serde_json::{json, Map, Value};
 
@@ -80,10 +82,7 @@ impl ApiError {
     }
 
     fn response(self) -> HttpResponse {
-        let mut r = HttpResponse::json(
-            self.status,
-            &json!({"error": {"code": self.code, "message": self.message}}),
-        );
+        let mut r = HttpResponse::json(self.status, &ErrorBody::new(self.code, self.message));
         if let Some(s) = self.retry_after {
             r.headers.push(("retry-after".into(), s.to_string()));
         }
@@ -394,13 +393,7 @@ fn parse_body(body: &[u8], max: usize) -> Result<(Vec<Item>, Options), ApiError>
             "unknown field {extra:?}: the body has emails and options"
         )));
     }
-    let items = emails
-        .into_iter()
-        .map(|v| match v {
-            Value::String(s) => Item::Text(s),
-            other => Item::Other(other.to_string()),
-        })
-        .collect();
+    let items = emails.into_iter().map(Item::from).collect();
     Ok((items, options))
 }
 

@@ -1,5 +1,7 @@
 //! Plain request and response values, independent of the runtime.
 
+use serde::Serialize;
+
 /// An incoming request.
 #[derive(Debug, Clone, Default)]
 pub struct HttpRequest {
@@ -37,8 +39,9 @@ pub struct HttpResponse {
 }
 
 impl HttpResponse {
-    /// A JSON response.
-    pub fn json(status: u16, value: &serde_json::Value) -> HttpResponse {
+    /// A JSON response: any serializable body (a `serde_json::Value`, or
+    /// one of `prebounce-api`'s wire types).
+    pub fn json(status: u16, value: &impl Serialize) -> HttpResponse {
         HttpResponse {
             status,
             headers: vec![(

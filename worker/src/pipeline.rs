@@ -25,12 +25,13 @@
 use std::cell::Cell;
 use std::collections::{BTreeMap, HashMap};
 
+use prebounce_api::{ProbeAnswer, ProbeRequest};
 use prebounce_core::mx::{plan, AddressAnswer, MxAnswer, MxDecision, MxFailure};
 use prebounce_core::outcome::{
     apply_dns, apply_mx_failure, apply_smtp, apply_suppression, needs_network, SmtpOutcome,
 };
 use prebounce_core::suppression;
-use prebounce_core::verdict::{DnsInfo, MxRecord};
+use prebounce_core::verdict::DnsInfo;
 use prebounce_core::{unreadable, Checker, Options, Reason, Status, SyntaxErrorCode, Verdict};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -42,14 +43,8 @@ use crate::store;
 use crate::Config;
 
 /// One item of a request: a string, or any other JSON value (answered
-/// `invalid_syntax` / `not_a_string`).
-#[derive(Debug, Clone)]
-pub enum Item {
-    /// A string to check.
-    Text(String),
-    /// Not a string: its JSON text.
-    Other(String),
-}
+/// `invalid_syntax` / `not_a_string`); the probe API's item type.
+pub use prebounce_api::Item;
 
 /// A domain's DNS outcome, as cached.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -365,21 +360,23 @@ async fn probe(
     let (Some(url), Some(secret)) = (&config.probe_url, &config.probe_secret) else {
         return;
     };
-    let mut mx: BTreeMap<&str, &[MxRecord]> = BTreeMap::new();
-    let mut emails = Vec::with_capacity(idx.len());
+    let mut request = ProbeRequest {
+        emails: Vec::with_capacity(idx.len()),
+        mx: BTreeMap::new(),
+        options,
+    };
     for &i in idx {
-        let Item::Text(input) = &items[i] else {
+        let item @ Item::Text(_) = &items[i] else {
             continue;
         };
-        emails.push(input.as_str());
+        request.emails.push(item.clone());
         if let Some(d) = &verdicts[i].domain {
             if let Some(DnsOutcome::Plan(dns)) = outcomes.get(d) {
-                mx.insert(d, &dns.mx);
+                request.mx.insert(d.clone(), dns.mx.clone());
             }
         }
     }
-    let body = json!({"emails": emails, "mx": mx, "options": options});
-    let body = serde_json::to_vec(&body).unwrap_or_default();
+    let body = serde_json::to_vec(&request).unwrap_or_default();
     let request =
         probe_client::signed_request(url, secret, body, platform, config.probe_timeout_ms);
     let answer = match platform.fetch(request).await {
@@ -421,11 +418,6 @@ async fn probe(
             }
         }
     }
-}
-
-#[derive(Debug, Deserialize)]
-struct ProbeAnswer {
-    results: Vec<Verdict>,
 }
 
 #[cfg(test)]

@@ -4,8 +4,6 @@
 
 use std::future::Future;
 
-use serde_json::{Map, Value};
-
 /// An outbound HTTP request (a DoH query or the probe call).
 #[derive(Debug, Clone)]
 pub struct Outbound {
@@ -42,46 +40,8 @@ pub enum RateDecision {
     },
 }
 
-/// A value bound to a `?N` parameter of a SQL statement.
-#[derive(Debug, Clone, PartialEq)]
-pub enum SqlValue {
-    /// `NULL`.
-    Null,
-    /// An integer (D1 carries it as a JavaScript number: keep it within
-    /// ±2^53).
-    Int(i64),
-    /// Text.
-    Text(String),
-}
-
-/// One SQL statement (SQLite's dialect, as D1 speaks it) and its parameters,
-/// bound in order to `?1`, `?2` …
-#[derive(Debug, Clone, PartialEq)]
-pub struct Statement {
-    /// The SQL text.
-    pub sql: String,
-    /// The parameters.
-    pub params: Vec<SqlValue>,
-}
-
-impl Statement {
-    /// A statement with its parameters.
-    pub fn new(sql: impl Into<String>, params: Vec<SqlValue>) -> Statement {
-        Statement {
-            sql: sql.into(),
-            params,
-        }
-    }
-}
-
-/// What one statement of a batch gave.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct StatementResult {
-    /// The rows, as column name → value (integers as JSON integers).
-    pub rows: Vec<Map<String, Value>>,
-    /// Rows the statement inserted, updated or deleted.
-    pub changes: u64,
-}
+// A statement and its result are the store crate's, shared with the CLI.
+pub use prebounce_store::{SqlValue, Statement, StatementResult};
 
 /// Why the database could not be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -117,10 +77,10 @@ pub trait Platform {
         &self,
         statements: Vec<Statement>,
     ) -> impl Future<Output = Result<Vec<StatementResult>, DbError>>;
-    /// Whether the schema is known to exist in this isolate (see
+    /// Whether the schema is known to be up to date in this isolate (see
     /// [`crate::store`]): set once it has been created here.
     fn schema_ready(&self) -> bool;
-    /// Notes that the schema exists (for the isolate's lifetime).
+    /// Notes that the schema is up to date (for the isolate's lifetime).
     fn mark_schema_ready(&self);
     /// Milliseconds since the Unix epoch.
     fn now_ms(&self) -> u64;

@@ -257,7 +257,7 @@ fn flush(
                     })
                 })
                 .collect();
-            Some(store.ingest(&incoming, rule)?)
+            Some(crate::store::ingest(store, &incoming, rule)?)
         }
         None => None,
     };

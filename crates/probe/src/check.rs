@@ -1,6 +1,6 @@
 //! `prebounce check`: one verdict per address, as text or JSON Lines.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -232,7 +232,7 @@ fn deepen(
         return verdicts;
     };
     let n = verdicts.len() as u64;
-    let no_mx = HashMap::new();
+    let no_mx = BTreeMap::new();
     let stats = net.prober.stats().clone();
     let start = stats.addresses();
     let out = net.runtime.block_on(async {

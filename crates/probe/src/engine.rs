@@ -193,7 +193,7 @@ impl Prober {
     pub async fn probe(
         &self,
         mut verdicts: Vec<Verdict>,
-        known_mx: &HashMap<String, Vec<MxRecord>>,
+        known_mx: &BTreeMap<String, Vec<MxRecord>>,
     ) -> Vec<Verdict> {
         let mut by_domain: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         for (i, v) in verdicts.iter().enumerate() {

@@ -9,8 +9,9 @@
 //! * `remove` deletes addresses (a mistake, an erasure request).
 //! * `push` sends every record changed locally since the last push to
 //!   `PUT /v1/suppressions`, in pages; `pull` reads `GET
-//!   /v1/suppressions?since=…` page by page and merges. Both merge by core's
-//!   rule, so running them again, or both ways, converges.
+//!   /v1/suppressions?since=…` page by page (`prebounce-api`'s [`Page`])
+//!   and merges. Both merge by core's rule, so running them again, or both
+//!   ways, converges.
 
 use std::io::{self, BufReader, Read, Write};
 use std::path::PathBuf;
@@ -18,6 +19,7 @@ use std::process::ExitCode;
 use std::time::{Duration, SystemTime};
 
 use clap::{Args, Subcommand, ValueEnum};
+use prebounce_api::{Change, ErrorBody, Page, PushRequest, MAX_PUSH};
 use prebounce_core::suppression::{self, RawRecord, Suppression};
 use prebounce_core::time::StoreTime;
 use serde::Deserialize;
@@ -97,8 +99,8 @@ struct SyncArgs {
         hide_env_values = true
     )]
     key: String,
-    /// Records per request.
-    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    /// Records per request (at most 1000, what the edge takes at once).
+    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..=MAX_PUSH as i64))]
     page: u32,
     /// Pull everything, not only what changed since the last pull.
     #[arg(long)]
@@ -427,9 +429,8 @@ fn send_ok(
 fn api_error(resp: reqwest::blocking::Response) -> SuppressionsError {
     let status = resp.status();
     let body = resp.text().unwrap_or_default();
-    let message = serde_json::from_str::<serde_json::Value>(&body)
-        .ok()
-        .and_then(|v| v["error"]["message"].as_str().map(str::to_owned))
+    let message = serde_json::from_str::<ErrorBody>(&body)
+        .map(|e| e.error.message)
         .unwrap_or(body);
     SuppressionsError::Api(format!("{status}: {message}"))
 }
@@ -469,8 +470,9 @@ fn push(store: &mut Store, sync: &SyncArgs) -> Result<(), SuppressionsError> {
     let mut sent = 0;
     let mut through = pushed_through;
     for page in rows.chunks(sync.page as usize) {
-        let body =
-            serde_json::json!({ "suppressions": page.iter().map(|(s, _)| s).collect::<Vec<_>>() });
+        let body = PushRequest {
+            suppressions: page.iter().map(|(s, _)| s).collect(),
+        };
         send_ok(
             http.put(format!("{base}/v1/suppressions"))
                 .bearer_auth(&sync.key)
@@ -485,38 +487,25 @@ fn push(store: &mut Store, sync: &SyncArgs) -> Result<(), SuppressionsError> {
     Ok(())
 }
 
-#[derive(Deserialize)]
-struct Page {
-    suppressions: Vec<FeedEntry>,
-    next_cursor: Option<String>,
-}
-
-/// One entry of the edge's change feed: a record, or (`deleted`) a removal.
-#[derive(Deserialize)]
-struct FeedEntry {
-    #[serde(flatten)]
-    row: Row,
-    #[serde(default)]
-    deleted: bool,
-}
-
-impl FeedEntry {
-    /// The record, keyed as every store keys it, if it is a valid one: every
-    /// field given (nothing is filled in for the edge), then the same checks
-    /// as an import row.
-    fn record(self) -> Result<Suppression, String> {
-        let r = &self.row;
-        let given = |f: &Option<String>| f.as_deref().is_some_and(|v| !v.is_empty());
-        let complete = given(&r.reason)
-            && given(&r.first_seen)
-            && given(&r.last_seen)
-            && given(&r.source)
-            && r.count.is_some_and(|c| c >= 1);
-        if !complete {
-            return Err(format!("{:?}: a record with fields missing", r.address));
-        }
-        validate(self.row, "", "", StoreTime::from_unix(0))
-    }
+/// The record of a live change-feed entry, keyed as every store keys it,
+/// if it is a valid one: every field given and well-formed (nothing is
+/// filled in for the edge), then core's check, the one an import row gets.
+fn feed_record(entry: &Change) -> Result<Suppression, String> {
+    let Some(s) = entry.record() else {
+        return Err(format!(
+            "{:?}: a record with fields missing or malformed",
+            entry.address
+        ));
+    };
+    suppression::check_record(RawRecord {
+        address: s.address,
+        reason: s.info.reason,
+        first_seen: s.info.first_seen.to_string(),
+        last_seen: s.info.last_seen.to_string(),
+        count: u64::from(s.info.count),
+        source: s.info.source,
+    })
+    .map_err(|e| e.to_string())
 }
 
 fn pull(store: &mut Store, sync: &SyncArgs) -> Result<(), SuppressionsError> {
@@ -556,12 +545,12 @@ fn pull(store: &mut Store, sync: &SyncArgs) -> Result<(), SuppressionsError> {
         let mut gone = Vec::new();
         for entry in page.suppressions {
             if entry.deleted {
-                if let Ok(k) = suppression::key(&entry.row.address) {
+                if let Ok(k) = suppression::key(&entry.address) {
                     gone.push(k);
                 }
                 continue;
             }
-            match entry.record() {
+            match feed_record(&entry) {
                 Ok(r) => items.push(r),
                 Err(why) => {
                     skipped += 1;
@@ -622,5 +611,30 @@ mod tests {
         let mut r = row("a@example.com");
         r.first_seen = Some("yesterday".into());
         assert!(validate(r, "complained", "crm", now).is_err());
+    }
+
+    #[test]
+    fn pulled_entries_are_checked_like_import_rows() {
+        let page: Page = serde_json::from_str(
+            r#"{"suppressions": [
+                {"address": "John.Doe@Bücher.DE", "reason": "does_not_exist",
+                 "first_seen": "2026-03-14T09:26:53Z", "last_seen": "2026-03-14T09:26:53Z",
+                 "count": 2, "source": "ses", "updated_at": "2026-03-14T09:26:54.120Z", "deleted": false},
+                {"address": "a@example.com", "reason": "does_not_exist",
+                 "updated_at": "2026-03-14T09:26:54.120Z", "deleted": false},
+                {"address": "b@example.com", "reason": "blocked",
+                 "first_seen": "2026-03-14T09:26:53Z", "last_seen": "2026-03-14T09:26:53Z",
+                 "count": 1, "source": "ses", "updated_at": "2026-03-14T09:26:54.120Z", "deleted": false},
+                {"address": "c@example.com", "updated_at": "2026-03-14T09:26:54.120Z", "deleted": true}],
+              "next_cursor": null}"#,
+        )
+        .unwrap();
+        let s = &page.suppressions;
+        let good = feed_record(&s[0]).unwrap();
+        assert_eq!(good.address, "john.doe@xn--bcher-kva.de");
+        assert_eq!((good.info.count, good.info.source.as_str()), (2, "ses"));
+        assert!(feed_record(&s[1]).unwrap_err().contains("fields missing"));
+        assert!(feed_record(&s[2]).unwrap_err().contains("blocked"));
+        assert!(s[3].deleted && feed_record(&s[3]).is_err());
     }
 }

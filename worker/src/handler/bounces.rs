@@ -23,16 +23,17 @@
 //!    bounce (a delivery report, something unreadable) is 200 with a `note`
 //!    and logged: SNS would only retry it in vain.
 
-use prebounce_core::bounce::{self, ses::SnsEnvelope, Format, Kind};
-use prebounce_core::suppression::{self, RepeatRule};
+use prebounce_core::bounce::{self, ses::SnsEnvelope, Format};
+use prebounce_core::suppression::RepeatRule;
 use prebounce_core::time::{parse_rfc3339_ms, StoreTime};
 use serde_json::{json, Value};
 
 use super::ApiError;
 use crate::platform::Outbound;
 use crate::sns::{check_cert_url, check_subscribe_url, SigningCert, SnsError};
-use crate::store::{self, BounceEvent};
+use crate::store;
 use crate::{Config, HttpRequest, HttpResponse, Platform};
+use prebounce_store::ledger::NewEvent;
 
 /// The message types SNS sends to an HTTP(S) endpoint.
 const TYPES: [&str; 3] = [
@@ -303,14 +304,12 @@ async fn notification(
         answer.note = Some(note);
         return Ok(answer.response());
     }
+    let message_key = format!("sns:{}", envelope.message_id);
+    let seen = StoreTime::from_unix_ms(sent_ms);
     let mut events = Vec::with_capacity(report.records.len());
     for record in &report.records {
-        match suppression::key(&record.recipient) {
-            Ok(key) => events.push(BounceEvent {
-                key,
-                reason: record.reason,
-                undetermined: record.kind == Kind::Undetermined,
-            }),
+        match NewEvent::new(&message_key, record, seen, store::SES_SOURCE) {
+            Ok(event) => events.push(event),
             Err(code) => {
                 answer.skipped += 1;
                 platform.log(&format!(
@@ -324,9 +323,7 @@ async fn notification(
     }
     answer.recorded = store::record_bounces(
         platform,
-        &format!("sns:{}", envelope.message_id),
         &events,
-        StoreTime::from_unix_ms(sent_ms),
         RepeatRule::default(),
         platform.now_ms() as i64,
     )

@@ -4,7 +4,8 @@
 //! - `GET /v1/suppressions/{address}`: one record, 404 when the address is
 //!   not suppressed.
 //! - `GET /v1/suppressions?since=ISO-8601&cursor=…&limit=N`: the change
-//!   feed, `{"suppressions": [...], "next_cursor": ...}`.
+//!   feed, `prebounce-api`'s [`Page`], `{"suppressions": [...],
+//!   "next_cursor": ...}`, with its opaque [`Cursor`].
 //! - `PUT /v1/suppressions` with `{"suppressions": [...]}`: validates every
 //!   item, then merges all of them in one statement, or none.
 //! - `DELETE /v1/suppressions/{address}`: 204, or 404 when there was
@@ -13,15 +14,14 @@
 //! Addresses in paths and bodies are turned into core's suppression key
 //! before the store sees them.
 
-use prebounce_core::suppression::{self, RawRecord, Suppression};
-use prebounce_core::time::{format_ms, parse_rfc3339_ms};
-use prebounce_core::SuppressionInfo;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use prebounce_api::{Change, Cursor, Page, PushAnswer, PushItem, MAX_PUSH};
+use prebounce_core::suppression::{self, Suppression};
+use prebounce_core::time::parse_rfc3339_ms;
+use serde_json::Value;
 
 use super::ApiError;
-use crate::config::{DEFAULT_PAGE, MAX_PAGE, MAX_UPSERT};
-use crate::store::{self, Change, Cursor};
+use crate::config::{DEFAULT_PAGE, MAX_PAGE};
+use crate::store;
 use crate::{Config, HttpResponse, Platform};
 
 /// The prefix of `/v1/suppressions/{address}`.
@@ -71,33 +71,6 @@ fn key_of(address: &str, what: &str) -> Result<String, ApiError> {
     })
 }
 
-/// DESIGN's record: `{"address", "reason", "first_seen", "last_seen",
-/// "count", "source"}`.
-fn record_json(address: &str, info: &SuppressionInfo) -> Value {
-    json!({
-        "address": address,
-        "reason": info.reason,
-        "first_seen": info.first_seen,
-        "last_seen": info.last_seen,
-        "count": info.count,
-        "source": info.source,
-    })
-}
-
-/// A change-feed entry: the record plus `updated_at` and `deleted`; a
-/// deleted address has only `address`, `updated_at` and `deleted: true`.
-fn change_json(c: &Change) -> Value {
-    let mut v = match &c.info {
-        Some(info) => record_json(&c.address, info),
-        None => json!({ "address": c.address }),
-    };
-    if let Value::Object(map) = &mut v {
-        map.insert("updated_at".into(), json!(format_ms(c.updated_at)));
-        map.insert("deleted".into(), json!(c.info.is_none()));
-    }
-    v
-}
-
 /// `GET /v1/suppressions/{address}`.
 pub(super) async fn get_one(
     address: &str,
@@ -108,7 +81,9 @@ pub(super) async fn get_one(
         .await
         .map_err(|e| ApiError::store(e, platform))?
     {
-        Some(info) => Ok(HttpResponse::json(200, &record_json(&key, &info))),
+        // DESIGN's record: `{"address", "reason", "first_seen", "last_seen",
+        // "count", "source"}`.
+        Some(info) => Ok(HttpResponse::json(200, &Suppression { address: key, info })),
         None => Err(ApiError::new(
             404,
             "not_found",
@@ -186,23 +161,14 @@ pub(super) async fn page(query: &str, platform: &impl Platform) -> Result<HttpRe
     let (changes, next) = store::page(platform, since_ms, cursor.as_ref(), limit)
         .await
         .map_err(|e| ApiError::store(e, platform))?;
-    let items: Vec<Value> = changes.iter().map(change_json).collect();
-    Ok(HttpResponse::json(
-        200,
-        &json!({"suppressions": items, "next_cursor": next.map(|c| c.encode())}),
-    ))
-}
-
-/// One item of a `PUT`, before it is checked.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Item {
-    address: String,
-    reason: String,
-    first_seen: String,
-    last_seen: String,
-    count: u64,
-    source: String,
+    let page = Page {
+        suppressions: changes
+            .into_iter()
+            .map(|c| Change::new(c.address, c.info, c.updated_at))
+            .collect(),
+        next_cursor: next.map(|c| c.encode()),
+    };
+    Ok(HttpResponse::json(200, &page))
 }
 
 /// `PUT /v1/suppressions` with `{"suppressions": [...]}`.
@@ -235,12 +201,12 @@ pub(super) async fn put(
             "unknown field {extra:?}: the body has only suppressions"
         )));
     }
-    if items.len() > MAX_UPSERT {
+    if items.len() > MAX_PUSH {
         return Err(ApiError::too_many(
             "too_many_suppressions",
             items.len(),
             "records",
-            &MAX_UPSERT.to_string(),
+            &MAX_PUSH.to_string(),
         ));
     }
     let records = items
@@ -253,7 +219,10 @@ pub(super) async fn put(
         .map_err(|e| ApiError::store(e, platform))?;
     Ok(HttpResponse::json(
         200,
-        &json!({"received": records.len(), "changed": changed}),
+        &PushAnswer {
+            received: records.len(),
+            changed,
+        },
     ))
 }
 
@@ -262,18 +231,10 @@ pub(super) async fn put(
 /// record that could not be stored makes the whole batch a 400.
 fn checked(i: usize, item: Value) -> Result<Suppression, ApiError> {
     let at = format!("suppressions[{i}]");
-    let item: Item = serde_json::from_value(item).map_err(|e| {
+    let item: PushItem = serde_json::from_value(item).map_err(|e| {
         ApiError::bad(format!(
             "{at}: {e} (a record is {{\"address\", \"reason\", \"first_seen\", \"last_seen\", \"count\", \"source\"}})"
         ))
     })?;
-    suppression::check_record(RawRecord {
-        address: item.address,
-        reason: item.reason,
-        first_seen: item.first_seen,
-        last_seen: item.last_seen,
-        count: item.count,
-        source: item.source,
-    })
-    .map_err(|e| ApiError::bad(format!("{at}: {e}")))
+    suppression::check_record(item.into()).map_err(|e| ApiError::bad(format!("{at}: {e}")))
 }

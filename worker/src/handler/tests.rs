@@ -21,9 +21,10 @@ use prebounce_core::{Checker, Options, Reply, Stage};
 use serde_json::{json, Value};
 
 use super::*;
-use crate::platform::{Outbound, OutboundResponse, SqlValue, Statement, StatementResult};
+use crate::platform::{Outbound, OutboundResponse, Statement, StatementResult};
 use crate::sns::tests::TEST_CERT;
 use prebounce_api::signing::{sign, Secret};
+use prebounce_api::{ProbeAnswer, ProbeRequest};
 
 mod bounces;
 mod suppressions;
@@ -90,44 +91,9 @@ impl Fake {
     }
 
     fn run_batch(&self, statements: Vec<Statement>) -> rusqlite::Result<Vec<StatementResult>> {
-        use rusqlite::types::{Value as Sql, ValueRef};
         let mut db = self.db.borrow_mut();
         let tx = db.transaction()?;
-        let mut out = Vec::new();
-        for s in &statements {
-            let params = rusqlite::params_from_iter(s.params.iter().map(|p| match p {
-                SqlValue::Null => Sql::Null,
-                SqlValue::Int(i) => Sql::Integer(*i),
-                SqlValue::Text(t) => Sql::Text(t.clone()),
-            }));
-            let mut stmt = tx.prepare(&s.sql)?;
-            let names: Vec<String> = stmt.column_names().iter().map(|n| n.to_string()).collect();
-            if names.is_empty() {
-                let changes = stmt.execute(params)? as u64;
-                out.push(StatementResult {
-                    rows: vec![],
-                    changes,
-                });
-                continue;
-            }
-            let mut rows = Vec::new();
-            let mut cursor = stmt.query(params)?;
-            while let Some(row) = cursor.next()? {
-                let mut map = serde_json::Map::new();
-                for (i, name) in names.iter().enumerate() {
-                    let v = match row.get_ref(i)? {
-                        ValueRef::Null => Value::Null,
-                        ValueRef::Integer(n) => json!(n),
-                        ValueRef::Real(f) => json!(f),
-                        ValueRef::Text(t) => json!(String::from_utf8_lossy(t)),
-                        ValueRef::Blob(_) => Value::Null,
-                    };
-                    map.insert(name.clone(), v);
-                }
-                rows.push(map);
-            }
-            out.push(StatementResult { rows, changes: 0 });
-        }
+        let out = prebounce_store::sqlite::execute_all(&tx, &statements)?;
         tx.commit()?;
         Ok(out)
     }
@@ -220,18 +186,20 @@ impl Fake {
             "signed as DESIGN pins"
         );
         assert_eq!(h("x-prebounce-nonce").len(), 32);
-        let body: Value = serde_json::from_slice(&req.body).unwrap();
-        let options: Options = serde_json::from_value(body["options"].clone()).unwrap();
-        let checker = Checker::new(options);
-        let results: Vec<_> = body["emails"]
-            .as_array()
-            .unwrap()
+        // Read as `serve` reads it; the worker sends every option, so the
+        // server's defaults do not matter.
+        let body = ProbeRequest::parse(&req.body, Options::default()).unwrap();
+        let checker = Checker::new(body.options);
+        let results: Vec<_> = body
+            .emails
             .iter()
             .map(|e| {
-                let mut v = checker.verdict(e.as_str().unwrap());
+                let Item::Text(e) = e else {
+                    panic!("the worker sends strings only: {e:?}")
+                };
+                let mut v = checker.verdict(e);
                 let domain = v.domain.clone().unwrap();
-                let mx: Vec<MxRecord> =
-                    serde_json::from_value(body["mx"][&domain].clone()).unwrap();
+                let mx: Vec<MxRecord> = body.mx[&domain].clone();
                 apply_dns(
                     &mut v,
                     DnsInfo {
@@ -263,7 +231,7 @@ impl Fake {
             .collect();
         OutboundResponse {
             status: 200,
-            body: serde_json::to_vec(&json!({ "results": results })).unwrap(),
+            body: serde_json::to_vec(&ProbeAnswer { results }).unwrap(),
         }
     }
 }

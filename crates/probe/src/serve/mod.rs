@@ -2,18 +2,18 @@
 //! users rely on: Probe backend").
 //!
 //! - `POST /v1/probe` — signed (see [`prebounce_api::signing`]); `{"emails": [...], "mx": {...}?,
-//!   "options": {...}?}` answers `{"results": [verdict, ...]}` in input order.
+//!   "options": {...}?}` ([`ProbeRequest`], read by [`ProbeRequest::parse`])
+//!   answers `{"results": [verdict, ...]}` ([`ProbeAnswer`]) in input order.
 //! - `GET /healthz` — `{"status":"ok"}`, no auth.
 //! - `GET /metrics` — Prometheus text format, no auth.
 //!
-//! Errors are `{"error": {"code", "message"}}` with the HTTP status: 400
+//! Errors are [`ErrorBody`], `{"error": {"code", "message"}}`, with the HTTP status: 400
 //! `bad_request`, 401 `unauthorized`, 404 `not_found`, 405
 //! `method_not_allowed`, 413 `payload_too_large`, 503 `unavailable`.
 //!
 //! A request is authenticated before its body is parsed and before anything
 //! is probed: a refused request causes no DNS or SMTP traffic.
 
-pub mod body;
 pub mod metrics;
 
 use std::future::IntoFuture;
@@ -41,14 +41,15 @@ use crate::engine::Prober;
 use crate::net::NetFlags;
 use crate::options::OptionFlags;
 
-use body::Item;
 use metrics::Metrics;
 use prebounce_api::signing::{self as auth, AuthError, Authenticator, Secret, SignedHeaders};
+use prebounce_api::{ErrorBody, Item, ProbeAnswer, ProbeRequest};
+
+/// The probe route.
+pub use prebounce_api::probe::PROBE_PATH;
 
 /// The environment variable holding the shared secret.
 pub const SECRET_ENV: &str = "PREBOUNCE_SECRET";
-/// The probe route.
-pub const PROBE_PATH: &str = "/v1/probe";
 
 /// Arguments of `prebounce serve`.
 #[derive(Debug, Args)]
@@ -289,7 +290,7 @@ fn router(state: AppState, max_body: usize) -> Router {
 #[derive(Debug, Clone, Copy)]
 struct BatchSize(usize);
 
-/// An error response: `{"error": {"code", "message"}}`.
+/// An error response: its status, and its [`ErrorBody`]'s code and message.
 #[derive(Debug)]
 struct ApiError {
     status: StatusCode,
@@ -338,7 +339,7 @@ impl From<AuthError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = json!({"error": {"code": self.code, "message": self.message}});
+        let body = ErrorBody::new(self.code, self.message.as_str());
         let mut resp = (self.status, Json(body)).into_response();
         let headers = resp.headers_mut();
         match self.status {
@@ -396,7 +397,7 @@ async fn probe(
     s.auth
         .verify(method.as_str(), uri.path(), signed, &body, unix_now())?;
 
-    let request = body::parse(&body, s.defaults).map_err(|e| ApiError::bad_request(e.0))?;
+    let request = ProbeRequest::parse(&body, s.defaults).map_err(|e| ApiError::bad_request(e.0))?;
     let n = request.emails.len();
     if n > s.max_batch {
         let mut resp = ApiError::too_large(format!(
@@ -431,7 +432,7 @@ async fn probe(
     for v in &results {
         s.metrics.verdict(v.reason);
     }
-    let mut resp = Json(json!({ "results": results })).into_response();
+    let mut resp = Json(ProbeAnswer { results }).into_response();
     resp.extensions_mut().insert(BatchSize(n));
     Ok(resp)
 }

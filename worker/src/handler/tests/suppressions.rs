@@ -531,33 +531,74 @@ fn checks_consult_the_list_without_dns_or_probe() {
 }
 
 #[test]
-fn the_schema_is_made_once_per_isolate() {
+fn migrations_are_applied_once_per_database_and_checked_once_per_isolate() {
     let fake = Fake::default();
     assert_eq!(get_one("a@example.com", &fake).0, 404);
     assert!(fake.schema.get());
-    assert_eq!(fake.batches.get(), 1, "schema and query in one batch");
-    assert_eq!(get_one("a@example.com", &fake).0, 404);
-    assert_eq!(fake.batches.get(), 2);
-    let tables = fake.sql("SELECT name FROM sqlite_master WHERE type IN ('table', 'index') AND name NOT LIKE 'sqlite_%' ORDER BY name");
-    let names: Vec<String> = tables
-        .into_iter()
-        .map(|r| match &r[0] {
-            rusqlite::types::Value::Text(t) => t.clone(),
-            other => panic!("{other:?}"),
-        })
-        .collect();
     assert_eq!(
-        names,
+        fake.batches.get(),
+        3,
+        "list the migrations, apply them, then the query"
+    );
+    assert_eq!(get_one("a@example.com", &fake).0, 404);
+    assert_eq!(fake.batches.get(), 4, "then one batch per query");
+    let names = |sql: &str| -> Vec<String> {
+        fake.sql(sql)
+            .into_iter()
+            .map(|r| match &r[0] {
+                rusqlite::types::Value::Text(t) => t.clone(),
+                other => panic!("{other:?}"),
+            })
+            .collect()
+    };
+    assert_eq!(
+        names("SELECT name FROM sqlite_master WHERE type IN ('table', 'index') AND name NOT LIKE 'sqlite_%' ORDER BY name"),
         [
             "bounce_events",
             "bounce_events_by_recipient",
+            "counters",
+            "d1_migrations",
             "suppressions",
-            "suppressions_by_change"
+            "suppressions_by_change",
+            "sync_state"
         ]
     );
-    // A new isolate on the same database: IF NOT EXISTS, no harm done.
+    assert_eq!(
+        names("SELECT name FROM d1_migrations ORDER BY id"),
+        ["0001_suppressions.sql", "0002_one_ledger.sql"]
+    );
+    // A new isolate on the same database reads the list and applies nothing.
     fake.schema.set(false);
     assert_eq!(get_one("a@example.com", &fake).0, 404);
+    assert_eq!(fake.batches.get(), 6);
+    assert_eq!(names("SELECT name FROM d1_migrations").len(), 2);
+}
+
+#[test]
+fn a_database_made_by_the_first_schema_is_upgraded_with_its_rows() {
+    let fake = Fake::default();
+    // What a worker before the shared migrations left: 0001's tables, a
+    // record, an event, and no d1_migrations.
+    let old = include_str!("../../../../crates/store/tests/fixtures/d1-0001-before.sql");
+    for sql in prebounce_store::schema::statements(old) {
+        fake.sql(&sql);
+    }
+    fake.sql("INSERT INTO suppressions (address, reason, first_seen, last_seen, count, source, updated_at) VALUES ('old@example.com', 'does_not_exist', '2026-01-01T00:00:00Z', '2026-01-02T00:00:00Z', 2, 'ses', 5)");
+    fake.sql("INSERT INTO bounce_events (message_key, recipient_key, reason, seen_at) VALUES ('sns:1', 'old@example.com', 'does_not_exist', '2026-01-02T00:00:00Z')");
+    let (s, b) = get_one("old@example.com", &fake);
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(
+        (b["count"].as_u64(), b["reason"].as_str()),
+        (Some(2), Some("does_not_exist")),
+        "{b}"
+    );
+    let events = fake.sql("SELECT message_key, recipient, kind, source FROM bounce_events");
+    assert_eq!(events.len(), 1);
+    assert_eq!(
+        events[0][1],
+        rusqlite::types::Value::Null,
+        "new columns are NULL for old rows"
+    );
 }
 
 #[test]

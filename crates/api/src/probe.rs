@@ -1,48 +1,96 @@
-//! The body of `POST /v1/probe`, read strictly: every mistake gets a 400
-//! whose message says what to fix.
+//! The probe API's bodies (docs/DESIGN.md "Probe backend"): the edge worker
+//! sends a [`ProbeRequest`] to `prebounce serve`'s `POST /v1/probe` and reads
+//! its [`ProbeAnswer`].
 //!
 //! ```json
 //! {"emails": ["a@x.com", 42],
 //!  "mx": {"x.com": [{"preference": 10, "exchange": "mx1.x.com"}]},
 //!  "options": {"allow_special_use": true}}
 //! ```
+//!
+//! The request is written by serde and read by [`ProbeRequest::parse`],
+//! strictly: every mistake gets a [`BadRequest`] whose message says what to
+//! fix, and the `options` given override the server's defaults one by one.
+//! The answer is `{"results": [verdict, ...]}`, in input order.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use prebounce_core::verdict::MxRecord;
-use prebounce_core::Options;
+use prebounce_core::{Options, Verdict};
+use serde::{Deserialize, Serialize, Serializer};
 use serde_json::{Map, Value};
+use thiserror::Error;
+
+/// The probe route.
+pub const PROBE_PATH: &str = "/v1/probe";
 
 /// The fields a request body may have.
 pub const FIELDS: [&str; 3] = ["emails", "mx", "options"];
 
 /// Longest MX exchange name accepted (a DNS name is at most 253 octets).
-const MAX_EXCHANGE_LEN: usize = 255;
+pub const MAX_EXCHANGE_LEN: usize = 255;
 /// Most MX records accepted for one domain.
-const MAX_MX_PER_DOMAIN: usize = 64;
+pub const MAX_MX_PER_DOMAIN: usize = 64;
 
-/// One item of `emails`.
-#[derive(Debug, Clone, PartialEq)]
+/// One item of `emails`: a string to check, or any other JSON value (which
+/// gets `invalid_syntax` / `not_a_string`). The edge's `POST /v1/check`
+/// reads its items the same way.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Item {
     /// A string: an address to check.
     Text(String),
-    /// Anything else, as compact JSON (it gets `not_a_string`).
+    /// Anything else, as compact JSON text.
     Other(String),
 }
 
-/// A parsed request.
-#[derive(Debug, Clone, PartialEq)]
+impl From<Value> for Item {
+    fn from(v: Value) -> Item {
+        match v {
+            Value::String(s) => Item::Text(s),
+            other => Item::Other(other.to_string()),
+        }
+    }
+}
+
+impl Serialize for Item {
+    /// A string as itself; anything else as the JSON value it was read from.
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Item::Text(text) => s.serialize_str(text),
+            Item::Other(json) => match serde_json::from_str::<Value>(json) {
+                Ok(v) => v.serialize(s),
+                // Not JSON after all: it goes as text, and is checked as such.
+                Err(_) => s.serialize_str(json),
+            },
+        }
+    }
+}
+
+/// The body of `POST /v1/probe`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ProbeRequest {
     /// The addresses, in order.
     pub emails: Vec<Item>,
-    /// Caller-resolved MX records by lower-case ASCII domain.
-    pub mx: HashMap<String, Vec<MxRecord>>,
-    /// The options: the server's defaults with the request's on top.
+    /// MX records the caller already resolved, by domain (an empty list:
+    /// the domain has no MX, so its A/AAAA is used). As read by
+    /// [`ProbeRequest::parse`], keyed by lower-case ASCII domain
+    /// ([`normalize_domain`]).
+    pub mx: BTreeMap<String, Vec<MxRecord>>,
+    /// The options. The sender writes all of them; as read, the server's
+    /// defaults with the request's on top.
     pub options: Options,
 }
 
-/// A 400 with its message.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The answer of `POST /v1/probe`: one verdict per address, in input order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProbeAnswer {
+    /// The verdicts.
+    pub results: Vec<Verdict>,
+}
+
+/// A request body that cannot be read: a 400 with this message.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("{0}")]
 pub struct BadRequest(pub String);
 
 fn bad(msg: impl Into<String>) -> BadRequest {
@@ -61,69 +109,64 @@ fn kind(v: &Value) -> &'static str {
     }
 }
 
-/// Parses a request body over the server's default options.
-pub fn parse(body: &[u8], defaults: Options) -> Result<ProbeRequest, BadRequest> {
-    let value: Value = serde_json::from_slice(body).map_err(|e| {
-        bad(format!(
-            "the body is not valid JSON ({e}); send {{\"emails\": [\"a@example.com\"]}}"
-        ))
-    })?;
-    let Value::Object(mut top) = value else {
-        return Err(bad(format!(
-            "the body must be a JSON object with an \"emails\" array, not {}",
-            kind(&value)
-        )));
-    };
-    if let Some(unknown) = top.keys().find(|k| !FIELDS.contains(&k.as_str())) {
-        return Err(bad(format!(
-            "unknown field {unknown:?}; the body takes \"emails\", \"mx\" and \"options\""
-        )));
-    }
-    let emails = match top.remove("emails") {
-        Some(Value::Array(items)) => items
-            .into_iter()
-            .map(|v| match v {
-                Value::String(s) => Item::Text(s),
-                other => Item::Other(other.to_string()),
-            })
-            .collect(),
-        Some(other) => {
-            return Err(bad(format!(
-                "\"emails\" must be an array of strings, not {}",
-                kind(&other)
-            )))
-        }
-        None => {
-            return Err(bad(
-                "\"emails\" is required: an array of addresses, such as [\"a@example.com\"]",
+impl ProbeRequest {
+    /// Reads a request body over the server's default options.
+    pub fn parse(body: &[u8], defaults: Options) -> Result<ProbeRequest, BadRequest> {
+        let value: Value = serde_json::from_slice(body).map_err(|e| {
+            bad(format!(
+                "the body is not valid JSON ({e}); send {{\"emails\": [\"a@example.com\"]}}"
             ))
-        }
-    };
-    let options = match top.remove("options") {
-        None | Some(Value::Null) => defaults,
-        Some(Value::Object(o)) => merge_options(defaults, &o)?,
-        Some(other) => {
+        })?;
+        let Value::Object(mut top) = value else {
             return Err(bad(format!(
-                "\"options\" must be an object of option names to true or false, not {}",
-                kind(&other)
-            )))
-        }
-    };
-    let mx = match top.remove("mx") {
-        None | Some(Value::Null) => HashMap::new(),
-        Some(Value::Object(m)) => parse_mx(m)?,
-        Some(other) => {
+                "the body must be a JSON object with an \"emails\" array, not {}",
+                kind(&value)
+            )));
+        };
+        if let Some(unknown) = top.keys().find(|k| !FIELDS.contains(&k.as_str())) {
             return Err(bad(format!(
-                "\"mx\" must be an object mapping a domain to its MX records, not {}",
-                kind(&other)
-            )))
+                "unknown field {unknown:?}; the body takes \"emails\", \"mx\" and \"options\""
+            )));
         }
-    };
-    Ok(ProbeRequest {
-        emails,
-        mx,
-        options,
-    })
+        let emails =
+            match top.remove("emails") {
+                Some(Value::Array(items)) => items.into_iter().map(Item::from).collect(),
+                Some(other) => {
+                    return Err(bad(format!(
+                        "\"emails\" must be an array of strings, not {}",
+                        kind(&other)
+                    )))
+                }
+                None => return Err(bad(
+                    "\"emails\" is required: an array of addresses, such as [\"a@example.com\"]",
+                )),
+            };
+        let options = match top.remove("options") {
+            None | Some(Value::Null) => defaults,
+            Some(Value::Object(o)) => merge_options(defaults, &o)?,
+            Some(other) => {
+                return Err(bad(format!(
+                    "\"options\" must be an object of option names to true or false, not {}",
+                    kind(&other)
+                )))
+            }
+        };
+        let mx = match top.remove("mx") {
+            None | Some(Value::Null) => BTreeMap::new(),
+            Some(Value::Object(m)) => parse_mx(m)?,
+            Some(other) => {
+                return Err(bad(format!(
+                    "\"mx\" must be an object mapping a domain to its MX records, not {}",
+                    kind(&other)
+                )))
+            }
+        };
+        Ok(ProbeRequest {
+            emails,
+            mx,
+            options,
+        })
+    }
 }
 
 /// The request's options over the defaults.
@@ -146,7 +189,7 @@ pub fn merge_options(defaults: Options, given: &Map<String, Value>) -> Result<Op
     Ok(options)
 }
 
-/// A domain as the engine keys it: lower-case ASCII (A-labels), without a
+/// A domain as the probe keys it: lower-case ASCII (A-labels), without a
 /// trailing dot. Any syntactically possible domain is accepted, special-use
 /// and single-label names included: which addresses are acceptable is for
 /// the options to say, not for the MX map.
@@ -165,8 +208,8 @@ pub fn normalize_domain(raw: &str) -> Option<String> {
         .map(|d| d.ascii().to_owned())
 }
 
-fn parse_mx(map: Map<String, Value>) -> Result<HashMap<String, Vec<MxRecord>>, BadRequest> {
-    let mut out: HashMap<String, Vec<MxRecord>> = HashMap::with_capacity(map.len());
+fn parse_mx(map: Map<String, Value>) -> Result<BTreeMap<String, Vec<MxRecord>>, BadRequest> {
+    let mut out: BTreeMap<String, Vec<MxRecord>> = BTreeMap::new();
     for (domain, records) in map {
         let key = normalize_domain(&domain)
             .ok_or_else(|| bad(format!("mx: {domain:?} is not a domain name")))?;
@@ -239,7 +282,7 @@ fn parse_record(domain: &str, i: usize, record: &Value) -> Result<MxRecord, BadR
         }
         None => return Err(bad(format!("{at}.exchange is required"))),
     };
-    // The exchange is passed on as given: the engine's MX planning (core's
+    // The exchange is passed on as given: the probe's MX planning (core's
     // `mx::plan`) normalizes it and skips unusable ones (IP literals, the
     // null MX `.`) exactly as it does for records it resolved itself.
     Ok(MxRecord {
@@ -253,7 +296,7 @@ mod tests {
     use super::*;
 
     fn p(body: &str) -> Result<ProbeRequest, BadRequest> {
-        parse(body.as_bytes(), Options::default())
+        ProbeRequest::parse(body.as_bytes(), Options::default())
     }
 
     fn err(body: &str) -> String {
@@ -298,13 +341,13 @@ mod tests {
             role_is_risky: true,
             ..Options::default()
         };
-        let r = parse(
+        let r = ProbeRequest::parse(
             br#"{"emails":[],"options":{"role_is_risky":false}}"#,
             defaults,
         )
         .unwrap();
         assert!(r.options.allow_special_use && !r.options.role_is_risky);
-        let r = parse(br#"{"emails":[],"options":null}"#, defaults).unwrap();
+        let r = ProbeRequest::parse(br#"{"emails":[],"options":null}"#, defaults).unwrap();
         assert_eq!(r.options, defaults);
         for name in Options::NAMES {
             let body = format!(r#"{{"emails":[],"options":{{"{name}":true}}}}"#);
@@ -407,5 +450,77 @@ mod tests {
         for bad in ["", ".", "a..b", "-x.com", "a b.com", "[1.2.3.4]"] {
             assert_eq!(normalize_domain(bad), None, "{bad:?}");
         }
+    }
+
+    /// What the worker sends is what `serve` reads, whatever the server's
+    /// defaults: every option goes, and the bytes are pinned (they are
+    /// signed).
+    #[test]
+    fn the_sent_request_reads_back_the_same() {
+        let options = Options {
+            allow_special_use: true,
+            ..Options::default()
+        };
+        let sent = ProbeRequest {
+            emails: vec![Item::Text("a@alpha.test".into()), Item::Other("42".into())],
+            mx: BTreeMap::from([
+                (
+                    "alpha.test".to_owned(),
+                    vec![MxRecord {
+                        preference: 10,
+                        exchange: "mx.alpha.test".into(),
+                    }],
+                ),
+                ("beta.test".to_owned(), vec![]),
+            ]),
+            options,
+        };
+        let bytes = serde_json::to_vec(&sent).unwrap();
+        assert_eq!(
+            String::from_utf8(bytes.clone()).unwrap(),
+            concat!(
+                r#"{"emails":["a@alpha.test",42],"#,
+                r#""mx":{"alpha.test":[{"preference":10,"exchange":"mx.alpha.test"}],"beta.test":[]},"#,
+                r#""options":{"allow_quoted_local":false,"allow_domain_literal":false,"allow_smtputf8":true,"#,
+                r#""allow_single_label":false,"allow_special_use":true,"role_is_risky":false}}"#
+            )
+        );
+        let all_on = Options {
+            allow_quoted_local: true,
+            allow_domain_literal: true,
+            allow_smtputf8: true,
+            allow_single_label: true,
+            allow_special_use: true,
+            role_is_risky: true,
+        };
+        for defaults in [Options::default(), all_on] {
+            assert_eq!(ProbeRequest::parse(&bytes, defaults).unwrap(), sent);
+        }
+    }
+
+    #[test]
+    fn items_other_than_strings_go_as_their_json() {
+        let items: Vec<Item> = serde_json::from_str::<Vec<Value>>(r#"["a", 1.5, null, [true]]"#)
+            .unwrap()
+            .into_iter()
+            .map(Item::from)
+            .collect();
+        assert_eq!(
+            serde_json::to_string(&items).unwrap(),
+            r#"["a",1.5,null,[true]]"#
+        );
+        assert_eq!(
+            serde_json::to_string(&Item::Other("not json".into())).unwrap(),
+            r#""not json""#
+        );
+    }
+
+    #[test]
+    fn the_answer_round_trips() {
+        let v = prebounce_core::Checker::new(Options::default()).verdict("Gone@Example.com");
+        let answer = ProbeAnswer { results: vec![v] };
+        let text = serde_json::to_string(&answer).unwrap();
+        assert!(text.starts_with(r#"{"results":[{"input":"Gone@Example.com","#));
+        assert_eq!(serde_json::from_str::<ProbeAnswer>(&text).unwrap(), answer);
     }
 }

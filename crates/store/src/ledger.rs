@@ -1,0 +1,471 @@
+//! Every statement the CLI and the edge run on the ledger, and the reading
+//! of their rows.
+//!
+//! What the statements decide is core's:
+//!
+//! - **Keys** are [`suppression::key`]; stores hold keys only.
+//! - **Merging** two records of one address is [`suppression::merge`]
+//!   (earliest `first_seen`, latest `last_seen` with its reason and source,
+//!   the larger `count`), written as one SQL upsert ([`upsert`]) so that it
+//!   is atomic and right under concurrent writers; the tests check it
+//!   against core's function. A row changes only when the merge changes it.
+//! - **Bounces** ([`Ingest`]): what an event does to a record is core's
+//!   [`suppression::decide`]; an ingest reads the events' addresses (one
+//!   batch), decides in memory, event by event, and writes (one batch).
+//! - **Deletion** ([`delete`]) leaves a tombstone (the record's fields
+//!   cleared) for a change feed to show, forgets the address's bounce
+//!   events, and purges tombstones older than the caller says.
+
+use std::collections::{HashMap, HashSet};
+
+use prebounce_core::bounce::{Bounce, Kind};
+use prebounce_core::suppression::{
+    self, BounceReason, Effect, Event, History, RepeatRule, Suppression,
+};
+use prebounce_core::time::StoreTime;
+use prebounce_core::{SuppressionInfo, SyntaxErrorCode};
+use serde_json::{json, Value};
+
+use crate::statement::{int, text, Row, SqlValue, Statement, StatementResult};
+
+/// The columns of a `suppressions` row, in the order the statements here
+/// select them.
+const COLUMNS: &str = "address, reason, first_seen, last_seen, count, source, updated_at, deleted";
+
+/// The record of a row, when it is a live one (not a tombstone, every field
+/// well-formed).
+pub fn info(row: &Row) -> Option<SuppressionInfo> {
+    if int(row, "deleted").unwrap_or(0) != 0 {
+        return None;
+    }
+    Some(SuppressionInfo {
+        reason: text(row, "reason")?,
+        first_seen: StoreTime::parse(&text(row, "first_seen")?)?,
+        last_seen: StoreTime::parse(&text(row, "last_seen")?)?,
+        count: u32::try_from(int(row, "count")?).ok()?,
+        source: text(row, "source")?,
+    })
+}
+
+/// A JSON array of texts, bound as one parameter (read with `json_each`).
+fn json_list<'a>(items: impl IntoIterator<Item = &'a str>) -> SqlValue {
+    SqlValue::Text(Value::from_iter(items).to_string())
+}
+
+/// Reads the live records of `keys`; read its result with [`records`].
+pub fn lookup(keys: &[String]) -> Statement {
+    Statement::new(
+        format!(
+            "SELECT {COLUMNS} FROM suppressions WHERE deleted = 0 \
+             AND address IN (SELECT value FROM json_each(?1))"
+        ),
+        vec![json_list(keys.iter().map(String::as_str))],
+    )
+}
+
+/// The live records in a result of [`lookup`], by key.
+pub fn records(result: &StatementResult) -> HashMap<String, SuppressionInfo> {
+    result
+        .rows
+        .iter()
+        .filter_map(|row| Some((text(row, "address")?, info(row)?)))
+        .collect()
+}
+
+/// Whether [`upsert`] gives a changed row a new `updated_at`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stamp {
+    /// Yes: the row is a change to pass on (the edge's change feed, the
+    /// CLI's next push).
+    Changed,
+    /// No: the record came from where a push would send it (the CLI's pull).
+    /// A new row gets the `updated_at` given; an existing one keeps its own.
+    Keep,
+}
+
+/// The upsert's SQL: `?1` a JSON array of suppression objects, `?2`
+/// `updated_at`, `?3` 1 to stamp ([`Stamp`]). The `DO UPDATE` is core's
+/// `suppression::merge(existing, new)`: earliest `first_seen`, latest
+/// `last_seen`, larger `count`, and the `reason` and `source` of the record
+/// that ranks higher by `suppression::rank` — (reason strength, last_seen,
+/// reason, source), compared as a row value, with the strength of each
+/// reason written in from core's policy. A tombstone is simply replaced. Its
+/// `WHERE` skips rows the merge would leave as they are.
+fn upsert_sql() -> &'static str {
+    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SQL.get_or_init(|| {
+        let list = |effect| {
+            suppression::reasons_with(effect)
+                .iter()
+                .map(|r| format!("'{}'", r.as_str()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let strength = |col: &str| {
+            format!(
+                "(CASE WHEN {col} IN ({}) THEN 2 WHEN {col} IN ({}) THEN 1 ELSE 0 END)",
+                list(Effect::SuppressNow),
+                list(Effect::SuppressOnRepeat)
+            )
+        };
+        let new_rank = format!(
+            "({}, excluded.last_seen, excluded.reason, excluded.source)",
+            strength("excluded.reason")
+        );
+        let old_rank = format!("({}, last_seen, reason, source)", strength("reason"));
+        let wins = format!("deleted = 1 OR {new_rank} > {old_rank}");
+        format!(
+            "INSERT INTO suppressions (address, reason, first_seen, last_seen, count, source, updated_at, deleted)
+SELECT json_extract(value, '$.address'), json_extract(value, '$.reason'),
+       json_extract(value, '$.first_seen'), json_extract(value, '$.last_seen'),
+       json_extract(value, '$.count'), json_extract(value, '$.source'), ?2, 0
+FROM json_each(?1) WHERE true
+ON CONFLICT (address) DO UPDATE SET
+  reason     = CASE WHEN {wins} THEN excluded.reason ELSE reason END,
+  source     = CASE WHEN {wins} THEN excluded.source ELSE source END,
+  last_seen  = CASE WHEN deleted = 1 OR excluded.last_seen > last_seen THEN excluded.last_seen ELSE last_seen END,
+  first_seen = CASE WHEN deleted = 1 OR excluded.first_seen < first_seen THEN excluded.first_seen ELSE first_seen END,
+  count      = CASE WHEN deleted = 1 OR excluded.count > count THEN excluded.count ELSE count END,
+  updated_at = CASE WHEN ?3 THEN max(excluded.updated_at, updated_at + 1) ELSE updated_at END,
+  deleted    = 0
+WHERE {wins} OR excluded.last_seen > last_seen OR excluded.first_seen < first_seen
+   OR excluded.count > count"
+        )
+    })
+}
+
+/// Inserts or merges `records` (keys already checked) in one statement; its
+/// `changes` are the rows that changed.
+pub fn upsert(records: &[Suppression], updated_at: i64, stamp: Stamp) -> Statement {
+    Statement::new(
+        upsert_sql(),
+        vec![
+            SqlValue::Text(json!(records).to_string()),
+            SqlValue::Int(updated_at),
+            SqlValue::Int(i64::from(stamp == Stamp::Changed)),
+        ],
+    )
+}
+
+/// Deletes `key`: its record becomes a tombstone stamped `updated_at`, its
+/// bounce events are forgotten, and tombstones stamped before
+/// `purge_before` are purged. The first two results' `changes` say whether
+/// there was anything to delete.
+pub fn delete(key: &str, updated_at: i64, purge_before: i64) -> Vec<Statement> {
+    let key = || SqlValue::Text(key.to_owned());
+    vec![
+        Statement::new(
+            "UPDATE suppressions SET reason = NULL, first_seen = NULL, last_seen = NULL, count = NULL, \
+             source = NULL, deleted = 1, updated_at = max(?2, updated_at + 1) \
+             WHERE address = ?1 AND deleted = 0",
+            vec![key(), SqlValue::Int(updated_at)],
+        ),
+        Statement::new(
+            "DELETE FROM bounce_events WHERE recipient_key = ?1",
+            vec![key()],
+        ),
+        Statement::new(
+            "DELETE FROM suppressions WHERE deleted = 1 AND updated_at < ?1",
+            vec![SqlValue::Int(purge_before)],
+        ),
+    ]
+}
+
+/// One entry of the change feed: a live record, or a deleted address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// The suppression key.
+    pub address: String,
+    /// The record; `None` for a deleted address (a tombstone).
+    pub info: Option<SuppressionInfo>,
+    /// When the row last changed (the edge: Unix milliseconds; the CLI: its
+    /// change number).
+    pub updated_at: i64,
+}
+
+/// Reads up to `limit` + 1 changes stamped at `since` or later, after the
+/// row `after` (its `updated_at` and address), in `(updated_at, address)`
+/// order. Read its result with [`changes`]: the extra row says whether
+/// there is a next page.
+pub fn page(since: i64, after: Option<(i64, &str)>, limit: usize) -> Statement {
+    let (after_at, after_address) = after.unwrap_or((-1, ""));
+    Statement::new(
+        format!(
+            "SELECT {COLUMNS} FROM suppressions WHERE updated_at >= ?1 \
+             AND (updated_at, address) > (?2, ?3) ORDER BY updated_at, address LIMIT ?4"
+        ),
+        vec![
+            SqlValue::Int(since),
+            SqlValue::Int(after_at),
+            SqlValue::Text(after_address.to_owned()),
+            SqlValue::Int(i64::try_from(limit).unwrap_or(i64::MAX - 1) + 1),
+        ],
+    )
+}
+
+/// The changes in a result of [`page`] or [`changed_after`].
+pub fn changes(result: &StatementResult) -> Vec<Change> {
+    result
+        .rows
+        .iter()
+        .filter_map(|row| {
+            Some(Change {
+                address: text(row, "address")?,
+                info: info(row),
+                updated_at: int(row, "updated_at")?,
+            })
+        })
+        .collect()
+}
+
+/// Reads every live record stamped after `after`, by address (the CLI's
+/// list, export and push). Read it with [`changes`].
+pub fn changed_after(after: i64) -> Statement {
+    Statement::new(
+        format!(
+            "SELECT {COLUMNS} FROM suppressions WHERE deleted = 0 AND updated_at > ?1 \
+             ORDER BY address"
+        ),
+        vec![SqlValue::Int(after)],
+    )
+}
+
+/// One failed (or complaining) recipient of a bounce report, to record.
+#[derive(Debug, Clone)]
+pub struct NewEvent<'a> {
+    /// The report's identity (a Message-ID, an SNS MessageId …): the same
+    /// report read again records nothing.
+    pub message_key: &'a str,
+    /// The recipient's suppression key.
+    pub key: String,
+    /// The parsed record.
+    pub record: &'a Bounce,
+    /// When the bounce happened.
+    pub at: StoreTime,
+    /// Where it was read (a file and message number, `ses` …).
+    pub source: &'a str,
+}
+
+impl<'a> NewEvent<'a> {
+    /// The event of `record`, or why its recipient is not an address.
+    pub fn new(
+        message_key: &'a str,
+        record: &'a Bounce,
+        at: StoreTime,
+        source: &'a str,
+    ) -> Result<NewEvent<'a>, SyntaxErrorCode> {
+        Ok(NewEvent {
+            message_key,
+            key: suppression::key(&record.recipient)?,
+            record,
+            at,
+            source,
+        })
+    }
+
+    fn event(&self) -> Event<'a> {
+        Event {
+            reason: self.record.reason,
+            undetermined: self.record.kind == Kind::Undetermined,
+            at: self.at,
+            source: self.source,
+        }
+    }
+}
+
+/// What recording one event did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Recorded; the address is suppressed now (or still).
+    Suppressed,
+    /// Recorded; not (yet) suppressed.
+    Counted,
+    /// This report's event for this address was recorded before (or is
+    /// listed twice): nothing changed.
+    Duplicate,
+}
+
+/// A batch of events to record: first run [`Ingest::reads`] (one batch),
+/// then hand its results to [`Ingest::writes`] and run what it returns
+/// (one batch).
+#[derive(Debug)]
+pub struct Ingest<'e, 'a> {
+    events: &'e [NewEvent<'a>],
+}
+
+/// What [`Ingest::writes`] decided.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decided {
+    /// One outcome per event, in order.
+    pub outcomes: Vec<Outcome>,
+    /// The statements to run, as one batch (none when nothing is new).
+    pub writes: Vec<Statement>,
+}
+
+/// What the reads found for one address, then what the batch did to it.
+#[derive(Default)]
+struct Address {
+    current: Option<SuppressionInfo>,
+    /// Earlier counted events (reason, time), when there is no live record.
+    past: Vec<(BounceReason, StoreTime)>,
+    changed: bool,
+}
+
+fn kind_text(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Hard => "hard",
+        Kind::Soft => "soft",
+        Kind::Undetermined => "undetermined",
+    }
+}
+
+impl<'e, 'a> Ingest<'e, 'a> {
+    /// The batch of `events`, in the order they happened to be read.
+    pub fn new(events: &'e [NewEvent<'a>]) -> Ingest<'e, 'a> {
+        Ingest { events }
+    }
+
+    fn keys(&self) -> SqlValue {
+        let distinct: HashSet<&str> = self.events.iter().map(|e| e.key.as_str()).collect();
+        json_list(distinct)
+    }
+
+    /// The reads: which of these events are recorded already, the counted
+    /// events of addresses without a live record (a live record already
+    /// counts the events behind it), and the live records.
+    pub fn reads(&self) -> Vec<Statement> {
+        let pairs: Vec<Value> = self
+            .events
+            .iter()
+            .map(|e| json!([e.message_key, e.key]))
+            .collect();
+        let counted = [Effect::SuppressNow, Effect::SuppressOnRepeat]
+            .into_iter()
+            .flat_map(suppression::reasons_with)
+            .map(|r| format!("'{}'", r.as_str()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        vec![
+            Statement::new(
+                "SELECT b.message_key, b.recipient_key FROM json_each(?1) AS j \
+                 JOIN bounce_events AS b ON b.message_key = json_extract(j.value, '$[0]') \
+                 AND b.recipient_key = json_extract(j.value, '$[1]')",
+                vec![SqlValue::Text(Value::Array(pairs).to_string())],
+            ),
+            Statement::new(
+                format!(
+                    "SELECT recipient_key, reason, seen_at FROM bounce_events \
+                     WHERE recipient_key IN (SELECT value FROM json_each(?1)) \
+                     AND undetermined = 0 AND reason IN ({counted}) \
+                     AND NOT EXISTS (SELECT 1 FROM suppressions AS s \
+                       WHERE s.address = bounce_events.recipient_key AND s.deleted = 0)"
+                ),
+                vec![self.keys()],
+            ),
+            Statement::new(
+                format!(
+                    "SELECT {COLUMNS} FROM suppressions WHERE deleted = 0 \
+                     AND address IN (SELECT value FROM json_each(?1))"
+                ),
+                vec![self.keys()],
+            ),
+        ]
+    }
+
+    /// Applies core's ledger to each event in turn (an event sees the
+    /// events before it in the batch) given the results of [`Ingest::reads`],
+    /// and answers the outcomes and the writes: the new events, and the
+    /// changed records stamped `updated_at`.
+    pub fn writes(&self, reads: &[StatementResult], rule: RepeatRule, updated_at: i64) -> Decided {
+        let empty = StatementResult::default();
+        let [done, history, current] = [0, 1, 2].map(|i| reads.get(i).unwrap_or(&empty));
+        let mut recorded: HashSet<(String, String)> = done
+            .rows
+            .iter()
+            .filter_map(|r| Some((text(r, "message_key")?, text(r, "recipient_key")?)))
+            .collect();
+        let mut addresses: HashMap<String, Address> = HashMap::new();
+        for (key, info) in records(current) {
+            addresses.entry(key).or_default().current = Some(info);
+        }
+        for row in &history.rows {
+            let (Some(key), Some(reason), Some(at)) = (
+                text(row, "recipient_key"),
+                text(row, "reason").and_then(|r| BounceReason::parse(&r)),
+                text(row, "seen_at").and_then(|t| StoreTime::parse(&t)),
+            ) else {
+                continue;
+            };
+            addresses.entry(key).or_default().past.push((reason, at));
+        }
+
+        let mut outcomes = Vec::with_capacity(self.events.len());
+        let mut rows = Vec::new();
+        for e in self.events {
+            if !recorded.insert((e.message_key.to_owned(), e.key.clone())) {
+                outcomes.push(Outcome::Duplicate);
+                continue;
+            }
+            rows.push(json!({
+                "m": e.message_key, "k": e.key, "r": e.record.reason.as_str(),
+                "s": e.at.to_string(), "d": e.record.kind == Kind::Undetermined,
+                "t": e.record.recipient, "n": kind_text(e.record.kind), "o": e.source,
+            }));
+            let event = e.event();
+            let address = addresses.entry(e.key.clone()).or_default();
+            let mut outcome = Outcome::Counted;
+            if event.effect() != Effect::Never {
+                let mut past = History::default();
+                if address.current.is_none() {
+                    let (start, end) = rule.window(event.at);
+                    for &(reason, at) in &address.past {
+                        let recent = u32::from(start <= at && at <= end);
+                        past.add(reason, 1, Some(at), recent);
+                    }
+                }
+                if let Some(next) =
+                    suppression::decide(address.current.as_ref(), &past, &event, rule)
+                {
+                    address.current = Some(next);
+                    address.changed = true;
+                    outcome = Outcome::Suppressed;
+                }
+            }
+            if !event.undetermined && address.current.is_none() {
+                address.past.push((event.reason, event.at));
+            }
+            outcomes.push(outcome);
+        }
+
+        let mut writes = Vec::new();
+        if !rows.is_empty() {
+            writes.push(Statement::new(
+                "INSERT INTO bounce_events \
+                 (message_key, recipient_key, reason, seen_at, undetermined, recipient, kind, source) \
+                 SELECT json_extract(value, '$.m'), json_extract(value, '$.k'), \
+                 json_extract(value, '$.r'), json_extract(value, '$.s'), json_extract(value, '$.d'), \
+                 json_extract(value, '$.t'), json_extract(value, '$.n'), json_extract(value, '$.o') \
+                 FROM json_each(?1) WHERE true ON CONFLICT DO NOTHING",
+                vec![SqlValue::Text(Value::Array(rows).to_string())],
+            ));
+        }
+        let mut changed: Vec<Suppression> = addresses
+            .into_iter()
+            .filter(|(_, a)| a.changed)
+            .filter_map(|(address, a)| {
+                Some(Suppression {
+                    address,
+                    info: a.current?,
+                })
+            })
+            .collect();
+        if !changed.is_empty() {
+            changed.sort_by(|a, b| a.address.cmp(&b.address));
+            writes.push(upsert(&changed, updated_at, Stamp::Changed));
+        }
+        Decided { outcomes, writes }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,285 @@
+//! The statements on a real SQLite (the CLI's executor), against core's
+//! functions.
+
+use prebounce_core::bounce::{Action, Bounce, Kind};
+use prebounce_core::suppression::{merge, BounceReason, RepeatRule, Suppression};
+use prebounce_core::time::StoreTime;
+use prebounce_core::{Reason, SuppressionInfo};
+use rusqlite::Connection;
+
+use super::*;
+use crate::sqlite::{execute, execute_all, migrate};
+
+fn db() -> Connection {
+    let mut conn = Connection::open_in_memory().unwrap();
+    migrate(&mut conn).unwrap();
+    conn
+}
+
+fn info(reason: &str, first: i64, last: i64, count: u32, source: &str) -> SuppressionInfo {
+    SuppressionInfo {
+        reason: reason.into(),
+        first_seen: StoreTime::from_unix(1_780_000_000 + first),
+        last_seen: StoreTime::from_unix(1_780_000_000 + last),
+        count,
+        source: source.into(),
+    }
+}
+
+fn get(conn: &Connection, key: &str) -> Option<SuppressionInfo> {
+    records(&execute(conn, &lookup(&[key.to_owned()])).unwrap()).remove(key)
+}
+
+fn stamp_of(conn: &Connection, key: &str) -> i64 {
+    conn.query_row(
+        "SELECT updated_at FROM suppressions WHERE address = ?1",
+        [key],
+        |r| r.get(0),
+    )
+    .unwrap()
+}
+
+#[test]
+fn the_upsert_is_cores_merge_for_every_pair() {
+    let samples = [
+        info("mailbox_full", 0, 10, 3, "a"),
+        info("mailbox_full", 5, 10, 3, "b"),
+        info("does_not_exist", 5, 5, 1, "a"),
+        info("does_not_exist", 1, 20, 2, "c"),
+        info("complained", 0, 0, 1, "z"),
+        info("rejected", 2, 30, 7, "a"),
+        info("mailbox_disabled", 3, 30, 1, "a"),
+    ];
+    for a in &samples {
+        for b in &samples {
+            let conn = db();
+            let rec = |i: &SuppressionInfo| Suppression {
+                address: "k@example.com".into(),
+                info: i.clone(),
+            };
+            execute(&conn, &upsert(&[rec(a)], 1, Stamp::Changed)).unwrap();
+            let r = execute(&conn, &upsert(&[rec(b)], 2, Stamp::Changed)).unwrap();
+            let want = merge(a, b);
+            assert_eq!(
+                get(&conn, "k@example.com"),
+                Some(want.clone()),
+                "{a:?} + {b:?}"
+            );
+            assert_eq!(r.changes, u64::from(want != *a), "{a:?} + {b:?}");
+        }
+    }
+}
+
+#[test]
+fn keep_leaves_a_rows_stamp_and_changed_moves_it_forward() {
+    let conn = db();
+    let rec = |count| Suppression {
+        address: "k@example.com".into(),
+        info: info("mailbox_full", 0, 10, count, "a"),
+    };
+    execute(&conn, &upsert(&[rec(1)], 7, Stamp::Changed)).unwrap();
+    assert_eq!(stamp_of(&conn, "k@example.com"), 7);
+    execute(&conn, &upsert(&[rec(2)], 0, Stamp::Keep)).unwrap();
+    assert_eq!(stamp_of(&conn, "k@example.com"), 7);
+    assert_eq!(get(&conn, "k@example.com").unwrap().count, 2);
+    // An older clock still moves a change forward.
+    execute(&conn, &upsert(&[rec(3)], 5, Stamp::Changed)).unwrap();
+    assert_eq!(stamp_of(&conn, "k@example.com"), 8);
+}
+
+#[test]
+fn delete_leaves_a_tombstone_the_feed_shows_until_it_is_purged() {
+    let conn = db();
+    let rec = Suppression {
+        address: "k@example.com".into(),
+        info: info("does_not_exist", 0, 0, 1, "a"),
+    };
+    execute(
+        &conn,
+        &upsert(std::slice::from_ref(&rec), 10, Stamp::Changed),
+    )
+    .unwrap();
+    let r = execute_all(&conn, &delete("k@example.com", 20, 0)).unwrap();
+    assert_eq!(r[0].changes, 1);
+    assert_eq!(get(&conn, "k@example.com"), None);
+    let feed = changes(&execute(&conn, &page(0, None, 10)).unwrap());
+    assert_eq!(
+        feed,
+        vec![Change {
+            address: "k@example.com".into(),
+            info: None,
+            updated_at: 20
+        }]
+    );
+    // Deleting again finds nothing; a purge past the stamp removes it.
+    let r = execute_all(&conn, &delete("k@example.com", 30, 21)).unwrap();
+    assert_eq!((r[0].changes, r[1].changes, r[2].changes), (0, 0, 1));
+    assert!(changes(&execute(&conn, &page(0, None, 10)).unwrap()).is_empty());
+    // Put back: a fresh record, not merged with the old one.
+    execute(&conn, &upsert(&[rec], 40, Stamp::Changed)).unwrap();
+    assert_eq!(get(&conn, "k@example.com").unwrap().count, 1);
+}
+
+#[test]
+fn pages_run_in_stamp_then_address_order_with_one_row_to_spare() {
+    let conn = db();
+    for (i, a) in ["c@x.org", "a@x.org", "b@x.org"].iter().enumerate() {
+        let rec = Suppression {
+            address: (*a).into(),
+            info: info("complained", 0, 0, 1, "s"),
+        };
+        execute(&conn, &upsert(&[rec], [5, 5, 3][i], Stamp::Changed)).unwrap();
+    }
+    let first = changes(&execute(&conn, &page(0, None, 2)).unwrap());
+    let order: Vec<_> = first
+        .iter()
+        .map(|c| (c.updated_at, c.address.as_str()))
+        .collect();
+    assert_eq!(order, [(3, "b@x.org"), (5, "a@x.org"), (5, "c@x.org")]);
+    let rest = changes(&execute(&conn, &page(0, Some((5, "a@x.org")), 2)).unwrap());
+    assert_eq!(rest.len(), 1);
+    assert_eq!(changes(&execute(&conn, &page(6, None, 2)).unwrap()), vec![]);
+    let all = changes(&execute(&conn, &changed_after(3)).unwrap());
+    assert_eq!(all.len(), 2);
+}
+
+fn bounce(recipient: &str, reason: BounceReason, kind: Kind) -> Bounce {
+    Bounce {
+        recipient: recipient.into(),
+        final_recipient: None,
+        action: Action::Failed,
+        status: None,
+        diagnostic_code: None,
+        remote_mta: None,
+        reporting_mta: None,
+        arrival_date: None,
+        original_message_id: None,
+        kind,
+        reason,
+    }
+}
+
+/// Runs an ingest on `conn` the way both stores do: reads, decide, writes.
+fn ingest(conn: &Connection, events: &[NewEvent<'_>], stamp: i64) -> Vec<Outcome> {
+    let plan = Ingest::new(events);
+    let reads = execute_all(conn, &plan.reads()).unwrap();
+    let decided = plan.writes(&reads, RepeatRule::default(), stamp);
+    execute_all(conn, &decided.writes).unwrap();
+    decided.outcomes
+}
+
+fn all_records(conn: &Connection) -> Vec<(String, Option<SuppressionInfo>)> {
+    changes(&execute(conn, &changed_after(i64::MIN)).unwrap())
+        .into_iter()
+        .map(|c| (c.address, c.info))
+        .collect()
+}
+
+/// A small deterministic generator (xorshift), so failures replay.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
+}
+
+#[test]
+fn one_batch_or_one_event_at_a_time_gives_the_same_ledger() {
+    let reasons = [
+        (BounceReason::Verdict(Reason::DoesNotExist), Kind::Hard),
+        (BounceReason::Verdict(Reason::MailboxFull), Kind::Soft),
+        (BounceReason::Verdict(Reason::MailboxFull), Kind::Soft),
+        (BounceReason::Verdict(Reason::TemporaryFailure), Kind::Soft),
+        (BounceReason::Verdict(Reason::Blocked), Kind::Soft),
+        (
+            BounceReason::Verdict(Reason::MailboxFull),
+            Kind::Undetermined,
+        ),
+        (BounceReason::Complained, Kind::Hard),
+    ];
+    let who = ["a@example.com", "A@Example.com", "b@example.com"];
+    for seed in 1..200u64 {
+        let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let n = 1 + rng.next(12) as usize;
+        let bounces: Vec<Bounce> = (0..n)
+            .map(|_| {
+                let (reason, kind) = reasons[rng.next(reasons.len() as u64) as usize];
+                bounce(who[rng.next(3) as usize], reason, kind)
+            })
+            .collect();
+        let keys: Vec<String> = (0..n).map(|_| format!("m{}", rng.next(6))).collect();
+        let mut day = 0;
+        let events: Vec<NewEvent<'_>> = bounces
+            .iter()
+            .zip(&keys)
+            .map(|(b, k)| {
+                day += rng.next(20) as i64;
+                let at = StoreTime::from_unix(1_780_000_000 + day * 86_400);
+                NewEvent::new(k, b, at, "test").unwrap()
+            })
+            .collect();
+        let batch = db();
+        let together = ingest(&batch, &events, 1);
+        let single = db();
+        let apart: Vec<Outcome> = events
+            .iter()
+            .enumerate()
+            .flat_map(|(i, e)| ingest(&single, std::slice::from_ref(e), i as i64 + 1))
+            .collect();
+        assert_eq!(together, apart, "seed {seed}");
+        assert_eq!(all_records(&batch), all_records(&single), "seed {seed}");
+        // Reading the same batch again records nothing new.
+        let again = ingest(&batch, &events, 2);
+        assert!(
+            again.iter().all(|o| *o == Outcome::Duplicate),
+            "seed {seed}"
+        );
+    }
+}
+
+#[test]
+fn soft_bounces_before_a_hard_one_count_and_date_the_record() {
+    let conn = db();
+    let full = bounce(
+        "x@example.com",
+        BounceReason::Verdict(Reason::MailboxFull),
+        Kind::Soft,
+    );
+    let gone = bounce(
+        "x@example.com",
+        BounceReason::Verdict(Reason::DoesNotExist),
+        Kind::Hard,
+    );
+    let day = |d: i64| StoreTime::from_unix(1_780_000_000 + d * 86_400);
+    let out = ingest(
+        &conn,
+        &[
+            NewEvent::new("m1", &full, day(0), "f").unwrap(),
+            NewEvent::new("m2", &full, day(40), "f").unwrap(),
+        ],
+        1,
+    );
+    assert_eq!(out, [Outcome::Counted, Outcome::Counted]);
+    let out = ingest(
+        &conn,
+        &[NewEvent::new("m3", &gone, day(41), "g").unwrap()],
+        2,
+    );
+    assert_eq!(out, [Outcome::Suppressed]);
+    let got = get(&conn, "x@example.com").unwrap();
+    assert_eq!(
+        (got.count, got.first_seen, got.reason.as_str()),
+        (3, day(0), "does_not_exist")
+    );
+    // A later event adds one to the live record.
+    let out = ingest(
+        &conn,
+        &[NewEvent::new("m4", &full, day(42), "f").unwrap()],
+        3,
+    );
+    assert_eq!(out, [Outcome::Suppressed]);
+    assert_eq!(get(&conn, "x@example.com").unwrap().count, 4);
+}
