@@ -19,36 +19,8 @@ pub struct PushRequest<'a> {
 }
 
 /// One record of the request as the edge reads it, before core's check:
-/// exactly these fields, each present.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PushItem {
-    /// The address, in any spelling.
-    pub address: String,
-    /// The reason's name.
-    pub reason: String,
-    /// When first seen (store form).
-    pub first_seen: String,
-    /// When last seen (store form).
-    pub last_seen: String,
-    /// How many counted events are behind it.
-    pub count: u64,
-    /// Where it came from.
-    pub source: String,
-}
-
-impl From<PushItem> for RawRecord {
-    fn from(item: PushItem) -> RawRecord {
-        RawRecord {
-            address: item.address,
-            reason: item.reason,
-            first_seen: item.first_seen,
-            last_seen: item.last_seen,
-            count: item.count,
-            source: item.source,
-        }
-    }
-}
+/// core's [`RawRecord`] (exactly its fields, each present).
+pub type PushItem = RawRecord;
 
 /// The answer: how many records arrived and how many rows the merge
 /// changed.
@@ -88,8 +60,7 @@ mod tests {
             r#"{"suppressions":[{"address":"a@example.com","reason":"does_not_exist","first_seen":"2026-03-14T09:26:53Z","last_seen":"2026-03-14T09:26:53Z","count":2,"source":"crm"}]}"#
         );
         let v: serde_json::Value = serde_json::from_str(&body).unwrap();
-        let item: PushItem = serde_json::from_value(v["suppressions"][0].clone()).unwrap();
-        let raw = RawRecord::from(item);
+        let raw: PushItem = serde_json::from_value(v["suppressions"][0].clone()).unwrap();
         assert_eq!((raw.address.as_str(), raw.count), ("a@example.com", 2));
         let extra = r#"{"address":"a@x.org","reason":"r","first_seen":"","last_seen":"","count":1,"source":"","deleted":0}"#;
         assert!(serde_json::from_str::<PushItem>(extra).is_err());

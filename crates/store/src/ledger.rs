@@ -306,9 +306,21 @@ pub struct Decided {
 #[derive(Default)]
 struct Address {
     current: Option<SuppressionInfo>,
-    /// Earlier counted events (reason, time), when there is no live record.
+    /// Earlier counted events (reason, time), read when there is no live
+    /// record: the repeat rule needs each one's time.
     past: Vec<(BounceReason, StoreTime)>,
+    /// How many counted events are stored, and the earliest: all a live
+    /// record needs (its count is at least theirs).
+    counted: u32,
+    first: Option<StoreTime>,
     changed: bool,
+}
+
+impl Address {
+    fn count(&mut self, at: StoreTime) {
+        self.counted = self.counted.saturating_add(1);
+        self.first = Some(self.first.map_or(at, |f| f.min(at)));
+    }
 }
 
 fn kind_text(kind: Kind) -> &'static str {
@@ -331,8 +343,9 @@ impl<'e, 'a> Ingest<'e, 'a> {
     }
 
     /// The reads: which of these events are recorded already, the counted
-    /// events of addresses without a live record (a live record already
-    /// counts the events behind it), and the live records.
+    /// events of addresses without a live record (each with its time, for
+    /// the repeat rule), how many counted events addresses with one have
+    /// (a record from elsewhere may count fewer), and the live records.
     pub fn reads(&self) -> Vec<Statement> {
         let pairs: Vec<Value> = self
             .events
@@ -364,6 +377,17 @@ impl<'e, 'a> Ingest<'e, 'a> {
             ),
             Statement::new(
                 format!(
+                    "SELECT recipient_key, count(*) AS n, min(seen_at) AS first FROM bounce_events \
+                     WHERE recipient_key IN (SELECT value FROM json_each(?1)) \
+                     AND undetermined = 0 AND reason IN ({counted}) \
+                     AND EXISTS (SELECT 1 FROM suppressions AS s \
+                       WHERE s.address = bounce_events.recipient_key AND s.deleted = 0) \
+                     GROUP BY recipient_key"
+                ),
+                vec![self.keys()],
+            ),
+            Statement::new(
+                format!(
                     "SELECT {COLUMNS} FROM suppressions WHERE deleted = 0 \
                      AND address IN (SELECT value FROM json_each(?1))"
                 ),
@@ -378,7 +402,8 @@ impl<'e, 'a> Ingest<'e, 'a> {
     /// changed records stamped `updated_at`.
     pub fn writes(&self, reads: &[StatementResult], rule: RepeatRule, updated_at: i64) -> Decided {
         let empty = StatementResult::default();
-        let [done, history, current] = [0, 1, 2].map(|i| reads.get(i).unwrap_or(&empty));
+        let [done, history, summaries, current] =
+            [0, 1, 2, 3].map(|i| reads.get(i).unwrap_or(&empty));
         let mut recorded: HashSet<(String, String)> = done
             .rows
             .iter()
@@ -396,7 +421,19 @@ impl<'e, 'a> Ingest<'e, 'a> {
             ) else {
                 continue;
             };
-            addresses.entry(key).or_default().past.push((reason, at));
+            let address = addresses.entry(key).or_default();
+            address.past.push((reason, at));
+            address.count(at);
+        }
+        for row in &summaries.rows {
+            let Some(key) = text(row, "recipient_key") else {
+                continue;
+            };
+            let address = addresses.entry(key).or_default();
+            address.counted = int(row, "n")
+                .and_then(|n| u32::try_from(n).ok())
+                .unwrap_or(0);
+            address.first = text(row, "first").and_then(|t| StoreTime::parse(&t));
         }
 
         let mut outcomes = Vec::with_capacity(self.events.len());
@@ -415,14 +452,23 @@ impl<'e, 'a> Ingest<'e, 'a> {
             let address = addresses.entry(e.key.clone()).or_default();
             let mut outcome = Outcome::Counted;
             if event.effect() != Effect::Never {
-                let mut past = History::default();
-                if address.current.is_none() {
+                let past = if address.current.is_none() {
                     let (start, end) = rule.window(event.at);
+                    let mut past = History::default();
                     for &(reason, at) in &address.past {
                         let recent = u32::from(start <= at && at <= end);
                         past.add(reason, 1, Some(at), recent);
                     }
-                }
+                    past
+                } else {
+                    // The window is the repeat rule's, which a live record
+                    // is past.
+                    History {
+                        counted: address.counted,
+                        recent: 0,
+                        first: address.first,
+                    }
+                };
                 if let Some(next) =
                     suppression::decide(address.current.as_ref(), &past, &event, rule)
                 {
@@ -431,8 +477,9 @@ impl<'e, 'a> Ingest<'e, 'a> {
                     outcome = Outcome::Suppressed;
                 }
             }
-            if !event.undetermined && address.current.is_none() {
+            if event.effect() != Effect::Never {
                 address.past.push((event.reason, event.at));
+                address.count(event.at);
             }
             outcomes.push(outcome);
         }

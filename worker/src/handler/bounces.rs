@@ -305,7 +305,9 @@ async fn notification(
         return Ok(answer.response());
     }
     let message_key = format!("sns:{}", envelope.message_id);
-    let seen = StoreTime::from_unix_ms(sent_ms);
+    // Never later than now (as the CLI's `when`): a sender's clock up to
+    // CLOCK_SLACK_MS ahead must not place the event past every window.
+    let seen = StoreTime::from_unix_ms(sent_ms.min(platform.now_ms() as i64));
     let mut events = Vec::with_capacity(report.records.len());
     for record in &report.records {
         match NewEvent::new(&message_key, record, seen, store::SES_SOURCE) {

@@ -236,5 +236,5 @@ fn checked(i: usize, item: Value) -> Result<Suppression, ApiError> {
             "{at}: {e} (a record is {{\"address\", \"reason\", \"first_seen\", \"last_seen\", \"count\", \"source\"}})"
         ))
     })?;
-    suppression::check_record(item.into()).map_err(|e| ApiError::bad(format!("{at}: {e}")))
+    suppression::check_record(item).map_err(|e| ApiError::bad(format!("{at}: {e}")))
 }

@@ -96,9 +96,10 @@ impl History {
 /// store (the address is suppressed, now or still), `None` when only the
 /// event itself is kept.
 ///
-/// With a live record, `history` may be left empty: the record already
-/// counts every counted event behind it (each one is added to both), so a
-/// store need not read the history of an address it already suppresses.
+/// With a live record only `history.counted` and `history.first` matter
+/// (the repeat window is behind it): a record made here already counts its
+/// events, but one from elsewhere (an import, a pull) may count fewer than
+/// this store has seen, and the larger count wins.
 pub fn decide(
     current: Option<&SuppressionInfo>,
     history: &History,

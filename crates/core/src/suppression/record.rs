@@ -9,6 +9,7 @@
 //! was about the sender), `ok` and the like would suppress an address for
 //! something that is not its fault, and are refused.
 
+use serde::Deserialize;
 use thiserror::Error;
 
 use crate::time::StoreTime;
@@ -16,8 +17,10 @@ use crate::{Reason, SuppressionInfo, SyntaxErrorCode};
 
 use super::{key, ledger::MAX_SOURCE_BYTES, BounceReason, Effect, Suppression};
 
-/// A record as it arrived, before [`check_record`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A record as it arrived, before [`check_record`]. As JSON (a `PUT
+/// /v1/suppressions` item) it has exactly these fields, each present.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RawRecord {
     /// An address in any form a mail server could have bounced.
     pub address: String,

@@ -283,3 +283,56 @@ fn soft_bounces_before_a_hard_one_count_and_date_the_record() {
     assert_eq!(out, [Outcome::Suppressed]);
     assert_eq!(get(&conn, "x@example.com").unwrap().count, 4);
 }
+
+#[test]
+fn a_record_from_elsewhere_counts_at_least_the_events_stored_here() {
+    // Two soft bounces (not yet suppressing), then an import that knows of
+    // one event, then another soft bounce: three counted events are behind
+    // the record, the first of them the earliest.
+    let conn = db();
+    let day = |d: i64| StoreTime::from_unix(1_780_000_000 + d * 86_400);
+    let rejected = bounce(
+        "y@example.com",
+        BounceReason::Verdict(Reason::Rejected),
+        Kind::Soft,
+    );
+    let full = bounce(
+        "y@example.com",
+        BounceReason::Verdict(Reason::MailboxFull),
+        Kind::Soft,
+    );
+    let out = ingest(
+        &conn,
+        &[
+            NewEvent::new("m1", &rejected, day(0), "f").unwrap(),
+            NewEvent::new("m2", &full, day(1), "f").unwrap(),
+        ],
+        1,
+    );
+    assert_eq!(out, [Outcome::Counted, Outcome::Counted]);
+    let imported = Suppression {
+        address: "y@example.com".into(),
+        info: info("no_such_domain", 4 * 86_400, 4 * 86_400, 1, "crm"),
+    };
+    execute(&conn, &upsert(&[imported], 2, Stamp::Changed)).unwrap();
+    let out = ingest(
+        &conn,
+        &[NewEvent::new("m3", &full, day(3), "f").unwrap()],
+        3,
+    );
+    assert_eq!(out, [Outcome::Suppressed]);
+    let got = get(&conn, "y@example.com").unwrap();
+    assert_eq!((got.count, got.first_seen), (3, day(0)));
+    // A record that already counts more is simply one more.
+    let big = Suppression {
+        address: "y@example.com".into(),
+        info: info("no_such_domain", 0, 4 * 86_400, 10, "crm"),
+    };
+    execute(&conn, &upsert(&[big], 4, Stamp::Changed)).unwrap();
+    ingest(
+        &conn,
+        &[NewEvent::new("m4", &full, day(5), "f").unwrap()],
+        5,
+    );
+    assert_eq!(get(&conn, "y@example.com").unwrap().count, 11);
+}
