@@ -16,7 +16,7 @@ use std::collections::HashMap;
 
 use prebounce_core::suppression::{RepeatRule, Suppression};
 use prebounce_core::SuppressionInfo;
-use prebounce_store::ledger::{self, Ingest, NewEvent, Outcome, Stamp};
+use prebounce_store::ledger::{self, Absorb, Ingest, NewEvent, Outcome, Stamp};
 use prebounce_store::schema;
 
 use crate::platform::{DbError, Platform, Statement, StatementResult};
@@ -85,8 +85,9 @@ pub async fn get(platform: &impl Platform, key: &str) -> Result<Option<Suppressi
     Ok(lookup(platform, &[key.to_owned()]).await?.remove(key))
 }
 
-/// Inserts or merges `records` (keys already checked) in one statement;
-/// answers how many rows changed.
+/// Merges `records` from elsewhere (keys already checked): one batch reads
+/// the events stored for them, one writes them ([`Absorb`]). Answers how
+/// many rows changed.
 pub async fn upsert(
     platform: &impl Platform,
     records: &[Suppression],
@@ -95,8 +96,10 @@ pub async fn upsert(
     if records.is_empty() {
         return Ok(0);
     }
-    let statement = ledger::upsert(records, now_ms, Stamp::Changed);
-    Ok(first(run(platform, vec![statement]).await?).changes)
+    let absorb = Absorb::new(records);
+    let reads = run(platform, absorb.reads()).await?;
+    let writes = absorb.writes(&reads, now_ms, Stamp::Changed);
+    Ok(first(run(platform, writes).await?).changes)
 }
 
 /// Deletes `key`: its record becomes a tombstone, its bounce events are

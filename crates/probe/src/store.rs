@@ -88,26 +88,14 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use prebounce_core::bounce::{Action, Kind};
+    use prebounce_core::bounce::Kind;
     use prebounce_core::suppression::BounceReason;
     use prebounce_core::suppression::Suppression;
     use prebounce_core::Reason;
     use prebounce_core::SuppressionInfo;
 
     fn record(recipient: &str, reason: Reason) -> Bounce {
-        Bounce {
-            recipient: recipient.into(),
-            final_recipient: None,
-            action: Action::Failed,
-            status: None,
-            diagnostic_code: None,
-            remote_mta: None,
-            reporting_mta: None,
-            arrival_date: None,
-            original_message_id: None,
-            kind: Kind::Hard,
-            reason: BounceReason::Verdict(reason),
-        }
+        Bounce::failed(recipient, Kind::Hard, BounceReason::Verdict(reason))
     }
 
     fn at(secs: u64) -> StoreTime {

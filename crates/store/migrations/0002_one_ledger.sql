@@ -12,6 +12,13 @@ ALTER TABLE bounce_events ADD COLUMN recipient TEXT;
 ALTER TABLE bounce_events ADD COLUMN kind TEXT;
 ALTER TABLE bounce_events ADD COLUMN source TEXT;
 
+-- The ledger reads an address's counted events (undetermined = 0, a reason
+-- that suppresses) from the index alone, however many others it has
+-- (`blocked` ones, say). It serves every other lookup by recipient too.
+CREATE INDEX IF NOT EXISTS bounce_events_counted ON bounce_events (recipient_key, undetermined, reason, seen_at);
+
+DROP INDEX IF EXISTS bounce_events_by_recipient;
+
 -- The CLI's local change number: `suppressions push` sends the rows whose
 -- updated_at is past what it last pushed. (The edge stamps rows with its
 -- clock instead and leaves this at 0.)

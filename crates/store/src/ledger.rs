@@ -47,6 +47,16 @@ pub fn info(row: &Row) -> Option<SuppressionInfo> {
     })
 }
 
+/// The reasons whose events count (core's policy), as an SQL list.
+fn counted_reasons() -> String {
+    [Effect::SuppressNow, Effect::SuppressOnRepeat]
+        .into_iter()
+        .flat_map(suppression::reasons_with)
+        .map(|r| format!("'{}'", r.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// A JSON array of texts, bound as one parameter (read with `json_each`).
 fn json_list<'a>(items: impl IntoIterator<Item = &'a str>) -> SqlValue {
     SqlValue::Text(Value::from_iter(items).to_string())
@@ -134,9 +144,10 @@ WHERE {wins} OR excluded.last_seen > last_seen OR excluded.first_seen < first_se
     })
 }
 
-/// Inserts or merges `records` (keys already checked) in one statement; its
-/// `changes` are the rows that changed.
-pub fn upsert(records: &[Suppression], updated_at: i64, stamp: Stamp) -> Statement {
+/// Inserts or merges `records` (keys already checked, each counting every
+/// event stored for it: made by the ledger, or through [`Absorb`]) in one
+/// statement; its `changes` are the rows that changed.
+fn upsert(records: &[Suppression], updated_at: i64, stamp: Stamp) -> Statement {
     Statement::new(
         upsert_sql(),
         vec![
@@ -230,6 +241,73 @@ pub fn changed_after(after: i64) -> Statement {
     )
 }
 
+/// Records from elsewhere (an import, a pull, a `PUT`) to merge in: first
+/// run [`Absorb::reads`], then [`Absorb::writes`]. Each record is merged as
+/// core's [`suppression::absorb`] makes it: counting at least the events
+/// this store holds for its address, so that the address's next event only
+/// needs its record ([`Ingest`]).
+#[derive(Debug)]
+pub struct Absorb<'r> {
+    records: &'r [Suppression],
+}
+
+impl<'r> Absorb<'r> {
+    /// Merging `records` (keys already checked).
+    pub fn new(records: &'r [Suppression]) -> Absorb<'r> {
+        Absorb { records }
+    }
+
+    /// The read: the counted events stored for these keys, per reason.
+    pub fn reads(&self) -> Vec<Statement> {
+        vec![Statement::new(
+            format!(
+                "SELECT recipient_key, reason, count(*) AS n, min(seen_at) AS first FROM bounce_events \
+                 WHERE recipient_key IN (SELECT value FROM json_each(?1)) AND undetermined = 0 \
+                 AND reason IN ({}) GROUP BY recipient_key, reason",
+                counted_reasons()
+            ),
+            vec![json_list(self.records.iter().map(|r| r.address.as_str()))],
+        )]
+    }
+
+    /// The write (none for no records): the records, each absorbing what
+    /// the read found for it, merged and stamped as [`Stamp`] says.
+    pub fn writes(
+        &self,
+        reads: &[StatementResult],
+        updated_at: i64,
+        stamp: Stamp,
+    ) -> Vec<Statement> {
+        if self.records.is_empty() {
+            return vec![];
+        }
+        let mut history: HashMap<String, History> = HashMap::new();
+        for row in reads.first().map_or(&[][..], |r| &r.rows[..]) {
+            let (Some(key), Some(reason), Some(n)) = (
+                text(row, "recipient_key"),
+                text(row, "reason").and_then(|r| BounceReason::parse(&r)),
+                int(row, "n").and_then(|n| u32::try_from(n).ok()),
+            ) else {
+                continue;
+            };
+            let first = text(row, "first").and_then(|t| StoreTime::parse(&t));
+            history.entry(key).or_default().add(reason, n, first, 0);
+        }
+        let absorbed: Vec<Suppression> = self
+            .records
+            .iter()
+            .map(|r| match history.get(&r.address) {
+                Some(h) => Suppression {
+                    address: r.address.clone(),
+                    info: suppression::absorb(&r.info, h),
+                },
+                None => r.clone(),
+            })
+            .collect();
+        vec![upsert(&absorbed, updated_at, stamp)]
+    }
+}
+
 /// One failed (or complaining) recipient of a bounce report, to record.
 #[derive(Debug, Clone)]
 pub struct NewEvent<'a> {
@@ -307,20 +385,9 @@ pub struct Decided {
 struct Address {
     current: Option<SuppressionInfo>,
     /// Earlier counted events (reason, time), read when there is no live
-    /// record: the repeat rule needs each one's time.
+    /// record (a live record counts them already: core's `absorb`).
     past: Vec<(BounceReason, StoreTime)>,
-    /// How many counted events are stored, and the earliest: all a live
-    /// record needs (its count is at least theirs).
-    counted: u32,
-    first: Option<StoreTime>,
     changed: bool,
-}
-
-impl Address {
-    fn count(&mut self, at: StoreTime) {
-        self.counted = self.counted.saturating_add(1);
-        self.first = Some(self.first.map_or(at, |f| f.min(at)));
-    }
 }
 
 fn kind_text(kind: Kind) -> &'static str {
@@ -344,20 +411,15 @@ impl<'e, 'a> Ingest<'e, 'a> {
 
     /// The reads: which of these events are recorded already, the counted
     /// events of addresses without a live record (each with its time, for
-    /// the repeat rule), how many counted events addresses with one have
-    /// (a record from elsewhere may count fewer), and the live records.
+    /// the repeat rule; a live record counts them already), and the live
+    /// records.
     pub fn reads(&self) -> Vec<Statement> {
         let pairs: Vec<Value> = self
             .events
             .iter()
             .map(|e| json!([e.message_key, e.key]))
             .collect();
-        let counted = [Effect::SuppressNow, Effect::SuppressOnRepeat]
-            .into_iter()
-            .flat_map(suppression::reasons_with)
-            .map(|r| format!("'{}'", r.as_str()))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let counted = counted_reasons();
         vec![
             Statement::new(
                 "SELECT b.message_key, b.recipient_key FROM json_each(?1) AS j \
@@ -368,23 +430,20 @@ impl<'e, 'a> Ingest<'e, 'a> {
             Statement::new(
                 format!(
                     "SELECT recipient_key, reason, seen_at FROM bounce_events \
-                     WHERE recipient_key IN (SELECT value FROM json_each(?1)) \
-                     AND undetermined = 0 AND reason IN ({counted}) \
-                     AND NOT EXISTS (SELECT 1 FROM suppressions AS s \
-                       WHERE s.address = bounce_events.recipient_key AND s.deleted = 0)"
+                     WHERE recipient_key IN (SELECT j.value FROM json_each(?1) AS j \
+                       WHERE NOT EXISTS (SELECT 1 FROM suppressions AS s \
+                         WHERE s.address = j.value AND s.deleted = 0)) \
+                     AND undetermined = 0 AND reason IN ({counted})"
                 ),
-                vec![self.keys()],
-            ),
-            Statement::new(
-                format!(
-                    "SELECT recipient_key, count(*) AS n, min(seen_at) AS first FROM bounce_events \
-                     WHERE recipient_key IN (SELECT value FROM json_each(?1)) \
-                     AND undetermined = 0 AND reason IN ({counted}) \
-                     AND EXISTS (SELECT 1 FROM suppressions AS s \
-                       WHERE s.address = bounce_events.recipient_key AND s.deleted = 0) \
-                     GROUP BY recipient_key"
-                ),
-                vec![self.keys()],
+                // Only addresses with a counted event in this batch: the
+                // others' history decides nothing.
+                vec![json_list(
+                    self.events
+                        .iter()
+                        .filter(|e| e.event().effect() != Effect::Never)
+                        .map(|e| e.key.as_str())
+                        .collect::<HashSet<_>>(),
+                )],
             ),
             Statement::new(
                 format!(
@@ -402,8 +461,7 @@ impl<'e, 'a> Ingest<'e, 'a> {
     /// changed records stamped `updated_at`.
     pub fn writes(&self, reads: &[StatementResult], rule: RepeatRule, updated_at: i64) -> Decided {
         let empty = StatementResult::default();
-        let [done, history, summaries, current] =
-            [0, 1, 2, 3].map(|i| reads.get(i).unwrap_or(&empty));
+        let [done, history, current] = [0, 1, 2].map(|i| reads.get(i).unwrap_or(&empty));
         let mut recorded: HashSet<(String, String)> = done
             .rows
             .iter()
@@ -421,19 +479,7 @@ impl<'e, 'a> Ingest<'e, 'a> {
             ) else {
                 continue;
             };
-            let address = addresses.entry(key).or_default();
-            address.past.push((reason, at));
-            address.count(at);
-        }
-        for row in &summaries.rows {
-            let Some(key) = text(row, "recipient_key") else {
-                continue;
-            };
-            let address = addresses.entry(key).or_default();
-            address.counted = int(row, "n")
-                .and_then(|n| u32::try_from(n).ok())
-                .unwrap_or(0);
-            address.first = text(row, "first").and_then(|t| StoreTime::parse(&t));
+            addresses.entry(key).or_default().past.push((reason, at));
         }
 
         let mut outcomes = Vec::with_capacity(self.events.len());
@@ -452,23 +498,14 @@ impl<'e, 'a> Ingest<'e, 'a> {
             let address = addresses.entry(e.key.clone()).or_default();
             let mut outcome = Outcome::Counted;
             if event.effect() != Effect::Never {
-                let past = if address.current.is_none() {
+                let mut past = History::default();
+                if address.current.is_none() {
                     let (start, end) = rule.window(event.at);
-                    let mut past = History::default();
                     for &(reason, at) in &address.past {
                         let recent = u32::from(start <= at && at <= end);
                         past.add(reason, 1, Some(at), recent);
                     }
-                    past
-                } else {
-                    // The window is the repeat rule's, which a live record
-                    // is past.
-                    History {
-                        counted: address.counted,
-                        recent: 0,
-                        first: address.first,
-                    }
-                };
+                }
                 if let Some(next) =
                     suppression::decide(address.current.as_ref(), &past, &event, rule)
                 {
@@ -477,9 +514,8 @@ impl<'e, 'a> Ingest<'e, 'a> {
                     outcome = Outcome::Suppressed;
                 }
             }
-            if event.effect() != Effect::Never {
+            if event.effect() != Effect::Never && address.current.is_none() {
                 address.past.push((event.reason, event.at));
-                address.count(event.at);
             }
             outcomes.push(outcome);
         }

@@ -158,14 +158,14 @@ mod tests {
             ]
         );
         assert_eq!(statements(MIGRATIONS[0].sql).len(), 4);
-        assert_eq!(statements(MIGRATIONS[1].sql).len(), 6);
+        assert_eq!(statements(MIGRATIONS[1].sql).len(), 8);
     }
 
     #[test]
     fn d1_applies_only_what_is_missing_and_records_it() {
         let none = StatementResult::default();
         let all = d1_pending(&none);
-        assert_eq!(all.len(), 4 + 1 + 6 + 1);
+        assert_eq!(all.len(), 4 + 1 + 8 + 1);
         assert_eq!(
             all[4].params,
             vec![SqlValue::Text("0001_suppressions.sql".into())]
@@ -178,7 +178,7 @@ mod tests {
             changes: 0,
         };
         let rest = d1_pending(&first);
-        assert_eq!(rest.len(), 6 + 1);
+        assert_eq!(rest.len(), 8 + 1);
         assert!(rest[0].sql.starts_with("ALTER TABLE bounce_events"));
         let both = StatementResult {
             rows: MIGRATIONS

@@ -21,7 +21,7 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBeha
 use serde_json::{json, Value};
 use thiserror::Error;
 
-use crate::ledger::{self, Ingest, NewEvent, Outcome, Stamp};
+use crate::ledger::{self, Absorb, Ingest, NewEvent, Outcome, Stamp};
 use crate::schema::{self, VERSION};
 use crate::{SqlValue, Statement, StatementResult};
 
@@ -255,7 +255,8 @@ impl Store {
     }
 
     /// Merges records from elsewhere (an import, a pull) in one transaction,
-    /// by core's merge. Returns how many rows changed. `mark_changed` false
+    /// by core's `absorb` and `merge` ([`Absorb`]). Returns how many rows
+    /// changed. `mark_changed` false
     /// keeps a pulled row from being pushed back.
     pub fn merge_in(
         &mut self,
@@ -272,7 +273,11 @@ impl Store {
         };
         let mut changed = 0;
         for chunk in items.chunks(MERGE_CHUNK) {
-            changed += execute(&tx, &ledger::upsert(chunk, updated_at, stamp))?.changes;
+            let absorb = Absorb::new(chunk);
+            let reads = execute_all(&tx, &absorb.reads())?;
+            for write in absorb.writes(&reads, updated_at, stamp) {
+                changed += execute(&tx, &write)?.changes;
+            }
         }
         tx.commit()?;
         Ok(usize::try_from(changed).unwrap_or(usize::MAX))

@@ -74,6 +74,25 @@ pub struct Bounce {
 }
 
 impl Bounce {
+    /// A failed recipient known only by its address, kind and reason (a
+    /// record a store is handed in its tests, or one built from elsewhere);
+    /// every other field unknown.
+    pub fn failed(recipient: &str, kind: Kind, reason: BounceReason) -> Bounce {
+        Bounce {
+            recipient: recipient.to_owned(),
+            final_recipient: None,
+            action: Action::Failed,
+            status: None,
+            diagnostic_code: None,
+            remote_mta: None,
+            reporting_mta: None,
+            arrival_date: None,
+            original_message_id: None,
+            kind,
+            reason,
+        }
+    }
+
     /// What this record does to the suppression list: its reason's
     /// [`Effect`], except that an `undetermined` record — a report that
     /// said too little, or a heuristic reading of a text — never suppresses

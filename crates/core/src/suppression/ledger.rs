@@ -96,10 +96,10 @@ impl History {
 /// store (the address is suppressed, now or still), `None` when only the
 /// event itself is kept.
 ///
-/// With a live record only `history.counted` and `history.first` matter
-/// (the repeat window is behind it): a record made here already counts its
-/// events, but one from elsewhere (an import, a pull) may count fewer than
-/// this store has seen, and the larger count wins.
+/// With a live record `history` may be left empty: a record made here
+/// counts every event behind it, and a store writes one from elsewhere (an
+/// import, a pull) through [`absorb`], so that it does too. A store need not
+/// read the history of an address it already suppresses.
 pub fn decide(
     current: Option<&SuppressionInfo>,
     history: &History,
@@ -130,6 +130,21 @@ pub fn decide(
                 .saturating_add(u32::from(effect == Effect::SuppressOnRepeat));
             rule.suppresses(event.reason, recent).then_some(this)
         }
+    }
+}
+
+/// A record from elsewhere (an import, a pull, a `PUT`) as a store keeps
+/// it when it has earlier events of the address summed up in `history`: it
+/// counts at least those events and starts no later than the earliest, as
+/// a record made here would. Applied before [`merge`] with the stored
+/// record, it keeps every live record counting the events behind it.
+pub fn absorb(record: &SuppressionInfo, history: &History) -> SuppressionInfo {
+    SuppressionInfo {
+        count: record.count.max(history.counted),
+        first_seen: history
+            .first
+            .map_or(record.first_seen, |f| f.min(record.first_seen)),
+        ..record.clone()
     }
 }
 
@@ -285,5 +300,51 @@ mod tests {
         };
         let r = decide(None, &History::default(), &e, RepeatRule::default()).unwrap();
         assert_eq!(r.source.len(), MAX_SOURCE_BYTES);
+    }
+
+    #[test]
+    fn a_record_from_elsewhere_absorbs_the_events_stored_here() {
+        // Two soft bounces stored here, then an import that knows of one
+        // event and starts later: it counts both and starts at the first.
+        let mut h = History::default();
+        h.add(
+            BounceReason::Verdict(Reason::MailboxFull),
+            2,
+            Some(at(0)),
+            2,
+        );
+        let imported = SuppressionInfo {
+            reason: "no_such_domain".into(),
+            first_seen: at(4),
+            last_seen: at(4),
+            count: 1,
+            source: "crm".into(),
+        };
+        let kept = absorb(&imported, &h);
+        assert_eq!(
+            (kept.count, kept.first_seen, kept.last_seen),
+            (2, at(0), at(4))
+        );
+        assert_eq!(
+            (kept.reason.as_str(), kept.source.as_str()),
+            ("no_such_domain", "crm")
+        );
+        // The next event adds one, with no history read.
+        let next = decide(
+            Some(&kept),
+            &History::default(),
+            &ev(Reason::MailboxFull, 3),
+            RepeatRule::default(),
+        )
+        .unwrap();
+        assert_eq!((next.count, next.first_seen), (3, at(0)));
+        // A record that already counts more keeps its count; nothing stored
+        // here changes nothing.
+        let big = SuppressionInfo {
+            count: 10,
+            ..imported.clone()
+        };
+        assert_eq!(absorb(&big, &h).count, 10);
+        assert_eq!(absorb(&imported, &History::default()), imported);
     }
 }

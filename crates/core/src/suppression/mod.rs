@@ -28,7 +28,7 @@ use crate::{Options, Reason, SuppressionInfo, SyntaxErrorCode, Verdict};
 pub mod ledger;
 pub mod record;
 
-pub use ledger::{decide, Event, History};
+pub use ledger::{absorb, decide, Event, History};
 pub use record::{check_record, storable, RawRecord, RecordError};
 
 /// What a bounce reason does to the suppression list.

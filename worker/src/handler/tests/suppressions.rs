@@ -555,7 +555,7 @@ fn migrations_are_applied_once_per_database_and_checked_once_per_isolate() {
         names("SELECT name FROM sqlite_master WHERE type IN ('table', 'index') AND name NOT LIKE 'sqlite_%' ORDER BY name"),
         [
             "bounce_events",
-            "bounce_events_by_recipient",
+            "bounce_events_counted",
             "counters",
             "d1_migrations",
             "suppressions",
