@@ -448,7 +448,14 @@ fn tampered_body_is_refused_without_smtp() {
     for nonce in ["0011223344556677", "zz112233445566778899aabbccddeeff"] {
         let ts = now().to_string();
         let h = AuthHeaders {
-            signature: http::sign(SECRET.as_bytes(), "POST", PROBE, &ts, nonce, &body),
+            signature: prebounce_api::signing::sign(
+                &http::key(SECRET.as_bytes()),
+                "POST",
+                PROBE,
+                &ts,
+                nonce,
+                &body,
+            ),
             timestamp: ts,
             nonce: nonce.to_owned(),
         };

@@ -24,7 +24,7 @@ use prebounce_core::suppression::{
 };
 use prebounce_core::time::StoreTime;
 use prebounce_core::{SuppressionInfo, SyntaxErrorCode};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::statement::{int, text, Row, SqlValue, Statement, StatementResult};
 
@@ -55,6 +55,12 @@ fn counted_reasons() -> String {
         .map(|r| format!("'{}'", r.as_str()))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// A value as JSON text, bound as one parameter (read with `json_each`).
+fn json_text(value: &impl serde::Serialize) -> SqlValue {
+    // Tuples, strings, numbers and booleans always serialize.
+    SqlValue::Text(serde_json::to_string(value).unwrap_or_default())
 }
 
 /// A JSON array of texts, bound as one parameter (read with `json_each`).
@@ -151,7 +157,7 @@ fn upsert(records: &[Suppression], updated_at: i64, stamp: Stamp) -> Statement {
     Statement::new(
         upsert_sql(),
         vec![
-            SqlValue::Text(json!(records).to_string()),
+            json_text(&records),
             SqlValue::Int(updated_at),
             SqlValue::Int(i64::from(stamp == Stamp::Changed)),
         ],
@@ -414,10 +420,10 @@ impl<'e, 'a> Ingest<'e, 'a> {
     /// the repeat rule; a live record counts them already), and the live
     /// records.
     pub fn reads(&self) -> Vec<Statement> {
-        let pairs: Vec<Value> = self
+        let pairs: Vec<(&str, &str)> = self
             .events
             .iter()
-            .map(|e| json!([e.message_key, e.key]))
+            .map(|e| (e.message_key, e.key.as_str()))
             .collect();
         let counted = counted_reasons();
         vec![
@@ -425,7 +431,7 @@ impl<'e, 'a> Ingest<'e, 'a> {
                 "SELECT b.message_key, b.recipient_key FROM json_each(?1) AS j \
                  JOIN bounce_events AS b ON b.message_key = json_extract(j.value, '$[0]') \
                  AND b.recipient_key = json_extract(j.value, '$[1]')",
-                vec![SqlValue::Text(Value::Array(pairs).to_string())],
+                vec![json_text(&pairs)],
             ),
             Statement::new(
                 format!(
@@ -483,17 +489,22 @@ impl<'e, 'a> Ingest<'e, 'a> {
         }
 
         let mut outcomes = Vec::with_capacity(self.events.len());
-        let mut rows = Vec::new();
+        let mut rows = Vec::with_capacity(self.events.len());
         for e in self.events {
             if !recorded.insert((e.message_key.to_owned(), e.key.clone())) {
                 outcomes.push(Outcome::Duplicate);
                 continue;
             }
-            rows.push(json!({
-                "m": e.message_key, "k": e.key, "r": e.record.reason.as_str(),
-                "s": e.at.to_string(), "d": e.record.kind == Kind::Undetermined,
-                "t": e.record.recipient, "n": kind_text(e.record.kind), "o": e.source,
-            }));
+            rows.push((
+                e.message_key,
+                e.key.as_str(),
+                e.record.reason.as_str(),
+                e.at.to_string(),
+                e.record.kind == Kind::Undetermined,
+                e.record.recipient.as_str(),
+                kind_text(e.record.kind),
+                e.source,
+            ));
             let event = e.event();
             let address = addresses.entry(e.key.clone()).or_default();
             let mut outcome = Outcome::Counted;
@@ -525,11 +536,11 @@ impl<'e, 'a> Ingest<'e, 'a> {
             writes.push(Statement::new(
                 "INSERT INTO bounce_events \
                  (message_key, recipient_key, reason, seen_at, undetermined, recipient, kind, source) \
-                 SELECT json_extract(value, '$.m'), json_extract(value, '$.k'), \
-                 json_extract(value, '$.r'), json_extract(value, '$.s'), json_extract(value, '$.d'), \
-                 json_extract(value, '$.t'), json_extract(value, '$.n'), json_extract(value, '$.o') \
+                 SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), \
+                 json_extract(value, '$[2]'), json_extract(value, '$[3]'), json_extract(value, '$[4]'), \
+                 json_extract(value, '$[5]'), json_extract(value, '$[6]'), json_extract(value, '$[7]') \
                  FROM json_each(?1) WHERE true ON CONFLICT DO NOTHING",
-                vec![SqlValue::Text(Value::Array(rows).to_string())],
+                vec![json_text(&rows)],
             ));
         }
         let mut changed: Vec<Suppression> = addresses

@@ -34,18 +34,9 @@ pub fn fresh_nonce() -> String {
     hex::encode(bytes)
 }
 
-/// The lower-case hex signature of a request: `prebounce-api`'s, the one
-/// the worker signs with.
-pub fn sign(
-    secret: &[u8],
-    method: &str,
-    path: &str,
-    timestamp: &str,
-    nonce: &str,
-    body: &[u8],
-) -> String {
-    let secret = prebounce_api::signing::Secret::new(secret).expect("a test secret is not empty");
-    prebounce_api::signing::sign(&secret, method, path, timestamp, nonce, body)
+/// The probe API's HMAC key of a test secret.
+pub fn key(secret: &[u8]) -> prebounce_api::signing::Secret {
+    prebounce_api::signing::Secret::new(secret).expect("a test secret is not empty")
 }
 
 /// The three authentication headers, for a caller that sets them itself.
@@ -64,7 +55,8 @@ impl AuthHeaders {
     pub fn new(secret: &[u8], path: &str, timestamp: u64, body: &[u8]) -> AuthHeaders {
         let timestamp = timestamp.to_string();
         let nonce = fresh_nonce();
-        let signature = sign(secret, "POST", path, &timestamp, &nonce, body);
+        let signature =
+            prebounce_api::signing::sign(&key(secret), "POST", path, &timestamp, &nonce, body);
         AuthHeaders {
             timestamp,
             nonce,
