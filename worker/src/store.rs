@@ -76,7 +76,13 @@ pub async fn lookup(
     if keys.is_empty() {
         return Ok(HashMap::new());
     }
-    let result = first(run(platform, vec![ledger::lookup(keys)]).await?);
+    let result = first(
+        run(
+            platform,
+            vec![ledger::lookup(keys.iter().map(String::as_str))],
+        )
+        .await?,
+    );
     Ok(ledger::records(&result))
 }
 

@@ -485,14 +485,7 @@ mod tests {
                 r#""allow_single_label":false,"allow_special_use":true,"role_is_risky":false}}"#
             )
         );
-        let all_on = Options {
-            allow_quoted_local: true,
-            allow_domain_literal: true,
-            allow_smtputf8: true,
-            allow_single_label: true,
-            allow_special_use: true,
-            role_is_risky: true,
-        };
+        let all_on = Options::from_bits(u8::MAX); // every option on
         for defaults in [Options::default(), all_on] {
             assert_eq!(ProbeRequest::parse(&bytes, defaults).unwrap(), sent);
         }

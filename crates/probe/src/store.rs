@@ -45,15 +45,19 @@ pub fn ingest(
     batch: &[Incoming<'_>],
     rule: RepeatRule,
 ) -> Result<Vec<Stored>, StoreError> {
-    let events: Vec<Option<NewEvent<'_>>> = batch
-        .iter()
-        .map(|i| NewEvent::new(i.message_key, i.record, i.seen_at, i.source).ok())
-        .collect();
-    let valid: Vec<NewEvent<'_>> = events.iter().flatten().cloned().collect();
+    // The records whose recipient is an address become events; the others
+    // are answered NotAnAddress in their place.
+    let mut valid = Vec::with_capacity(batch.len());
+    let mut is_address = Vec::with_capacity(batch.len());
+    for i in batch {
+        let event = NewEvent::new(i.message_key, i.record, i.seen_at, i.source).ok();
+        is_address.push(event.is_some());
+        valid.extend(event);
+    }
     let mut outcomes = store.ingest(&valid, rule)?.into_iter();
-    Ok(events
-        .iter()
-        .map(|e| match e.as_ref().map(|_| outcomes.next()) {
+    Ok(is_address
+        .into_iter()
+        .map(|address| match address.then(|| outcomes.next()) {
             None => Stored::NotAnAddress,
             Some(Some(Outcome::Suppressed)) => Stored::Suppressed,
             Some(Some(Outcome::Counted)) => Stored::Counted,

@@ -69,13 +69,13 @@ fn json_list<'a>(items: impl IntoIterator<Item = &'a str>) -> SqlValue {
 }
 
 /// Reads the live records of `keys`; read its result with [`records`].
-pub fn lookup(keys: &[String]) -> Statement {
+pub fn lookup<'a>(keys: impl IntoIterator<Item = &'a str>) -> Statement {
     Statement::new(
         format!(
             "SELECT {COLUMNS} FROM suppressions WHERE deleted = 0 \
              AND address IN (SELECT value FROM json_each(?1))"
         ),
-        vec![json_list(keys.iter().map(String::as_str))],
+        vec![json_list(keys)],
     )
 }
 
@@ -410,11 +410,6 @@ impl<'e, 'a> Ingest<'e, 'a> {
         Ingest { events }
     }
 
-    fn keys(&self) -> SqlValue {
-        let distinct: HashSet<&str> = self.events.iter().map(|e| e.key.as_str()).collect();
-        json_list(distinct)
-    }
-
     /// The reads: which of these events are recorded already, the counted
     /// events of addresses without a live record (each with its time, for
     /// the repeat rule; a live record counts them already), and the live
@@ -451,12 +446,11 @@ impl<'e, 'a> Ingest<'e, 'a> {
                         .collect::<HashSet<_>>(),
                 )],
             ),
-            Statement::new(
-                format!(
-                    "SELECT {COLUMNS} FROM suppressions WHERE deleted = 0 \
-                     AND address IN (SELECT value FROM json_each(?1))"
-                ),
-                vec![self.keys()],
+            lookup(
+                self.events
+                    .iter()
+                    .map(|e| e.key.as_str())
+                    .collect::<HashSet<_>>(),
             ),
         ]
     }
@@ -508,7 +502,8 @@ impl<'e, 'a> Ingest<'e, 'a> {
             let event = e.event();
             let address = addresses.entry(e.key.clone()).or_default();
             let mut outcome = Outcome::Counted;
-            if event.effect() != Effect::Never {
+            let counted = event.effect() != Effect::Never;
+            if counted {
                 let mut past = History::default();
                 if address.current.is_none() {
                     let (start, end) = rule.window(event.at);
@@ -525,7 +520,7 @@ impl<'e, 'a> Ingest<'e, 'a> {
                     outcome = Outcome::Suppressed;
                 }
             }
-            if event.effect() != Effect::Never && address.current.is_none() {
+            if counted && address.current.is_none() {
                 address.past.push((event.reason, event.at));
             }
             outcomes.push(outcome);

@@ -231,7 +231,7 @@ impl Store {
 
     /// The record of a key, if suppressed.
     pub fn lookup(&self, key: &str) -> Result<Option<SuppressionInfo>, StoreError> {
-        let result = execute(&self.conn, &ledger::lookup(&[key.to_owned()]))?;
+        let result = execute(&self.conn, &ledger::lookup([key]))?;
         Ok(ledger::records(&result).remove(key))
     }
 

@@ -27,7 +27,7 @@ fn info(reason: &str, first: i64, last: i64, count: u32, source: &str) -> Suppre
 }
 
 fn get(conn: &Connection, key: &str) -> Option<SuppressionInfo> {
-    records(&execute(conn, &lookup(&[key.to_owned()])).unwrap()).remove(key)
+    records(&execute(conn, &lookup([key])).unwrap()).remove(key)
 }
 
 fn stamp_of(conn: &Connection, key: &str) -> i64 {
