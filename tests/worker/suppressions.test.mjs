@@ -150,6 +150,21 @@ describe('POST /v1/bounces: SES through SNS into D1', { timeout: 120_000 }, () =
     assert.equal((await record('twice@example.com')).count, 1);
   });
 
+  test('a bounce to 50 recipients (the most SES sends; several insert statements in one D1 batch) stores every one', async () => {
+    const before = await events();
+    const team = Array.from({ length: 50 }, (_, i) => `team${i}@example.com`);
+    const e = sns.envelope({ message: sns.sesBounce(team) });
+    const r = await sns.post(worker, e);
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.records, 50, r.text);
+    assert.equal(r.json.suppressed, 50, r.text);
+    assert.equal(await events(), before + 50);
+    for (const i of [0, 11, 12, 13, 49]) assert.equal((await record(team[i])).count, 1, team[i]);
+    const again = await sns.post(worker, e);
+    assert.equal(again.json.duplicates, 50, again.text);
+    assert.equal(await events(), before + 50);
+  });
+
   test('a complaint suppresses at once', async () => {
     const r = await sns.post(worker, sns.envelope({ message: sns.sesComplaint(['angry@example.com']) }));
     assert.equal(r.json.suppressed, 1, r.text);

@@ -16,7 +16,7 @@
 //!   cleared) for a change feed to show, forgets the address's bounce
 //!   events, and purges tombstones older than the caller says.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use prebounce_core::bounce::{Bounce, Kind};
 use prebounce_core::suppression::{
@@ -396,6 +396,43 @@ struct Address {
     changed: bool,
 }
 
+/// Event rows per insert: 8 parameters each, within D1's 100 bound
+/// parameters a statement. Bound values, not a JSON parameter: SQLite would
+/// take each row's JSON apart again, and the insert is most of an ingest.
+const EVENT_ROWS: usize = 12;
+
+/// The columns of an event row, in the order [`insert_events`] binds them.
+const EVENT_COLUMNS: usize = 8;
+
+/// Inserts event rows (at most [`EVENT_ROWS`]); a row already recorded is
+/// left as it is.
+fn insert_events(rows: Vec<[SqlValue; EVENT_COLUMNS]>) -> Statement {
+    let sql = |n: usize| {
+        let values = (0..n)
+            .map(|r| {
+                let first = r * EVENT_COLUMNS + 1;
+                let params: Vec<String> = (first..first + EVENT_COLUMNS)
+                    .map(|i| format!("?{i}"))
+                    .collect();
+                format!("({})", params.join(", "))
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        format!(
+            "INSERT INTO bounce_events \
+             (message_key, recipient_key, reason, seen_at, undetermined, recipient, kind, source) \
+             VALUES {values} ON CONFLICT DO NOTHING"
+        )
+    };
+    static FULL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let text = if rows.len() == EVENT_ROWS {
+        FULL.get_or_init(|| sql(EVENT_ROWS)).clone()
+    } else {
+        sql(rows.len())
+    };
+    Statement::new(text, rows.into_iter().flatten().collect())
+}
+
 fn kind_text(kind: Kind) -> &'static str {
     match kind {
         Kind::Hard => "hard",
@@ -415,18 +452,20 @@ impl<'e, 'a> Ingest<'e, 'a> {
     /// the repeat rule; a live record counts them already), and the live
     /// records.
     pub fn reads(&self) -> Vec<Statement> {
-        let pairs: Vec<(&str, &str)> = self
-            .events
-            .iter()
-            .map(|e| (e.message_key, e.key.as_str()))
-            .collect();
         let counted = counted_reasons();
         vec![
+            // Every recorded recipient of these reports (a report has a
+            // few): a flat list reads from the primary key alone, where
+            // (report, key) pairs would be taken apart row by row.
             Statement::new(
-                "SELECT b.message_key, b.recipient_key FROM json_each(?1) AS j \
-                 JOIN bounce_events AS b ON b.message_key = json_extract(j.value, '$[0]') \
-                 AND b.recipient_key = json_extract(j.value, '$[1]')",
-                vec![json_text(&pairs)],
+                "SELECT message_key, recipient_key FROM bounce_events \
+                 WHERE message_key IN (SELECT value FROM json_each(?1))",
+                vec![json_list(
+                    self.events
+                        .iter()
+                        .map(|e| e.message_key)
+                        .collect::<BTreeSet<_>>(),
+                )],
             ),
             Statement::new(
                 format!(
@@ -443,14 +482,14 @@ impl<'e, 'a> Ingest<'e, 'a> {
                         .iter()
                         .filter(|e| e.event().effect() != Effect::Never)
                         .map(|e| e.key.as_str())
-                        .collect::<HashSet<_>>(),
+                        .collect::<BTreeSet<_>>(),
                 )],
             ),
             lookup(
                 self.events
                     .iter()
                     .map(|e| e.key.as_str())
-                    .collect::<HashSet<_>>(),
+                    .collect::<BTreeSet<_>>(),
             ),
         ]
     }
@@ -462,12 +501,16 @@ impl<'e, 'a> Ingest<'e, 'a> {
     pub fn writes(&self, reads: &[StatementResult], rule: RepeatRule, updated_at: i64) -> Decided {
         let empty = StatementResult::default();
         let [done, history, current] = [0, 1, 2].map(|i| reads.get(i).unwrap_or(&empty));
-        let mut recorded: HashSet<(String, String)> = done
+        let stored: Vec<(String, String)> = done
             .rows
             .iter()
             .filter_map(|r| Some((text(r, "message_key")?, text(r, "recipient_key")?)))
             .collect();
-        let mut addresses: HashMap<String, Address> = HashMap::new();
+        let mut recorded: BTreeSet<(&str, &str)> = stored
+            .iter()
+            .map(|(m, k)| (m.as_str(), k.as_str()))
+            .collect();
+        let mut addresses: BTreeMap<String, Address> = BTreeMap::new();
         for (key, info) in records(current) {
             addresses.entry(key).or_default().current = Some(info);
         }
@@ -485,20 +528,21 @@ impl<'e, 'a> Ingest<'e, 'a> {
         let mut outcomes = Vec::with_capacity(self.events.len());
         let mut rows = Vec::with_capacity(self.events.len());
         for e in self.events {
-            if !recorded.insert((e.message_key.to_owned(), e.key.clone())) {
+            if !recorded.insert((e.message_key, e.key.as_str())) {
                 outcomes.push(Outcome::Duplicate);
                 continue;
             }
-            rows.push((
-                e.message_key,
-                e.key.as_str(),
-                e.record.reason.as_str(),
-                e.at.to_string(),
-                e.record.kind == Kind::Undetermined,
-                e.record.recipient.as_str(),
-                kind_text(e.record.kind),
-                e.source,
-            ));
+            let text = |t: &str| SqlValue::Text(t.to_owned());
+            rows.push([
+                text(e.message_key),
+                text(&e.key),
+                text(e.record.reason.as_str()),
+                SqlValue::Text(e.at.to_string()),
+                SqlValue::Int(i64::from(e.record.kind == Kind::Undetermined)),
+                text(&e.record.recipient),
+                text(kind_text(e.record.kind)),
+                text(e.source),
+            ]);
             let event = e.event();
             let address = addresses.entry(e.key.clone()).or_default();
             let mut outcome = Outcome::Counted;
@@ -527,18 +571,12 @@ impl<'e, 'a> Ingest<'e, 'a> {
         }
 
         let mut writes = Vec::new();
-        if !rows.is_empty() {
-            writes.push(Statement::new(
-                "INSERT INTO bounce_events \
-                 (message_key, recipient_key, reason, seen_at, undetermined, recipient, kind, source) \
-                 SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), \
-                 json_extract(value, '$[2]'), json_extract(value, '$[3]'), json_extract(value, '$[4]'), \
-                 json_extract(value, '$[5]'), json_extract(value, '$[6]'), json_extract(value, '$[7]') \
-                 FROM json_each(?1) WHERE true ON CONFLICT DO NOTHING",
-                vec![json_text(&rows)],
-            ));
+        let mut rows = rows.into_iter().peekable();
+        while rows.peek().is_some() {
+            writes.push(insert_events(rows.by_ref().take(EVENT_ROWS).collect()));
         }
-        let mut changed: Vec<Suppression> = addresses
+        // By address: `addresses` is ordered.
+        let changed: Vec<Suppression> = addresses
             .into_iter()
             .filter(|(_, a)| a.changed)
             .filter_map(|(address, a)| {
@@ -549,7 +587,6 @@ impl<'e, 'a> Ingest<'e, 'a> {
             })
             .collect();
         if !changed.is_empty() {
-            changed.sort_by(|a, b| a.address.cmp(&b.address));
             writes.push(upsert(&changed, updated_at, Stamp::Changed));
         }
         Decided { outcomes, writes }

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use prebounce_core::suppression::{RepeatRule, Suppression};
 use prebounce_core::SuppressionInfo;
-use rusqlite::types::{Value as Sql, ValueRef};
+use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 use serde_json::{json, Value};
 use thiserror::Error;
@@ -47,9 +47,9 @@ const MERGE_CHUNK: usize = 1000;
 /// rows as column name → JSON value, or the number of rows changed.
 pub fn execute(conn: &Connection, s: &Statement) -> rusqlite::Result<StatementResult> {
     let params = rusqlite::params_from_iter(s.params.iter().map(|p| match p {
-        SqlValue::Null => Sql::Null,
-        SqlValue::Int(i) => Sql::Integer(*i),
-        SqlValue::Text(t) => Sql::Text(t.clone()),
+        SqlValue::Null => ToSqlOutput::Borrowed(ValueRef::Null),
+        SqlValue::Int(i) => ToSqlOutput::Borrowed(ValueRef::Integer(*i)),
+        SqlValue::Text(t) => ToSqlOutput::Borrowed(ValueRef::Text(t.as_bytes())),
     }));
     let mut stmt = conn.prepare_cached(&s.sql)?;
     let names: Vec<String> = stmt.column_names().iter().map(|n| n.to_string()).collect();
@@ -181,6 +181,10 @@ impl Store {
         // 64 MiB of page cache (SQLite's default is 8): a batch reads and
         // writes the same index pages again and again.
         conn.pragma_update(None, "cache_size", -65_536)?;
+        // Statement journals (an insert of several rows keeps one, to undo
+        // the statement alone) stay in memory instead of spilling to a
+        // temporary file: they are undo copies, never needed after a crash.
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
         migrate(&mut conn)?;
         Ok(Store { conn })
     }
