@@ -345,3 +345,9 @@ pub fn bounce(data: &[u8]) {
     }
     serde_json::to_string(&report).expect("a report serializes");
 }
+
+/// The SMTP session machine under arbitrary server bytes: its invariants
+/// are `prebounce_smtp::exercise`'s (shared with `crates/smtp/tests/props.rs`).
+pub fn smtp(data: &[u8]) {
+    prebounce_smtp::exercise::exercise(data);
+}

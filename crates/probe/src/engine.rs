@@ -13,8 +13,11 @@
 //! - Temporary failures are retried with doubling waits inside the retry
 //!   window, while other domains go on; every attempt has its own deadline.
 //!
-//! What a reply means, and how it changes a verdict, is core's business
-//! (`prebounce_core::reply`, `prebounce_core::outcome`).
+//! What each group asks and what its answers mean for the queue (group
+//! size, the catch-all question, a broken connection, a 421, a refused
+//! sender) is `prebounce_smtp::dialogue`'s; the session's commands are
+//! `prebounce_smtp::Client`'s. What a reply means, and how it changes a
+//! verdict, is core's (`prebounce_core::reply`, `prebounce_core::outcome`).
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::net::{IpAddr, SocketAddr};
@@ -27,7 +30,7 @@ use prebounce_core::outcome::{
     apply_dns, apply_mx_failure, apply_smtp, needs_network, retryable, SmtpOutcome,
 };
 use prebounce_core::verdict::{DnsInfo, MxRecord};
-use prebounce_core::{Reply, Stage, Verdict};
+use prebounce_core::{Stage, Verdict};
 use rand::Rng;
 use thiserror::Error;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -36,18 +39,16 @@ use tokio::time::Instant;
 
 use crate::dns::Dns;
 use crate::net::ProbeConfig;
-use crate::smtp::conn::{Conn, ConnError};
-use crate::smtp::session::{Greeting, GroupAnswer, OpenError, Session};
+use prebounce_smtp::dialogue::{
+    next_group, recipients, settle, Breakage, CatchAll, Limits, Next, Pending, Progress, Settled,
+};
 
-/// The most recipients pipelined in one write.
-const MAX_GROUP: usize = 50;
-/// Attempts at an address whose session broke before it was answered.
-const MAX_TRIES: u8 = 2;
+use crate::smtp::conn::{Conn, ConnError};
+use crate::smtp::session::{Greeting, OpenError, Session};
+
 /// Sessions in a row that may break before any answer before a domain's
 /// remaining addresses are given up on.
 const MAX_FRUITLESS_SESSIONS: u32 = 3;
-/// Attempts at the catch-all question per domain.
-const MAX_CATCH_ALL_TRIES: u8 = 2;
 /// How long a catch-all answer is remembered.
 const CATCH_ALL_TTL: Duration = Duration::from_secs(3600);
 /// Catch-all answers remembered at most (the cache is cleared beyond).
@@ -110,21 +111,6 @@ struct Host {
     port: u16,
     /// Named by the user (`--mx`): used as given, no address-safety check.
     explicit: bool,
-}
-
-/// An address waiting for an answer.
-#[derive(Debug)]
-struct Pending {
-    address: String,
-    tries: u8,
-}
-
-/// The catch-all question for one domain during a run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum CatchAll {
-    Unknown { tries: u8 },
-    Asking { tries: u8 },
-    Known(bool),
 }
 
 /// One domain's run: the queue, the answers, the catch-all state.
@@ -572,168 +558,66 @@ impl Prober {
     }
 
     /// Asks about queued addresses over one session until the queue is
-    /// empty, the error budget is spent, or the session breaks.
+    /// empty, the error budget is spent, or the session breaks. What to ask
+    /// and what the answers mean for the queue are `prebounce_smtp::dialogue`'s.
     async fn converse(&self, run: &DomainRun, mut session: Session, mx: &str, first: Pending) {
         let cfg = &self.inner.cfg;
+        let limits = Limits {
+            errors_per_session: cfg.errors_per_session,
+            rcpts_per_transaction: cfg.rcpts_per_transaction,
+            session_reuse: cfg.session_reuse,
+        };
         let mut asked_any = false;
         let mut first = Some(first);
         loop {
-            let budget = cfg.errors_per_session.saturating_sub(session.errors);
-            if budget == 0 || (!cfg.session_reuse && asked_any) {
+            let Some(plan) = next_group(
+                &limits,
+                session.errors(),
+                session.rcpts_in_transaction(),
+                asked_any,
+                &mut lock(&run.catch_all),
+            ) else {
                 break;
-            }
-            let room = cfg
-                .rcpts_per_transaction
-                .saturating_sub(session.rcpts_in_transaction());
-            let new_transaction = room == 0;
-            let room = if new_transaction {
-                cfg.rcpts_per_transaction
-            } else {
-                room
             };
-            let mut size = budget.min(room).clamp(1, MAX_GROUP);
-            let ask_catch_all = {
-                let mut state = lock(&run.catch_all);
-                match *state {
-                    CatchAll::Unknown { tries } if tries < MAX_CATCH_ALL_TRIES && size >= 2 => {
-                        *state = CatchAll::Asking { tries: tries + 1 };
-                        true
-                    }
-                    _ => false,
-                }
-            };
-            if ask_catch_all {
-                size -= 1;
-            }
-            if !cfg.session_reuse {
-                size = 1;
-            }
             let group: Vec<Pending> = {
                 let mut group: Vec<Pending> = first.take().into_iter().collect();
                 let mut q = lock(&run.queue);
-                let n = (size - group.len()).min(q.len());
+                let n = (plan.size - group.len()).min(q.len());
                 group.extend(q.drain(..n));
                 group
             };
             if group.is_empty() {
-                if ask_catch_all {
-                    self.catch_all_unanswered(run);
+                if plan.catch_all {
+                    lock(&run.catch_all).unanswered();
                 }
                 break;
             }
             asked_any = true;
-            let mut rcpts: Vec<String> = group.iter().map(|p| p.address.clone()).collect();
-            let random = ask_catch_all.then(|| random_address(&run.domain));
-            if let Some(r) = &random {
-                // The real address first, the random one second: some
-                // servers refuse every RCPT after the first.
-                rcpts.insert(1, r.clone());
-            }
+            let random = plan.catch_all.then(|| random_address(&run.domain));
+            let addresses: Vec<&str> = group.iter().map(|p| p.address.as_str()).collect();
+            let rcpts = recipients(&addresses, random.as_deref());
             let deadline = Instant::now() + cfg.timeout;
             let answer = session
-                .ask(&cfg.from, run.smtputf8, &rcpts, new_transaction, deadline)
+                .ask(
+                    &cfg.from,
+                    run.smtputf8,
+                    &rcpts,
+                    plan.new_transaction,
+                    deadline,
+                )
                 .await;
-            let tls = session.tls();
-            match answer {
-                Ok(GroupAnswer::Rcpt { replies, broken }) => {
-                    let mut closing = broken.is_some();
-                    // A server too slow for one attempt is not given a second:
-                    // the deadline bounds the address.
-                    let may_retry = !matches!(broken, Some(ConnError::Timeout(_)));
-                    let why = match &broken {
-                        Some(e) => format!("{mx}: {e}"),
-                        None => format!("{mx} sent fewer replies than commands"),
-                    };
-                    let mut replies = replies.into_iter();
-                    let mut results = Vec::with_capacity(group.len());
-                    let mut blamed = false;
-                    let mut innocent = Vec::new();
-                    for (i, p) in group.into_iter().enumerate() {
-                        let reply = replies.next();
-                        if i == 0 && random.is_some() {
-                            let r = replies.next();
-                            self.record_catch_all(run, r.as_ref());
-                        }
-                        match reply {
-                            Some(reply) if reply.code == 421 => {
-                                closing = true;
-                                self.requeue_or(run, p, true, || {
-                                    answered(mx, Stage::RcptTo, reply, tls)
-                                });
-                            }
-                            Some(reply) => {
-                                results.push((p.address, answered(mx, Stage::RcptTo, reply, tls)))
-                            }
-                            // The first address without a reply is the one the
-                            // server broke on; the ones pipelined after it were
-                            // never looked at and go first in the next session,
-                            // without losing a try.
-                            None if blamed => innocent.push(p),
-                            None => {
-                                blamed = true;
-                                self.requeue_or(run, p, may_retry, || SmtpOutcome::Unavailable {
-                                    mx: Some(mx.to_owned()),
-                                    answered: true,
-                                    tls,
-                                    detail: why.clone(),
-                                });
-                            }
-                        }
-                    }
-                    let fruitless = results.is_empty() && closing;
-                    lock(&run.results).extend(results);
-                    {
-                        let mut q = lock(&run.queue);
-                        for p in innocent.into_iter().rev() {
-                            q.push_front(p);
-                        }
-                    }
-                    if fruitless {
-                        self.fruitless_session(run, &why, mx, tls);
-                    } else {
-                        run.fruitless.store(0, Ordering::Relaxed);
-                    }
-                    if closing {
-                        return;
-                    }
+            let settled = settle(mx, session.tls(), group, plan.catch_all, answer, |e| {
+                Breakage {
+                    timeout: e.is_timeout(),
+                    detail: e.to_string(),
                 }
-                Ok(GroupAnswer::MailRefused(reply)) => {
-                    if random.is_some() {
-                        self.catch_all_unanswered(run);
-                    }
-                    let permanent = reply.is_permanent();
-                    let outcome = answered(mx, Stage::MailFrom, reply, tls);
-                    let mut results = lock(&run.results);
-                    for p in group {
-                        results.insert(p.address, outcome.clone());
-                    }
-                    if permanent {
-                        // Our sender is refused: so it is for every address here.
-                        for p in lock(&run.queue).drain(..) {
-                            results.insert(p.address, outcome.clone());
-                        }
-                    }
-                    drop(results);
-                    break;
-                }
-                Err(e) => {
-                    if random.is_some() {
-                        self.catch_all_unanswered(run);
-                    }
-                    let detail = format!("{mx}: {e}");
-                    let may_retry = !matches!(e, ConnError::Timeout(_));
-                    for p in group {
-                        self.requeue_or(run, p, may_retry, || SmtpOutcome::Unavailable {
-                            mx: Some(mx.to_owned()),
-                            answered: true,
-                            tls,
-                            detail: detail.clone(),
-                        });
-                    }
-                    self.fruitless_session(run, &detail, mx, tls);
-                    // The connection's framing is lost: no QUIT.
-                    return;
-                }
+            });
+            let next = settled.next;
+            self.apply(run, mx, session.tls(), settled);
+            match next {
+                Next::Continue => {}
+                Next::Quit => break,
+                Next::Drop => return,
             }
         }
         if let Some(p) = first {
@@ -742,20 +626,31 @@ impl Prober {
         session.quit().await;
     }
 
-    /// Puts an address back for another session, or records `outcome` when
-    /// it has had its tries (or `may_retry` is false).
-    fn requeue_or(
-        &self,
-        run: &DomainRun,
-        mut p: Pending,
-        may_retry: bool,
-        outcome: impl FnOnce() -> SmtpOutcome,
-    ) {
-        p.tries += 1;
-        if may_retry && p.tries < MAX_TRIES {
-            lock(&run.queue).push_back(p);
-        } else {
-            lock(&run.results).insert(p.address, outcome());
+    /// Applies what a group settled to the domain's run.
+    fn apply(&self, run: &DomainRun, mx: &str, tls: bool, settled: Settled) {
+        if let Some(reply) = settled.catch_all {
+            lock(&run.catch_all).record(reply.as_ref());
+        }
+        {
+            let mut results = lock(&run.results);
+            results.extend(settled.answered);
+            if let Some(outcome) = &settled.answer_queue {
+                for p in lock(&run.queue).drain(..) {
+                    results.insert(p.address, outcome.clone());
+                }
+            }
+        }
+        {
+            let mut q = lock(&run.queue);
+            for p in settled.front.into_iter().rev() {
+                q.push_front(p);
+            }
+            q.extend(settled.retry);
+        }
+        match settled.progress {
+            Progress::Answered => run.fruitless.store(0, Ordering::Relaxed),
+            Progress::Fruitless(why) => self.fruitless_session(run, &why, mx, tls),
+            Progress::Unchanged => {}
         }
     }
 
@@ -782,26 +677,6 @@ impl Prober {
         }
     }
 
-    fn record_catch_all(&self, run: &DomainRun, reply: Option<&Reply>) {
-        let mut state = lock(&run.catch_all);
-        let tries = match *state {
-            CatchAll::Asking { tries } | CatchAll::Unknown { tries } => tries,
-            CatchAll::Known(_) => return,
-        };
-        *state = match reply {
-            Some(r) if r.is_positive() => CatchAll::Known(true),
-            Some(r) if r.is_permanent() => CatchAll::Known(false),
-            _ => CatchAll::Unknown { tries },
-        };
-    }
-
-    fn catch_all_unanswered(&self, run: &DomainRun) {
-        let mut state = lock(&run.catch_all);
-        if let CatchAll::Asking { tries } = *state {
-            *state = CatchAll::Unknown { tries };
-        }
-    }
-
     fn cached_catch_all(&self, domain: &str) -> Option<bool> {
         let cache = lock(&self.inner.catch_all);
         cache
@@ -816,16 +691,6 @@ impl Prober {
             cache.clear();
         }
         cache.insert(domain.to_owned(), (value, Instant::now()));
-    }
-}
-
-fn answered(mx: &str, stage: Stage, reply: Reply, tls: bool) -> SmtpOutcome {
-    SmtpOutcome::Answered {
-        mx: mx.to_owned(),
-        stage,
-        reply,
-        tls,
-        catch_all: None,
     }
 }
 

@@ -1,23 +1,24 @@
-//! One SMTP connection: connect (directly or through SOCKS5), read bounded
-//! replies under deadlines, write commands, upgrade to TLS.
+//! One SMTP connection: connect (directly or through SOCKS5), read and write
+//! bytes under deadlines, upgrade to TLS. What the bytes mean is the
+//! session machine's (`prebounce_smtp::Client`).
 //!
 //! Every read is bounded twice: in time (the caller's deadline) and in size
-//! (core's [`ReplyParser`] limits lines per reply and bytes per reply, and a
-//! line longer than [`MAX_LINE_BYTES`] is refused before it is buffered), so a
-//! slow-drip, endless or oversized server costs one attempt's deadline and a
-//! few kilobytes, never more.
+//! (at most [`READ_CHUNK`] bytes a read; the machine refuses a line longer
+//! than `MAX_LINE_BYTES` and a reply over core's bounds before buffering
+//! more), so a slow-drip, endless or oversized server costs one attempt's
+//! deadline and a few kilobytes, never more.
 
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use prebounce_core::reply::{ReplyError, ReplyParser, MAX_LINE_BYTES};
-use prebounce_core::Reply;
+use prebounce_core::reply::{ReplyError, MAX_LINE_BYTES};
+use prebounce_smtp::ProtocolError;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, SignatureScheme};
 use thiserror::Error;
-use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::{timeout_at, Instant};
 use tokio_rustls::TlsConnector;
@@ -58,12 +59,30 @@ pub enum ConnError {
     StartTlsInjection,
 }
 
-/// An open connection with a reply reader.
+/// The most bytes one read takes.
+pub const READ_CHUNK: usize = 8 * 1024;
+
+impl From<ProtocolError> for ConnError {
+    fn from(e: ProtocolError) -> ConnError {
+        match e {
+            ProtocolError::LineTooLong => ConnError::LineTooLong,
+            ProtocolError::Reply(e) => ConnError::Reply(e),
+            ProtocolError::StartTlsInjection => ConnError::StartTlsInjection,
+        }
+    }
+}
+
+impl ConnError {
+    /// A deadline passed (the server is too slow for another try).
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, ConnError::Timeout(_))
+    }
+}
+
+/// An open connection.
 pub struct Conn {
-    io: BufReader<Box<dyn Io>>,
-    parser: ReplyParser,
-    /// The connection runs over TLS.
-    pub tls: bool,
+    io: Box<dyn Io>,
+    buf: Box<[u8]>,
 }
 
 impl Conn {
@@ -105,30 +124,31 @@ impl Conn {
                 Box::new(s)
             }
         };
-        Ok(Conn {
-            io: BufReader::with_capacity(8 * 1024, io),
-            parser: ReplyParser::new(),
-            tls: false,
-        })
+        Ok(Conn::over(io))
     }
 
-    /// Reads one complete reply by `deadline`.
-    pub async fn read_reply(&mut self, deadline: Instant) -> Result<Reply, ConnError> {
-        let mut line = Vec::with_capacity(128);
-        loop {
-            line.clear();
-            timeout_at(deadline, read_line(&mut self.io, &mut line))
-                .await
-                .map_err(|_| ConnError::Timeout("reply"))??;
-            if let Some(reply) = self.parser.push_line(&line)? {
-                return Ok(reply);
-            }
+    fn over(io: Box<dyn Io>) -> Conn {
+        Conn {
+            io,
+            buf: vec![0; READ_CHUNK].into_boxed_slice(),
         }
+    }
+
+    /// Reads what the server sent next (at most [`READ_CHUNK`] bytes) by
+    /// `deadline`.
+    pub async fn read(&mut self, deadline: Instant) -> Result<&[u8], ConnError> {
+        let n = timeout_at(deadline, self.io.read(&mut self.buf))
+            .await
+            .map_err(|_| ConnError::Timeout("reply"))??;
+        if n == 0 {
+            return Err(ConnError::Closed);
+        }
+        Ok(&self.buf[..n])
     }
 
     /// Writes `data` (one or more command lines) by `deadline`.
     pub async fn send(&mut self, data: &[u8], deadline: Instant) -> Result<(), ConnError> {
-        let io = self.io.get_mut();
+        let io = &mut self.io;
         timeout_at(deadline, async {
             io.write_all(data).await?;
             io.flush().await
@@ -138,56 +158,20 @@ impl Conn {
         Ok(())
     }
 
-    /// Upgrades to TLS after a 220 reply to STARTTLS. Any certificate is
-    /// accepted: the probe only reads replies, and a verifier that refused
-    /// self-signed certificates would miss most of the mail servers on earth.
+    /// Upgrades to TLS after a 220 reply to STARTTLS (the machine has
+    /// checked nothing was sent after it). Any certificate is accepted: the
+    /// probe only reads replies, and a verifier that refused self-signed
+    /// certificates would miss most of the mail servers on earth.
     pub async fn start_tls(self, host: &str, deadline: Instant) -> Result<Conn, ConnError> {
-        if !self.io.buffer().is_empty() {
-            return Err(ConnError::StartTlsInjection);
-        }
-        let inner = self.io.into_inner();
+        let inner = self.io;
         let name = ServerName::try_from(host.to_owned())
             .unwrap_or_else(|_| ServerName::try_from("mx.invalid").expect("a valid name"));
         let tls = timeout_at(deadline, tls_connector().connect(name, inner))
             .await
             .map_err(|_| ConnError::Timeout("TLS handshake"))?
             .map_err(|e| ConnError::Tls(e.to_string()))?;
-        Ok(Conn {
-            io: BufReader::with_capacity(8 * 1024, Box::new(tls)),
-            parser: ReplyParser::new(),
-            tls: true,
-        })
+        Ok(Conn::over(Box::new(tls)))
     }
-}
-
-/// Reads one line (through `\n`) into `out`, refusing lines over the bound
-/// before buffering them.
-async fn read_line<R: tokio::io::AsyncBufRead + Unpin>(
-    r: &mut R,
-    out: &mut Vec<u8>,
-) -> Result<(), ConnError> {
-    loop {
-        let buf = r.fill_buf().await?;
-        if buf.is_empty() {
-            return Err(ConnError::Closed);
-        }
-        let (take, done) = match memchr(buf) {
-            Some(i) => (i + 1, true),
-            None => (buf.len(), false),
-        };
-        if out.len() + take > MAX_LINE_BYTES {
-            return Err(ConnError::LineTooLong);
-        }
-        out.extend_from_slice(&buf[..take]);
-        r.consume(take);
-        if done {
-            return Ok(());
-        }
-    }
-}
-
-fn memchr(buf: &[u8]) -> Option<usize> {
-    buf.iter().position(|&b| b == b'\n')
 }
 
 fn tls_connector() -> TlsConnector {
@@ -253,39 +237,5 @@ impl ServerCertVerifier for AcceptAny {
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.0.signature_verification_algorithms.supported_schemes()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn lines_are_bounded_before_buffering() {
-        let data = vec![b'a'; MAX_LINE_BYTES + 10];
-        let mut r = BufReader::new(&data[..]);
-        let mut out = Vec::new();
-        assert!(matches!(
-            read_line(&mut r, &mut out).await,
-            Err(ConnError::LineTooLong)
-        ));
-        assert!(out.len() <= MAX_LINE_BYTES);
-    }
-
-    #[tokio::test]
-    async fn a_line_ends_at_lf() {
-        let data = b"250-one\r\n250 two\r\n";
-        let mut r = BufReader::new(&data[..]);
-        let mut out = Vec::new();
-        read_line(&mut r, &mut out).await.unwrap();
-        assert_eq!(out, b"250-one\r\n");
-        out.clear();
-        read_line(&mut r, &mut out).await.unwrap();
-        assert_eq!(out, b"250 two\r\n");
-        out.clear();
-        assert!(matches!(
-            read_line(&mut r, &mut out).await,
-            Err(ConnError::Closed)
-        ));
     }
 }

@@ -1,6 +1,7 @@
-//! The SMTP side of the probe: connections with bounded reads ([`conn`]) and
-//! the session that greets and asks about recipients ([`session`]). What a
-//! reply *means* is decided in core (`prebounce_core::reply`), not here.
+//! The SMTP runtime of the probe: connections with deadlines ([`conn`]) and
+//! the driver that runs `prebounce_smtp`'s session machine over one
+//! ([`session`]). The dialogue's rules are in `prebounce-smtp`; what a reply
+//! *means* is core's (`prebounce_core::reply`).
 
 pub mod conn;
 pub mod session;
