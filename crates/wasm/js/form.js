@@ -12,11 +12,11 @@
 //   Typo suggestions and other warnings show while typing.
 // - The optional deep check asks the edge API on blur; a newer value cancels
 //   it, and any failure leaves the local verdict in place.
-import { STATUSES } from './api.js';
+import { fetchVerdict } from './edge.js';
+import { initialState, reduce, customValidity, display } from './form-state.js';
 
 const DEFAULT_DEBOUNCE_MS = 300;
 const DEFAULT_TIMEOUT_MS = 5000;
-const FALLBACK_MESSAGE = 'Enter a valid email address.';
 // Visually hidden, still read by screen readers (no stylesheet needed).
 const VISUALLY_HIDDEN =
   'position:absolute;width:1px;height:1px;margin:-1px;padding:0;border:0;' +
@@ -41,6 +41,9 @@ export function makeAttach({ check, version, optionBits }) {
   };
 }
 
+// attach() is the event layer: it turns the DOM's events into form-state.js
+// events, keeps the timers (debounce, pointer presses) and the edge API
+// requests, and hands the state to the renderer below.
 function attach(check, version, optionBits, input, options = {}) {
   if (!isInputElement(input)) {
     throw new TypeError(`prebounce.attach(input): input must be an HTMLInputElement (an <input type="email">), got ${describe(input)}`);
@@ -67,6 +70,7 @@ function attach(check, version, optionBits, input, options = {}) {
   const api = options.api == null ? null : apiSettings(options.api);
   const doc = input.ownerDocument;
   const view = doc.defaultView ?? globalThis;
+  const edgeFetch = (url, init) => view.fetch(url, init); // the input's window's
   if (options.messageElement != null && !isElement(options.messageElement, view)) {
     throw new TypeError(`prebounce.attach: options.messageElement must be an element, got ${describe(options.messageElement)}`);
   }
@@ -75,49 +79,11 @@ function attach(check, version, optionBits, input, options = {}) {
   // effect running twice) replaces the previous one.
   attached.get(input)?.detach();
 
-  const uid = ++nextId;
-  const base = input.id ? `${input.id}-prebounce` : `prebounce-${uid}`;
-
-  // The message element: the caller's, or a new one right after the input.
-  const ownMessage = options.messageElement == null;
-  const message = ownMessage ? doc.createElement('div') : options.messageElement;
-  const messageIdAdded = !message.id;
-  if (ownMessage) {
-    message.className = 'prebounce-message';
-    message.hidden = true;
-    input.insertAdjacentElement('afterend', message);
-  }
-  if (messageIdAdded) message.id = uniqueId(doc, `${base}-message`);
-  const text = doc.createElement('span');
-  text.className = 'prebounce-text';
-  message.append(text);
-
-  // The live region: polite, visually hidden, only written when its text changes.
-  const live = doc.createElement('span');
-  live.className = 'prebounce-live';
-  live.setAttribute('aria-live', 'polite');
-  live.setAttribute('style', VISUALLY_HIDDEN);
-  // Next to our own message; at the end of <body> when the caller gave the
-  // message element (its parent may be a framework's, which dislikes strangers).
-  if (ownMessage) message.insertAdjacentElement('afterend', live);
-  else (doc.body ?? doc.documentElement).append(live);
-
-  // aria-describedby gets the message's id; the original value comes back on detach.
-  const describedByBefore = input.getAttribute('aria-describedby');
-  const describedBy = (describedByBefore ?? '').split(/\s+/).filter(Boolean);
-  if (!describedBy.includes(message.id)) {
-    input.setAttribute('aria-describedby', [...describedBy, message.id].join(' '));
-  }
-  const ariaInvalidBefore = input.getAttribute('aria-invalid');
-
-  let button = null;        // the suggestion button, while one is offered
-  let current = null;       // the latest verdict (null for an empty field)
+  const ui = renderer(input, options.messageElement ?? null, ++nextId, accept);
+  let state = initialState({ blockRisky, deep: api !== null });
   let shown;                // JSON of the verdict last rendered (undefined: none yet)
-  let announced = '';       // text last written to the live region
-  let touched = false;      // left the field with a value, or tried to submit
   let timer = null;         // debounce timer
-  let pending = null;       // { value, controller, timer } of the deep check in flight
-  const deep = new Map();   // value -> deeper verdict from the edge API
+  const requests = new Map(); // request id -> { controller, timer } of the edge API requests in flight
   let detached = false;
   // A mouse or finger is down: a message that appears now (on blur, say) would
   // move the button being clicked away from under it, and the click would be
@@ -126,22 +92,23 @@ function attach(check, version, optionBits, input, options = {}) {
   let deferred = false;
   let releaseTimer = null;
 
-  function valueNow() {
-    return input.value.trim();
+  /** A form-state event of `type` with the field's value and its local verdict. */
+  function read(type) {
+    const value = input.value.trim();
+    return { type, value, local: value === '' ? null : check(value, checkOptions) };
   }
 
-  function blocks(verdict) {
-    return verdict !== null && (verdict.status === 'invalid' || (blockRisky && verdict.status === 'risky'));
-  }
-
-  /** Recomputes the verdict for the current value and the custom validity. */
-  function evaluate() {
-    const value = valueNow();
-    if (pending !== null && pending.value !== value) cancelDeep();
-    current = value === '' ? null : deep.get(value) ?? check(value, checkOptions);
-    // An empty field is the `required` attribute's business.
-    input.setCustomValidity(blocks(current) ? current.message || FALLBACK_MESSAGE : '');
-    return current;
+  /** Applies `event` to the state: the custom validity and the requests follow at once. Returns the state before. */
+  function dispatch(event) {
+    const before = state;
+    state = reduce(state, event);
+    input.setCustomValidity(customValidity(state));
+    if (state.pending !== before.pending) {
+      if (before.pending !== null) stopRequest(before.pending.id);
+      if (state.pending !== null) startRequest(state.pending);
+      ui.busy(state.pending !== null);
+    }
+    return before;
   }
 
   /** Shows (and announces) the current verdict, and tells onVerdict. */
@@ -154,28 +121,13 @@ function attach(check, version, optionBits, input, options = {}) {
       return;
     }
     deferred = false;
-    const verdict = current;
-    const visible = verdict !== null && verdict.status !== 'valid' && (touched || verdict.status !== 'invalid');
-    const suggestion = visible ? verdict.suggestion : null;
-    // A typo's message is the question the button asks; show the button alone.
-    const words = !visible ? '' : suggestion && verdict.reason === 'possible_typo' ? '' : verdict.message || FALLBACK_MESSAGE;
-    text.textContent = words;
-    text.hidden = words === '';
-    if (suggestion) offer(suggestion); else withdraw();
-    if (ownMessage) message.hidden = !visible;
-    const status = visible ? verdict.status : null;
-    setData(message, 'prebounceStatus', status);
-    setData(message, 'prebounceBlocks', visible && blocks(verdict) ? '' : null);
-    setData(input, 'prebounceStatus', verdict === null ? null : verdict.status);
-    if (visible && blocks(verdict)) input.setAttribute('aria-invalid', 'true');
-    else restoreAttribute(input, 'aria-invalid', ariaInvalidBefore);
-    announce(visible ? verdict.message || FALLBACK_MESSAGE : '');
-    const json = JSON.stringify(verdict);
+    ui.show(state);
+    const json = JSON.stringify(state.verdict);
     if (json !== shown) {
       shown = json;
       if (onVerdict !== undefined) {
         try {
-          onVerdict(verdict);
+          onVerdict(state.verdict);
         } catch (e) {
           reportError(view, e);
         }
@@ -183,124 +135,60 @@ function attach(check, version, optionBits, input, options = {}) {
     }
   }
 
-  function announce(words) {
-    if (words === announced) return; // never re-announce the same text
-    announced = words;
-    live.textContent = words;
-  }
-
-  function offer(suggestion) {
-    if (button === null) {
-      button = doc.createElement('button');
-      button.type = 'button';
-      button.className = 'prebounce-suggestion';
-      button.addEventListener('click', accept);
-      message.append(button);
-    }
-    if (button.dataset.suggestion !== suggestion) {
-      button.dataset.suggestion = suggestion;
-      const strong = doc.createElement('strong');
-      strong.textContent = suggestion;
-      button.replaceChildren('Did you mean ', strong, '?');
-    }
-  }
-
-  function withdraw() {
-    if (button === null) return;
-    button.removeEventListener('click', accept);
-    button.remove();
-    button = null;
-  }
-
   /** The suggestion button: take the corrected address, re-check, focus the field. */
-  function accept() {
-    if (button === null) return;
-    const suggestion = button.dataset.suggestion;
+  function accept(suggestion) {
     setValue(input, suggestion);
     // Frameworks (React's onChange, Vue's v-model) learn of the new value from these.
     input.dispatchEvent(new view.Event('input', { bubbles: true }));
     input.dispatchEvent(new view.Event('change', { bubbles: true }));
     if (detached) return;
-    evaluate();
-    touched = true;
+    dispatch(read('accept'));
     input.focus();
     render(); // the corrected address has no suggestion: the button goes
   }
 
   // --- the deep check -------------------------------------------------------
 
-  function cancelDeep() {
-    if (pending === null) return;
-    clearTimeout(pending.timer);
-    pending.controller.abort();
-    pending = null;
-    setData(input, 'prebouncePending', null);
-    message.removeAttribute('aria-busy');
-  }
-
-  function startDeep() {
-    const value = valueNow();
-    if (api === null || value === '' || current === null || deep.has(value)) return;
-    if (current.status === 'invalid') return; // the edge would say the same; save the request
-    if (pending !== null) {
-      if (pending.value === value) return; // already asking
-      cancelDeep();
-    }
+  function startRequest({ id, value }) {
     const controller = new view.AbortController();
-    const request = { value, controller, timer: null };
-    request.timer = setTimeout(() => controller.abort(), api.timeoutMs);
-    pending = request;
-    setData(input, 'prebouncePending', '');
-    message.setAttribute('aria-busy', 'true');
-    deepCheck(value, controller.signal).then((verdict) => {
-      if (pending !== request) return; // cancelled, or replaced by a newer one
+    const timeout = setTimeout(() => controller.abort(), api.timeoutMs);
+    requests.set(id, { controller, timer: timeout });
+    fetchVerdict({ endpoint: api.endpoint, key: api.key, email: value, options: checkOptions, signal: controller.signal, fetch: edgeFetch }).then((verdict) => {
+      const request = requests.get(id);
+      if (request === undefined) return; // cancelled, or replaced by a newer one
       clearTimeout(request.timer);
-      pending = null;
-      setData(input, 'prebouncePending', null);
-      message.removeAttribute('aria-busy');
-      if (verdict === null || detached || valueNow() !== value) return; // degrade silently
-      deep.set(value, verdict);
-      evaluate();
-      render();
+      requests.delete(id);
+      if (detached) return;
+      const before = dispatch({ type: 'remote', id, verdict, value: input.value.trim() });
+      if (state.verdict !== before.verdict) render(); // else the local verdict stands, silently
     });
   }
 
-  /** The edge API's verdict for `value`, or null for any failure. */
-  async function deepCheck(value, signal) {
-    let url = `${api.endpoint}/v1/check?email=${encodeURIComponent(value)}`;
-    for (const [name, on] of Object.entries(checkOptions ?? {})) {
-      url += `&${encodeURIComponent(name)}=${on ? 'true' : 'false'}`;
-    }
-    try {
-      const response = await view.fetch(url, { headers: { Authorization: `Bearer ${api.key}` }, signal });
-      if (!response.ok) return null;
-      const verdict = await response.json();
-      return isVerdict(verdict) ? verdict : null;
-    } catch {
-      return null; // network error, timeout, abort, bad JSON: the local verdict stands
-    }
+  function stopRequest(id) {
+    const request = requests.get(id);
+    if (request === undefined) return;
+    requests.delete(id);
+    clearTimeout(request.timer);
+    request.controller.abort();
   }
 
   // --- events -----------------------------------------------------------------
 
   function onInput() {
-    const verdict = evaluate();
+    dispatch(read('input'));
     clearTimeout(timer);
-    if (verdict === null) render(); // emptied: clear the message at once
+    if (state.verdict === null) render(); // emptied: clear the message at once
     else timer = setTimeout(render, debounceMs);
   }
 
   function onBlur() {
-    evaluate();
-    if (current !== null) touched = true;
+    dispatch(read('blur'));
     render();
-    startDeep();
   }
 
   function onInvalid() {
     // A submit attempt: show what blocks it now, whatever the debounce.
-    evaluate();
-    touched = true;
+    dispatch(read('submit'));
     pressed = false;
     render();
   }
@@ -310,8 +198,7 @@ function attach(check, version, optionBits, input, options = {}) {
     if (event.target !== input.form) return;
     setTimeout(() => {
       if (detached) return;
-      evaluate();
-      touched = false;
+      dispatch(read('reset'));
       render();
     }, 0);
   }
@@ -343,11 +230,8 @@ function attach(check, version, optionBits, input, options = {}) {
   doc.addEventListener('reset', onReset, true);
 
   // A value already there (pre-filled, or re-attached with new options) is judged at once.
-  evaluate();
-  if (current !== null) {
-    touched = true;
-    render();
-  }
+  dispatch(read('recheck'));
+  if (state.verdict !== null) render();
 
   function detach() {
     if (detached) return;
@@ -355,28 +239,15 @@ function attach(check, version, optionBits, input, options = {}) {
     clearTimeout(timer);
     timer = null;
     clearTimeout(releaseTimer);
-    cancelDeep();
+    for (const id of [...requests.keys()]) stopRequest(id);
     input.removeEventListener('input', onInput);
     input.removeEventListener('blur', onBlur);
     input.removeEventListener('invalid', onInvalid);
     for (const type of pressEvents) doc.removeEventListener(type, onPress, true);
     for (const type of releaseEvents) doc.removeEventListener(type, onRelease, true);
     doc.removeEventListener('reset', onReset, true);
-    withdraw();
     input.setCustomValidity('');
-    restoreAttribute(input, 'aria-describedby', describedByBefore);
-    restoreAttribute(input, 'aria-invalid', ariaInvalidBefore);
-    setData(input, 'prebounceStatus', null);
-    live.remove();
-    if (ownMessage) {
-      message.remove();
-    } else {
-      text.remove();
-      message.removeAttribute('aria-busy');
-      setData(message, 'prebounceStatus', null);
-      setData(message, 'prebounceBlocks', null);
-      if (messageIdAdded) message.removeAttribute('id');
-    }
+    ui.remove();
     if (attached.get(input) === attachment) attached.delete(input);
   }
 
@@ -384,19 +255,139 @@ function attach(check, version, optionBits, input, options = {}) {
     detach,
     /** The latest verdict (null for an empty field). */
     get verdict() {
-      return current;
+      return state.verdict;
     },
     /** Re-checks now, after the value was set from code (which fires no event). */
     recheck() {
-      if (detached) return current;
-      evaluate();
-      if (current !== null) touched = true;
+      if (detached) return state.verdict;
+      dispatch(read('recheck'));
       render();
-      return current;
+      return state.verdict;
     },
   });
   attached.set(input, attachment);
   return attachment;
+}
+
+/**
+ * The renderer: adds the message element (or uses the caller's `given`; ids
+ * made from the input's or from `uid`), the text, the suggestion button and
+ * the live region, and applies a form state
+ * to them and to the input's attributes. `onAccept(suggestion)` runs when the
+ * suggestion button is pressed; `remove()` puts the DOM back as found.
+ */
+function renderer(input, given, uid, onAccept) {
+  const doc = input.ownerDocument;
+  const base = input.id ? `${input.id}-prebounce` : `prebounce-${uid}`;
+
+  // The message element: the caller's, or a new one right after the input.
+  const ownMessage = given === null;
+  const message = ownMessage ? doc.createElement('div') : given;
+  const messageIdAdded = !message.id;
+  if (ownMessage) {
+    message.className = 'prebounce-message';
+    message.hidden = true;
+    input.insertAdjacentElement('afterend', message);
+  }
+  if (messageIdAdded) message.id = uniqueId(doc, `${base}-message`);
+  const text = doc.createElement('span');
+  text.className = 'prebounce-text';
+  message.append(text);
+
+  // The live region: polite, visually hidden, only written when its text changes.
+  const live = doc.createElement('span');
+  live.className = 'prebounce-live';
+  live.setAttribute('aria-live', 'polite');
+  live.setAttribute('style', VISUALLY_HIDDEN);
+  // Next to our own message; at the end of <body> when the caller gave the
+  // message element (its parent may be a framework's, which dislikes strangers).
+  if (ownMessage) message.insertAdjacentElement('afterend', live);
+  else (doc.body ?? doc.documentElement).append(live);
+
+  // aria-describedby gets the message's id; the original value comes back on remove().
+  const describedByBefore = input.getAttribute('aria-describedby');
+  const describedBy = (describedByBefore ?? '').split(/\s+/).filter(Boolean);
+  if (!describedBy.includes(message.id)) {
+    input.setAttribute('aria-describedby', [...describedBy, message.id].join(' '));
+  }
+  const ariaInvalidBefore = input.getAttribute('aria-invalid');
+
+  let button = null;        // the suggestion button, while one is offered
+  let announced = '';       // text last written to the live region
+
+  function announce(words) {
+    if (words === announced) return; // never re-announce the same text
+    announced = words;
+    live.textContent = words;
+  }
+
+  function press() {
+    if (button !== null) onAccept(button.dataset.suggestion);
+  }
+
+  function offer(suggestion) {
+    if (button === null) {
+      button = doc.createElement('button');
+      button.type = 'button';
+      button.className = 'prebounce-suggestion';
+      button.addEventListener('click', press);
+      message.append(button);
+    }
+    if (button.dataset.suggestion !== suggestion) {
+      button.dataset.suggestion = suggestion;
+      const strong = doc.createElement('strong');
+      strong.textContent = suggestion;
+      button.replaceChildren('Did you mean ', strong, '?');
+    }
+  }
+
+  function withdraw() {
+    if (button === null) return;
+    button.removeEventListener('click', press);
+    button.remove();
+    button = null;
+  }
+
+  /** Marks a request to the edge API in flight (or none). */
+  function busy(on) {
+    setData(input, 'prebouncePending', on ? '' : null);
+    if (on) message.setAttribute('aria-busy', 'true');
+    else message.removeAttribute('aria-busy');
+  }
+
+  return {
+    busy,
+    /** Shows `state` (form-state.js): the message, the button, the attributes, the announcement. */
+    show(state) {
+      const shown = display(state);
+      text.textContent = shown.words;
+      text.hidden = shown.words === '';
+      if (shown.suggestion) offer(shown.suggestion); else withdraw();
+      if (ownMessage) message.hidden = !shown.visible;
+      setData(message, 'prebounceStatus', shown.status);
+      setData(message, 'prebounceBlocks', shown.blocks ? '' : null);
+      setData(input, 'prebounceStatus', state.verdict === null ? null : state.verdict.status);
+      if (shown.blocks) input.setAttribute('aria-invalid', 'true');
+      else restoreAttribute(input, 'aria-invalid', ariaInvalidBefore);
+      announce(shown.announcement);
+    },
+    remove() {
+      busy(false);
+      withdraw();
+      restoreAttribute(input, 'aria-describedby', describedByBefore);
+      restoreAttribute(input, 'aria-invalid', ariaInvalidBefore);
+      setData(input, 'prebounceStatus', null);
+      live.remove();
+      if (ownMessage) {
+        message.remove();
+      } else {
+        text.remove();
+        setData(message, 'prebounceStatus', null);
+        setData(message, 'prebounceBlocks', null);
+        if (messageIdAdded) message.removeAttribute('id');
+      }
+    },
+  };
 }
 
 function apiSettings(api) {
@@ -417,13 +408,6 @@ function apiSettings(api) {
     throw new TypeError(`prebounce.attach: options.api.timeoutMs must be a positive number of milliseconds, got ${describe(timeoutMs)}`);
   }
   return { endpoint: endpoint.trim().replace(/\/+$/, ''), key, timeoutMs };
-}
-
-function isVerdict(v) {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) &&
-    STATUSES.includes(v.status) && typeof v.reason === 'string' &&
-    (v.message === null || v.message === undefined || typeof v.message === 'string') &&
-    (v.suggestion === null || v.suggestion === undefined || typeof v.suggestion === 'string');
 }
 
 /** True for an <input> of any window (iframes have their own HTMLInputElement). */
