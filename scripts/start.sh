@@ -12,13 +12,13 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/setup.sh" >&2
-cargo build --release --quiet --locked --manifest-path "$root/Cargo.toml" -p prebounce-probe
+cargo build --release --quiet --locked --manifest-path "$root/Cargo.toml" -p prebounce-cli
 if [ $# -gt 0 ]; then
   [ "$1" = check ] && shift
   exec "${CARGO_TARGET_DIR:-$root/target}/release/prebounce" check "$@"
 fi
 # The local system runs the probe from the debug build (as the tests do).
-cargo build --quiet --locked --manifest-path "$root/Cargo.toml" -p prebounce-probe
+cargo build --quiet --locked --manifest-path "$root/Cargo.toml" -p prebounce-cli
 bash "$root/crates/wasm/build.sh" >&2
 bash "$root/worker/build.sh" --quiet >&2
 echo "CLI: ${CARGO_TARGET_DIR:-$root/target}/release/prebounce check ADDRESS..." >&2

@@ -62,7 +62,7 @@ cat target/worker-build.log
 cargo clippy --locked -p prebounce-worker --target wasm32-unknown-unknown -- -D warnings
 # The CLI and `serve` the tests drive: target/debug/prebounce, built by the
 # workspace tests above.
-test -x "${CARGO_TARGET_DIR:-target}/debug/prebounce" || cargo build --locked -p prebounce-probe
+test -x "${CARGO_TARGET_DIR:-target}/debug/prebounce" || cargo build --locked -p prebounce-cli
 # Two test files at a time: most of their time is spent waiting on peers.
 WRANGLER_SEND_METRICS=false WRANGLER_HIDE_BANNER=true CLOUDFLARE_CF_FETCH_ENABLED=false \
   node --test --test-concurrency=2 tests/worker/

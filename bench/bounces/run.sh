@@ -14,7 +14,7 @@ cd "$root"
 pin=(taskset -c 0)
 command -v taskset >/dev/null || pin=()
 
-cargo build -q --release -p prebounce-probe
+cargo build -q --release -p prebounce-cli
 cargo bench -q -p prebounce-core --bench bounces --no-run
 "${pin[@]}" cargo bench -q -p prebounce-core --bench bounces | tee "$out/parse.jsonl"
 "${pin[@]}" python3 bench/bounces/python_email.py crates/core/tests/bounces/corpus | tee -a "$out/parse.jsonl"

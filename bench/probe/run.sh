@@ -19,8 +19,8 @@ world_sh=$root/tests/peers/bench-world.sh
 if [ -n "${PREBOUNCE_BIN:-}" ]; then
   bin=$PREBOUNCE_BIN   # a binary built elsewhere
 else
-  echo "== cargo build --release -p prebounce-probe"
-  cargo build --release --quiet --manifest-path "$root/Cargo.toml" -p prebounce-probe
+  echo "== cargo build --release -p prebounce-cli"
+  cargo build --release --quiet --manifest-path "$root/Cargo.toml" -p prebounce-cli
   bin=${CARGO_TARGET_DIR:-$root/target}/release/prebounce
 fi
 

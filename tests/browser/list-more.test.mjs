@@ -7,7 +7,7 @@
 // keyboard, for screen readers and by touch; files that are not UTF-8 (read
 // as Windows-1252), byte order marks, and a 50 MB file.
 //
-//   bash scripts/install-chromium.sh && bash crates/wasm/build.sh && cargo build -p prebounce-probe
+//   bash scripts/install-chromium.sh && bash crates/wasm/build.sh && cargo build -p prebounce-cli
 //   node --test tests/browser/
 import { describe, test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';

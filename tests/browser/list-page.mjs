@@ -38,7 +38,7 @@ export async function startBrowser() {
   if (!existsSync(path.join(PKG_DIR, 'index.js'))) {
     throw new Error(`${PKG_DIR} has no built package: run crates/wasm/build.sh first`);
   }
-  if (!existsSync(cli)) throw new Error(`${cli} is missing: run cargo build -p prebounce-probe first`);
+  if (!existsSync(cli)) throw new Error(`${cli} is missing: run cargo build -p prebounce-cli first`);
   await mkdir(SHOTS, { recursive: true });
   const server = await startServer();
   let browser;

@@ -5,7 +5,7 @@
 // filters, search and the virtualized table; the exports downloaded and
 // compared with the CLI's verdicts; errors people can act on.
 //
-//   bash scripts/install-chromium.sh && bash crates/wasm/build.sh && cargo build -p prebounce-probe
+//   bash scripts/install-chromium.sh && bash crates/wasm/build.sh && cargo build -p prebounce-cli
 //   node --test tests/browser/
 //
 // Skipped when /usr/bin/chromium is missing, unless CI is set (then it fails).

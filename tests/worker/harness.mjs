@@ -84,7 +84,7 @@ export function peersUnavailable() {
   const missing = ['unbound', 'dnsdist', 'postfix'].filter((b) => !onPath(b));
   if (missing.length) return `${missing.join(', ')} not installed (scripts/setup.sh installs them)`;
   if (process.getuid && process.getuid() !== 0) return 'not running as root (Postfix must start as root)';
-  if (!existsSync(probeBin)) return `${probeBin} is missing (cargo build -p prebounce-probe)`;
+  if (!existsSync(probeBin)) return `${probeBin} is missing (cargo build -p prebounce-cli)`;
   return false;
 }
 
@@ -271,7 +271,7 @@ function readLog(file) {
  * Answers { url, probeUrl, pid, logs(), stop() }.
  */
 export async function startServe({ dnsPort, smtpPort, secret = PROBE_SECRET, args = [] }) {
-  if (!existsSync(probeBin)) throw new Error(`${probeBin} is missing: cargo build -p prebounce-probe`);
+  if (!existsSync(probeBin)) throw new Error(`${probeBin} is missing: cargo build -p prebounce-cli`);
   const child = spawn(probeBin, [
     'serve', '--listen', '127.0.0.1:0',
     '--helo', 'probe.prebounce.test', '--from', 'probe@example.com',

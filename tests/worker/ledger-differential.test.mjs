@@ -28,7 +28,7 @@
 //
 // Times: the edge places a bounce at its SNS `Timestamp`, the CLI at the SES
 // notification's own timestamp (`bounce.timestamp`, `complaint.arrivalDate`
-// — crates/probe/src/store.rs `when`). The generated messages carry one
+// — crates/cli/src/store.rs `when`). The generated messages carry one
 // instant in both (with random milliseconds: both keep the second), always
 // in the past. The edge refuses a Timestamp older than SNS_MAX_AGE_SECS
 // (at most 7 days), set to 7 days here, so bounces spread over 6.5 days:
@@ -54,7 +54,7 @@
 // MessageIds (a tag in every address). PREBOUNCE_KEEP_PEERS=1 keeps the
 // temporary directory.
 //
-//   cargo build -p prebounce-probe && bash worker/build.sh
+//   cargo build -p prebounce-cli && bash worker/build.sh
 //   node --test tests/worker/ledger-differential.test.mjs
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -135,7 +135,7 @@ describe(`ledger differential: CLI SQLite vs edge D1 (seed ${SEED})`, { timeout:
   const coverage = { reasons: new Set(), kinds: new Set(), repeatFired: 0, counted: 0, duplicates: 0, liveRemovals: 0, sequences: 0 };
 
   before(async () => {
-    if (!existsSync(h.probeBin)) throw new Error(`${h.probeBin} is missing: cargo build -p prebounce-probe`);
+    if (!existsSync(h.probeBin)) throw new Error(`${h.probeBin} is missing: cargo build -p prebounce-cli`);
     dir = mkdtempSync(path.join(os.tmpdir(), 'prebounce-ledger-diff-'));
     // A copy of the binary as it is now, for the whole run, so that a cargo
     // build meanwhile cannot swap it mid-run (Miniflare likewise reads the

@@ -3,7 +3,7 @@
 // every path. The CLI is the real binary (target/debug/prebounce); the
 // stores are real SQLite files in a temporary directory.
 //
-//   cargo build -p prebounce-probe && bash worker/build.sh && node --test tests/worker/
+//   cargo build -p prebounce-cli && bash worker/build.sh && node --test tests/worker/
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -33,7 +33,7 @@ describe('suppressions push / pull / remove through the edge store', { timeout: 
   let worker;
   let dir;
   before(async () => {
-    if (!existsSync(h.probeBin)) throw new Error(`${h.probeBin} is missing: cargo build -p prebounce-probe`);
+    if (!existsSync(h.probeBin)) throw new Error(`${h.probeBin} is missing: cargo build -p prebounce-cli`);
     dir = mkdtempSync(path.join(os.tmpdir(), 'prebounce-sync-'));
     worker = await h.startWorker({
       API_KEYS: h.API_KEYS,

@@ -1,7 +1,7 @@
 // The edge API (worker/) in local workerd through Miniflare, against real
 // peers: unbound behind dnsdist's DoH front, Postfix, and `prebounce serve`.
 //
-//   bash worker/build.sh && cargo build -p prebounce-probe
+//   bash worker/build.sh && cargo build -p prebounce-cli
 //   node --test tests/worker/
 //
 // The peer suites need unbound, dnsdist and Postfix (scripts/setup.sh) and

@@ -37,8 +37,8 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
+use crate::config::ProbeConfig;
 use crate::dns::Dns;
-use crate::net::ProbeConfig;
 use prebounce_smtp::dialogue::{
     next_group, recipients, settle, Breakage, CatchAll, Limits, Next, Pending, Progress, Settled,
 };
@@ -162,13 +162,11 @@ impl Prober {
     }
 
     /// The configuration.
-    #[allow(dead_code)]
     pub fn config(&self) -> &ProbeConfig {
         &self.inner.cfg
     }
 
     /// The counters.
-    #[allow(dead_code)]
     pub fn stats(&self) -> &Arc<Stats> {
         &self.inner.stats
     }

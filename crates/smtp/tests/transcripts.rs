@@ -1,6 +1,6 @@
 //! Byte transcripts: what the server sends, what the client must write, and
 //! the events the runtime must see, for every case the probe's fake-server
-//! tests (`crates/probe/tests/smtp_fake.rs`) drive end to end, and more.
+//! tests (`crates/cli/tests/smtp_fake.rs`) drive end to end, and more.
 //!
 //! Each transcript runs twice: with each server chunk handed over whole,
 //! and one byte at a time (replies split anywhere must read the same).

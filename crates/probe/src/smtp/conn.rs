@@ -23,7 +23,7 @@ use tokio::net::TcpStream;
 use tokio::time::{timeout_at, Instant};
 use tokio_rustls::TlsConnector;
 
-use crate::net::Proxy;
+use crate::config::Proxy;
 
 /// Anything a session can run over: TCP, SOCKS5, TLS on either.
 pub trait Io: AsyncRead + AsyncWrite + Unpin + Send {}

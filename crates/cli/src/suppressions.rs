@@ -25,6 +25,7 @@ use prebounce_core::time::StoreTime;
 use serde::Deserialize;
 use thiserror::Error;
 
+use crate::failure::csv_io;
 use crate::store::{store_time, Store, StoreError};
 
 /// Arguments of `prebounce suppressions`.
@@ -147,21 +148,6 @@ pub enum SuppressionsError {
     Usage(String),
 }
 
-impl SuppressionsError {
-    /// A closed pipe is not an error.
-    pub fn is_broken_pipe(&self) -> bool {
-        matches!(self, SuppressionsError::Io(e) if e.kind() == io::ErrorKind::BrokenPipe)
-    }
-
-    /// 2 for usage errors, 1 otherwise.
-    pub fn exit_code(&self) -> ExitCode {
-        match self {
-            SuppressionsError::Usage(_) => ExitCode::from(2),
-            _ => ExitCode::FAILURE,
-        }
-    }
-}
-
 /// The CSV columns, docs/DESIGN.md's record in order.
 const COLUMNS: [&str; 6] = [
     "address",
@@ -249,13 +235,14 @@ fn write_all(
     match format {
         OutFormat::Json => {
             for (s, _) in &rows {
-                serde_json::to_writer(&mut *out, s).map_err(io::Error::other)?;
+                // Keeps an I/O error's kind (a closed pipe stays quiet).
+                serde_json::to_writer(&mut *out, s).map_err(io::Error::from)?;
                 out.write_all(b"\n")?;
             }
         }
         OutFormat::Csv => {
             let mut w = csv::Writer::from_writer(out);
-            w.write_record(COLUMNS).map_err(io::Error::other)?;
+            w.write_record(COLUMNS).map_err(csv_io)?;
             for (s, _) in &rows {
                 let i = &s.info;
                 w.write_record([
@@ -266,7 +253,7 @@ fn write_all(
                     &i.count.to_string(),
                     &i.source,
                 ])
-                .map_err(io::Error::other)?;
+                .map_err(csv_io)?;
             }
             w.flush()?;
         }

@@ -802,8 +802,9 @@ fn secret_file_is_read() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// Runs `serve` expecting it to refuse to start; returns its stderr.
-fn start_up_error(args: &[&str], secret: Option<&str>) -> String {
+/// Runs `serve` expecting it to refuse to start with exit code `code` (2
+/// for a usage error, 1 for a run-time one); returns its stderr.
+fn start_up_error(args: &[&str], secret: Option<&str>, code: i32) -> String {
     let mut cmd = Serve::command(args);
     if let Some(s) = secret {
         cmd.env("PREBOUNCE_SECRET", s);
@@ -812,31 +813,34 @@ fn start_up_error(args: &[&str], secret: Option<&str>) -> String {
         .stdout(std::process::Stdio::piped())
         .output()
         .expect("run serve");
-    assert!(!out.status.success(), "serve started: {args:?}");
+    assert_eq!(out.status.code(), Some(code), "{args:?}");
     assert!(
         !String::from_utf8_lossy(&out.stdout).contains("listening on"),
         "{args:?}"
     );
-    String::from_utf8_lossy(&out.stderr).into_owned()
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    // The same form as every subcommand's errors.
+    assert!(err.starts_with("prebounce serve: "), "{err}");
+    err
 }
 
 #[test]
 fn start_up_errors_are_clear() {
     let ident = ["--helo", "probe.test", "--from", "probe@example.com"];
-    let err = start_up_error(&ident, None);
+    let err = start_up_error(&ident, None, 2);
     assert!(
         err.contains("PREBOUNCE_SECRET") && err.contains("--secret-file"),
         "{err}"
     );
-    let err = start_up_error(&ident, Some(""));
+    let err = start_up_error(&ident, Some(""), 2);
     assert!(err.contains("empty"), "{err}");
-    let err = start_up_error(&["--from", "probe@example.com"], Some(SECRET));
+    let err = start_up_error(&["--from", "probe@example.com"], Some(SECRET), 2);
     assert!(err.contains("--helo"), "{err}");
-    let err = start_up_error(&["--helo", "probe.test"], Some(SECRET));
+    let err = start_up_error(&["--helo", "probe.test"], Some(SECRET), 2);
     assert!(err.contains("--from"), "{err}");
     let mut args = ident.to_vec();
     args.extend(["--secret-file", "/nonexistent/prebounce-secret"]);
-    let err = start_up_error(&args, None);
+    let err = start_up_error(&args, None, 1);
     assert!(err.contains("/nonexistent/prebounce-secret"), "{err}");
     assert!(!err.contains(SECRET));
 }

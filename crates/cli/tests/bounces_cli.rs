@@ -11,6 +11,8 @@ use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 
+#[path = "support/pipe.rs"]
+mod pipe;
 #[path = "support/tempdir.rs"]
 mod tempdir;
 use tempdir::TempDir;
@@ -558,4 +560,41 @@ fn kill_9_loses_nothing_reported_stored_and_a_rerun_adds_no_duplicates() {
         finished.values().all(|&c| c == 1),
         "a record was counted twice"
     );
+}
+
+/// `prebounce bounces … | head -1` and `prebounce suppressions export | head
+/// -1`: like `check`, every subcommand ends quietly when its output pipe
+/// closes (exit 0 or SIGPIPE, nothing on stderr).
+#[test]
+fn a_closed_output_pipe_is_quiet_for_bounces_and_suppressions() {
+    let t = TempDir::new("pipes");
+    let mbox = t.path("big.mbox");
+    big_mbox(&mbox, 5_000);
+    let db = t.path("store.db");
+    let out = bounces(&[mbox.to_str().unwrap(), "--suppress", db.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mbox = mbox.to_str().unwrap();
+    let db = db.to_str().unwrap();
+    let commands: [&[&str]; 3] = [
+        &["bounces", mbox],
+        &["suppressions", "--db", db, "export"],
+        &["suppressions", "--db", db, "list", "--format", "json"],
+    ];
+    for args in commands {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_prebounce"));
+        cmd.args(args);
+        let (first, out) = pipe::read_then_close(&mut cmd, 1);
+        assert!(!first.is_empty(), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        // `bounces` ends with its summary line; nothing else may be there.
+        assert!(
+            err.lines().all(|l| l.starts_with("5000 messages")),
+            "{args:?}: {err:?}"
+        );
+        pipe::assert_quiet_exit(&out, &format!("{args:?}"));
+    }
 }

@@ -71,13 +71,6 @@ pub enum BouncesError {
     Output(#[from] io::Error),
 }
 
-impl BouncesError {
-    /// A closed pipe is not an error.
-    pub fn is_broken_pipe(&self) -> bool {
-        matches!(self, BouncesError::Output(e) if e.kind() == io::ErrorKind::BrokenPipe)
-    }
-}
-
 /// One message to read, or why it could not be.
 struct Item {
     /// `path`, `path#N` for the Nth message (from 1) of an mbox, or

@@ -14,11 +14,12 @@ use prebounce_core::suppression;
 use prebounce_core::{list, Checker, Data, Status, Verdict};
 use thiserror::Error;
 
-use crate::engine::Prober;
+use crate::failure::csv_io;
 use crate::input::{self, Column, InputError, Source};
 use crate::net::NetFlags;
 use crate::options::OptionFlags;
 use crate::store::{Store, StoreError};
+use prebounce_probe::engine::Prober;
 
 /// Arguments of `prebounce check`.
 #[derive(Debug, Args)]
@@ -102,21 +103,6 @@ pub enum CheckError {
     /// The suppression store could not be read.
     #[error(transparent)]
     Store(#[from] StoreError),
-}
-
-impl CheckError {
-    /// A closed pipe (`prebounce check … | head`) is not an error.
-    pub fn is_broken_pipe(&self) -> bool {
-        matches!(self, CheckError::Output(e) if e.kind() == io::ErrorKind::BrokenPipe)
-    }
-
-    /// 2 for usage errors, 1 otherwise.
-    pub fn exit_code(&self) -> ExitCode {
-        match self {
-            CheckError::Usage(_) => ExitCode::from(2),
-            _ => ExitCode::FAILURE,
-        }
-    }
 }
 
 /// Runs `prebounce check`.
@@ -403,7 +389,7 @@ impl<W: Write> Output<W> {
             Format::Json => OutputSink::Json(w),
             Format::Csv => {
                 let mut c = csv::Writer::from_writer(w);
-                c.write_record(CSV_HEADER).map_err(io::Error::other)?;
+                c.write_record(CSV_HEADER).map_err(csv_io)?;
                 OutputSink::Csv(Box::new(c))
             }
         };
@@ -423,7 +409,7 @@ impl<W: Write> Output<W> {
                 serde_json::to_writer(&mut *w, v)?;
                 w.write_all(b"\n")
             }
-            OutputSink::Csv(c) => c.write_record(csv_row(v)).map_err(io::Error::other),
+            OutputSink::Csv(c) => c.write_record(csv_row(v)).map_err(csv_io),
             OutputSink::Text(w) => write_text(w, v),
         }
     }

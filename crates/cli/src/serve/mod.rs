@@ -37,9 +37,9 @@ use prebounce_core::{unreadable, Checker, Options, SyntaxErrorCode, Verdict};
 use serde_json::json;
 use tracing::{info, warn};
 
-use crate::engine::Prober;
 use crate::net::NetFlags;
 use crate::options::OptionFlags;
+use prebounce_probe::engine::Prober;
 
 use metrics::Metrics;
 use prebounce_api::signing::{self as auth, AuthError, Authenticator, Secret, SignedHeaders};
@@ -82,9 +82,26 @@ pub struct ServeArgs {
     options: OptionFlags,
 }
 
+/// What stops `serve` from starting or serving.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// A flag is missing or makes no sense.
+    #[error("{0}")]
+    Usage(String),
+    /// The server could not start or went down.
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl From<String> for ServeError {
+    fn from(e: String) -> ServeError {
+        ServeError::Failed(e)
+    }
+}
+
 /// Runs `prebounce serve` until SIGTERM or SIGINT, then finishes the
 /// requests in flight and returns success.
-pub fn run(args: ServeArgs) -> Result<ExitCode, String> {
+pub fn run(args: ServeArgs) -> Result<ExitCode, ServeError> {
     init_logging(args.log_json);
     let secret = load_secret(args.secret_file.as_ref())?;
     if secret.len() < 32 {
@@ -94,41 +111,43 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, String> {
         );
     }
     if args.net.helo.is_none() {
-        return Err(
+        return Err(ServeError::Usage(
             "--helo NAME is required: the host name to greet mail servers with (a name whose \
              address has matching reverse DNS)"
                 .into(),
-        );
+        ));
     }
     if args.net.from.is_none() {
-        return Err(
+        return Err(ServeError::Usage(
             "--from ADDRESS is required: the envelope sender for MAIL FROM (a mailbox you \
              control, or <> for the null sender)"
                 .into(),
-        );
+        ));
     }
     let config = args
         .net
         .to_config(Duration::ZERO, true)
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| ServeError::Usage(e.to_string()))?;
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
-    runtime.block_on(async move {
-        let prober = Prober::new(config).map_err(|e| e.to_string())?;
-        let state = AppState(Arc::new(Inner {
-            auth: Authenticator::new(secret),
-            prober,
-            metrics: Metrics::default(),
-            defaults: args.options.to_options(),
-            max_batch: args.max_batch as usize,
-        }));
-        // Limits are checked above (at most 1 GiB), so this fits in usize.
-        let app = router(state, usize::try_from(args.max_body).unwrap_or(usize::MAX));
-        serve(app, args.listen).await
-    })
+    runtime
+        .block_on(async move {
+            let prober = Prober::new(config).map_err(|e| e.to_string())?;
+            let state = AppState(Arc::new(Inner {
+                auth: Authenticator::new(secret),
+                prober,
+                metrics: Metrics::default(),
+                defaults: args.options.to_options(),
+                max_batch: args.max_batch as usize,
+            }));
+            // Limits are checked above (at most 1 GiB), so this fits in usize.
+            let app = router(state, usize::try_from(args.max_body).unwrap_or(usize::MAX));
+            serve(app, args.listen).await
+        })
+        .map_err(ServeError::Failed)
 }
 
 /// Binds, announces the address, and serves until a signal.
@@ -233,12 +252,15 @@ fn init_logging(json: bool) {
     };
 }
 
-/// The secret from `--secret-file` or `PREBOUNCE_SECRET`.
-fn load_secret(file: Option<&PathBuf>) -> Result<Secret, String> {
+/// The secret from `--secret-file` or `PREBOUNCE_SECRET`: a file that
+/// cannot be read is a run-time error, no secret or an empty one a usage
+/// error.
+fn load_secret(file: Option<&PathBuf>) -> Result<Secret, ServeError> {
     let (bytes, source) = match file {
         Some(path) => {
-            let mut bytes = std::fs::read(path)
-                .map_err(|e| format!("--secret-file {}: {e}", path.display()))?;
+            let mut bytes = std::fs::read(path).map_err(|e| {
+                ServeError::Failed(format!("--secret-file {}: {e}", path.display()))
+            })?;
             // One line ending, as editors and `echo` leave it.
             if bytes.ends_with(b"\n") {
                 bytes.pop();
@@ -251,14 +273,15 @@ fn load_secret(file: Option<&PathBuf>) -> Result<Secret, String> {
         None => match std::env::var_os(SECRET_ENV) {
             Some(v) => (v.into_encoded_bytes(), SECRET_ENV.to_owned()),
             None => {
-                return Err(format!(
+                return Err(ServeError::Usage(format!(
                     "no secret: set {SECRET_ENV} or pass --secret-file PATH (the key the worker \
                      signs requests with)"
-                ))
+                )))
             }
         },
     };
-    Secret::new(bytes).ok_or_else(|| format!("the secret from {source} is empty"))
+    Secret::new(bytes)
+        .ok_or_else(|| ServeError::Usage(format!("the secret from {source} is empty")))
 }
 
 // ------------------------------------------------------------------ the app
@@ -513,7 +536,7 @@ async fn observe(State(state): State<AppState>, req: Request, next: Next) -> Res
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::net::ProbeConfig;
+    use prebounce_probe::config::ProbeConfig;
 
     /// A test client for the app served on a loopback port.
     struct Client {
@@ -697,11 +720,15 @@ mod tests {
         std::fs::write(&file, "abc\r\n").unwrap();
         assert_eq!(load_secret(Some(&file)).unwrap().len(), 3);
         std::fs::write(&file, "\n").unwrap();
-        assert!(load_secret(Some(&file)).unwrap_err().contains("is empty"));
+        assert!(matches!(
+            load_secret(Some(&file)),
+            Err(ServeError::Usage(e)) if e.contains("is empty")
+        ));
         let missing = dir.join("missing");
-        assert!(load_secret(Some(&missing))
-            .unwrap_err()
-            .contains("--secret-file"));
+        assert!(matches!(
+            load_secret(Some(&missing)),
+            Err(ServeError::Failed(e)) if e.contains("--secret-file")
+        ));
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
