@@ -37,6 +37,8 @@ enum Step {
     Ask(&'static [&'static str], bool, bool),
     /// Ask with SMTPUTF8 wanted.
     AskUtf8(&'static [&'static str]),
+    /// Ask with the null sender (`MAIL FROM:<>`, the default identity).
+    AskNull(&'static [&'static str]),
     /// The TLS handshake succeeded.
     Tls,
     /// The connection broke.
@@ -141,6 +143,10 @@ fn run_with(name: &str, how: &str, c: &mut Client<Err>, steps: &[Step], byte_at_
                     *ok,
                     "{at}: ask accepted"
                 );
+            }
+            AskNull(rcpts) => {
+                let rcpts: Vec<String> = rcpts.iter().map(|r| (*r).to_owned()).collect();
+                assert!(c.ask("", false, &rcpts, false), "{at}");
             }
             AskUtf8(rcpts) => {
                 let rcpts: Vec<String> = rcpts.iter().map(|r| (*r).to_owned()).collect();
@@ -677,6 +683,23 @@ fn pipelined_groups() {
                 Ask(&["b@x"], false, true),
                 C("RCPT TO:<b@x>\r\n"),
                 E("rcpt [250]"),
+            ],
+        ),
+    );
+}
+
+#[test]
+fn the_null_sender_and_temporary_replies() {
+    both(
+        "MAIL FROM:<>, a greylisting 450 and a 451 are replies like others",
+        &then(
+            &OPENED,
+            &[
+                AskNull(&["a@x", "b@x"]),
+                C("MAIL FROM:<>\r\nRCPT TO:<a@x>\r\nRCPT TO:<b@x>\r\n"),
+                S("250 ok\r\n450 4.2.0 greylisted, try again later\r\n451 4.3.0 local error\r\n"),
+                E("rcpt [450,451]"),
+                Errors(2),
             ],
         ),
     );
