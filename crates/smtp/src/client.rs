@@ -12,7 +12,7 @@
 
 use std::collections::VecDeque;
 
-use prebounce_core::reply::{ReplyError, ReplyParser, MAX_LINE_BYTES};
+use prebounce_core::reply::{ReplyError, ReplyParser, MAX_LINE_BYTES, MAX_REPLY_BYTES};
 use prebounce_core::{Reply, Stage};
 
 /// What the machine itself finds wrong with the server's bytes. The
@@ -244,7 +244,8 @@ impl<E: From<ProtocolError>> Client<E> {
     }
 
     /// Takes bytes the server sent. Replies are read only while one is
-    /// due; the rest waits for the next command.
+    /// due; the rest waits for the next command (up to a reply's size
+    /// bound: past it the session is over, and the next `ask` is refused).
     pub fn receive(&mut self, data: &[u8]) {
         if matches!(self.state, State::Done) {
             return;
@@ -256,6 +257,12 @@ impl<E: From<ProtocolError>> Client<E> {
             return;
         }
         self.inbox.extend_from_slice(data);
+        if !self.wants_read() && self.inbox.len() > MAX_REPLY_BYTES {
+            // A server talking while nothing is due, past any reply's size.
+            self.inbox.clear();
+            self.state = State::Done;
+            return;
+        }
         self.pump();
     }
 
@@ -580,6 +587,23 @@ impl<E: From<ProtocolError>> Client<E> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bytes_while_nothing_is_due_are_bounded() {
+        let mut c: Client<ProtocolError> = Client::new("probe.example", false);
+        c.receive(b"220 hi\r\n");
+        c.receive(b"250 hi\r\n");
+        assert_eq!(c.take_output(), b"EHLO probe.example\r\n");
+        assert_eq!(c.poll(), Some(Event::Opened));
+        // A reply's worth of chatter waits for the next command ...
+        c.receive(&vec![b'x'; MAX_REPLY_BYTES]);
+        assert!(c.is_ready());
+        // ... more ends the session.
+        c.receive(b"x");
+        assert!(!c.is_ready() && !c.wants_read());
+        assert!(!c.ask("", false, &["a@x".into()], false));
+        assert_eq!(c.poll(), None);
+    }
 
     #[test]
     fn extensions_from_ehlo() {
