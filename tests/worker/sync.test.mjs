@@ -107,6 +107,50 @@ describe('suppressions push / pull / remove through the edge store', { timeout: 
     assert.equal(list(b)['nobody@example.com'], undefined);
   });
 
+  test('a bounce recorded after the edge deleted the address survives the pull, and a pull resumes from the edge\'s newest change', async () => {
+    const d = path.join(dir, 'd.db');
+    const auth = { Authorization: `Bearer ${h.SK}` };
+    // The edge has the record, then deletes it (its tombstone is stamped now).
+    const put = await worker.request('/v1/suppressions', {
+      method: 'PUT',
+      headers: { ...auth, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ suppressions: [{ address: 'newer@example.com', reason: 'does_not_exist',
+        first_seen: '2026-02-01T00:00:00Z', last_seen: '2026-02-01T00:00:00Z', count: 1, source: 'ses' }] }),
+    });
+    assert.equal(put.status, 200, put.text);
+    const del = await worker.request('/v1/suppressions/newer%40example.com', { method: 'DELETE', headers: auth });
+    assert.equal(del.status, 204, del.text);
+    // A moment later machine D reads a hard bounce for that address.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const dsn = [
+      'From: MAILER-DAEMON@mail.example.org', 'To: sender@example.org', `Date: ${new Date().toUTCString()}`,
+      'Subject: Undelivered Mail Returned to Sender', 'Message-ID: <after-delete-1@mail.example.org>',
+      'MIME-Version: 1.0', 'Content-Type: multipart/report; report-type=delivery-status; boundary="b"', '',
+      '--b', 'Content-Type: text/plain', '', 'Your message could not be delivered.', '',
+      '--b', 'Content-Type: message/delivery-status', '', 'Reporting-MTA: dns; mail.example.org', '',
+      'Final-Recipient: rfc822; newer@example.com', 'Action: failed', 'Status: 5.1.1',
+      'Diagnostic-Code: smtp; 550 5.1.1 <newer@example.com>: Recipient address rejected: User unknown', '',
+      '--b--', '',
+    ].join('\r\n');
+    const ingest = cli(['bounces', '--suppress', d, '-'], { input: dsn });
+    assert.equal(ingest.status, 0, ingest.stderr);
+    assert.equal(list(d)['newer@example.com'].reason, 'does_not_exist');
+    // The pull sees the older tombstone and keeps the newer record.
+    const pull = cli(['suppressions', '--db', d, 'pull', '--api', api()]);
+    assert.equal(pull.status, 0, pull.stderr);
+    assert.match(pull.stderr, /0 removed/);
+    assert.equal(list(d)['newer@example.com']?.reason, 'does_not_exist');
+    // The next push carries it back to the edge.
+    assert.equal(cli(['suppressions', '--db', d, 'push', '--api', api()]).status, 0);
+    assert.equal((await check('newer@example.com')).reason, 'suppressed');
+    // A pull right after reads from the newest change it saw, by the edge's
+    // clock: only the change made since (the push), not the last minutes.
+    const again = cli(['suppressions', '--db', d, 'pull', '--api', api()]);
+    assert.equal(again.status, 0, again.stderr);
+    const read = Number(/pulled (\d+) records/.exec(again.stderr)?.[1]);
+    assert.ok(read >= 1 && read <= 2, again.stderr);
+  });
+
   test('records merge both ways: the edge keeps the earliest first seen and the stronger reason', async () => {
     const c = path.join(dir, 'c.db');
     const csv = path.join(dir, 'c.csv');

@@ -420,15 +420,11 @@ fn stream(mut reader: Box<dyn BufRead>, label: String, max: u64) -> Box<dyn Iter
 }
 
 fn mbox(reader: Box<dyn BufRead>, label: String, max: u64) -> Box<dyn Iterator<Item = Item>> {
-    let messages = mail_parser::mailbox::mbox::MessageIterator::new(reader);
-    Box::new(messages.enumerate().map(move |(i, m)| {
-        Item {
-            label: format!("{label}#{}", i + 1),
-            bytes: m
-                .map_err(|e| e.to_string())
-                .and_then(|m| bounded(m.unwrap_contents(), max)),
-            unopened: false,
-        }
+    let messages = crate::mbox::Messages::new(reader, max);
+    Box::new(messages.enumerate().map(move |(i, bytes)| Item {
+        label: format!("{label}#{}", i + 1),
+        bytes,
+        unopened: false,
     }))
 }
 

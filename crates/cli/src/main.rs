@@ -9,6 +9,7 @@ mod bounces;
 mod check;
 mod failure;
 mod input;
+mod mbox;
 mod net;
 mod options;
 mod serve;

@@ -499,9 +499,10 @@ fn pull(store: &mut Store, sync: &SyncArgs) -> Result<(), SuppressionsError> {
     let base = api_base(sync);
     let (_, since) = store.sync_state(&base)?;
     let since = if sync.full { None } else { since };
-    // The next pull starts a little before this one did: the edge's clock
-    // and ours differ, and merging a record twice changes nothing.
-    let started = store_time(SystemTime::now() - Duration::from_secs(300)).to_string();
+    // The next pull starts at the newest change this one read, by the
+    // edge's clock (never ours: a clock ahead would skip changes for
+    // ever). That change is read again; merging twice changes nothing.
+    let mut newest: Option<(i64, String)> = None;
     let http = client()?;
     let mut cursor: Option<String> = None;
     let (mut read, mut changed, mut removed, mut skipped) = (0, 0, 0, 0);
@@ -531,9 +532,14 @@ fn pull(store: &mut Store, sync: &SyncArgs) -> Result<(), SuppressionsError> {
         let mut items = Vec::new();
         let mut gone = Vec::new();
         for entry in page.suppressions {
+            let at = entry.updated_at_ms();
+            if let Some(ms) = at.filter(|&ms| newest.as_ref().is_none_or(|(n, _)| ms > *n)) {
+                newest = Some((ms, entry.updated_at.clone()));
+            }
             if entry.deleted {
-                if let Ok(k) = suppression::key(&entry.address) {
-                    gone.push(k);
+                // A tombstone without a readable time removes nothing.
+                if let (Ok(k), Some(ms)) = (suppression::key(&entry.address), at) {
+                    gone.push((k, ms));
                 }
                 continue;
             }
@@ -546,7 +552,7 @@ fn pull(store: &mut Store, sync: &SyncArgs) -> Result<(), SuppressionsError> {
             }
         }
         changed += store.merge_in(&items, false)?;
-        removed += store.remove(&gone)?;
+        removed += store.apply_tombstones(&gone)?;
         match page.next_cursor {
             Some(c) if !c.is_empty() => {
                 if !cursors.insert(c.clone()) {
@@ -559,7 +565,9 @@ fn pull(store: &mut Store, sync: &SyncArgs) -> Result<(), SuppressionsError> {
             _ => break,
         }
     }
-    store.set_pulled(&base, &started)?;
+    if let Some((_, at)) = newest {
+        store.set_pulled(&base, &at)?;
+    }
     eprintln!(
         "pulled {read} records from {base}; {changed} changed the local store, {removed} removed, {skipped} skipped"
     );

@@ -598,3 +598,55 @@ fn a_closed_output_pipe_is_quiet_for_bounces_and_suppressions() {
         pipe::assert_quiet_exit(&out, &format!("{args:?}"));
     }
 }
+
+/// An mbox message with an endless line (here 600 MB without a line end)
+/// costs a bounded buffer: under a 512 MB address-space limit the message
+/// is reported as too large and the next one is read. (Reading whole lines
+/// first, as before, runs out of memory.)
+#[cfg(unix)]
+#[test]
+fn an_endless_mbox_line_is_read_in_bounded_memory() {
+    use std::io::Read as _;
+    let script = format!(
+        "ulimit -v 524288 && exec {} bounces --max-message-bytes 1000000 -",
+        env!("CARGO_BIN_EXE_prebounce")
+    );
+    let mut child = Command::new("sh")
+        .args(["-c", &script])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut stdin = child.stdin.take().unwrap();
+    let next = std::fs::read(corpus("corpus").join("01-postfix-user-unknown.eml")).unwrap();
+    let writer = std::thread::spawn(move || {
+        stdin.write_all(b"From MAILER-DAEMON Sat Mar 14 10:26:53 2026\nSubject: huge\n\n")?;
+        let chunk = vec![b'x'; 1 << 20];
+        for _ in 0..600 {
+            stdin.write_all(&chunk)?;
+        }
+        stdin.write_all(b"\n\nFrom MAILER-DAEMON Sat Mar 14 10:26:53 2026\n")?;
+        stdin.write_all(&next)
+    });
+    let mut stdout = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let written = writer.join().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(written.is_ok(), "prebounce stopped reading: {err}");
+    assert!(err.contains("2 messages"), "{err}");
+    let first: Value = serde_json::from_str(stdout.lines().next().unwrap_or("{}")).unwrap();
+    assert!(
+        first["error"]
+            .as_str()
+            .unwrap_or("")
+            .contains("--max-message-bytes"),
+        "{stdout}"
+    );
+}

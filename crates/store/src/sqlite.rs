@@ -14,7 +14,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use prebounce_core::suppression::{RepeatRule, Suppression};
+use prebounce_core::suppression::{self, RepeatRule, Suppression};
 use prebounce_core::SuppressionInfo;
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
@@ -301,6 +301,31 @@ impl Store {
         let mut n = 0;
         for k in keys {
             // No tombstone is kept: purge everything up to this change.
+            let results = execute_all(&tx, &ledger::delete(k, change, i64::MAX))?;
+            n += results.first().map_or(0, |r| r.changes);
+        }
+        tx.commit()?;
+        Ok(usize::try_from(n).unwrap_or(usize::MAX))
+    }
+
+    /// Applies deletions made elsewhere (the edge's tombstones: key and
+    /// Unix milliseconds): a local record is removed, with its events, only
+    /// when it was last changed before its deletion (core's
+    /// `suppression::tombstone_removes`); a newer one stays. How many were
+    /// removed.
+    pub fn apply_tombstones(&mut self, gone: &[(String, i64)]) -> Result<usize, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let change = next_change(&tx)?;
+        let mut n = 0;
+        for (k, deleted_at) in gone {
+            let current = execute(&tx, &ledger::lookup([k.as_str()]))?;
+            if let Some(record) = ledger::records(&current).get(k) {
+                if !suppression::tombstone_removes(record, *deleted_at) {
+                    continue;
+                }
+            }
             let results = execute_all(&tx, &ledger::delete(k, change, i64::MAX))?;
             n += results.first().map_or(0, |r| r.changes);
         }

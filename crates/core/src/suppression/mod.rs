@@ -212,6 +212,15 @@ pub fn merge(a: &SuppressionInfo, b: &SuppressionInfo) -> SuppressionInfo {
     }
 }
 
+/// Whether a deletion made elsewhere at `deleted_at_ms` (Unix milliseconds:
+/// the edge's tombstone) removes the local `record`: only a record last
+/// changed before it. A bounce recorded here after the deletion (its
+/// `last_seen` at or after it, to the second) is newer than the tombstone
+/// and stays, with its history, for the next push to carry back.
+pub fn tombstone_removes(record: &SuppressionInfo, deleted_at_ms: i64) -> bool {
+    record.last_seen < StoreTime::from_unix_ms(deleted_at_ms)
+}
+
 /// The order [`merge`] picks a record's reason and source by: the reason's
 /// [`Effect`] (suppress now, then on repeat, then never), `last_seen`, the
 /// reason's name, the source. A store that merges in SQL compares the same
@@ -249,6 +258,23 @@ pub fn reasons_with(effect: Effect) -> Vec<BounceReason> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_tombstone_removes_only_a_record_last_changed_before_it() {
+        let at = |s: &str| StoreTime::parse(s).unwrap();
+        let record = SuppressionInfo {
+            reason: "does_not_exist".into(),
+            first_seen: at("2026-03-14T09:00:00Z"),
+            last_seen: at("2026-03-14T09:26:53Z"),
+            count: 1,
+            source: "x".into(),
+        };
+        let ms = |s: &str| at(s).unix() * 1000;
+        assert!(tombstone_removes(&record, ms("2026-03-14T09:26:54Z")));
+        // Within the record's own second, or before it: the record is newer.
+        assert!(!tombstone_removes(&record, ms("2026-03-14T09:26:54Z") - 1));
+        assert!(!tombstone_removes(&record, ms("2026-03-14T09:00:00Z")));
+    }
 
     #[test]
     fn keys_follow_design() {
