@@ -60,7 +60,8 @@ impl<R: BufRead> Iterator for Messages<R> {
         }
         loop {
             self.line.clear();
-            let limit = self.max.saturating_add(1);
+            // At least a `From ` separator's worth, whatever `max` is.
+            let limit = self.max.saturating_add(1).max(64);
             let read = (&mut self.reader)
                 .take(limit)
                 .read_until(b'\n', &mut self.line);
@@ -147,8 +148,12 @@ mod tests {
         // A long line's continuation is not a line start: "From " inside it
         // does not split the message.
         let mut mbox = b"From a@x Sat\n".to_vec();
-        mbox.extend(vec![b'y'; 50]);
+        mbox.extend(vec![b'y'; 101]); // one whole read of max + 1 bytes
         mbox.extend(b"From inside\n");
-        assert_eq!(read(&mbox, 20).len(), 1);
+        assert_eq!(read(&mbox, 100).len(), 1);
+        // A bound too small for a separator still splits messages.
+        let got = read(b"From a@x\nab\nFrom b@x\nc", 1);
+        assert!(matches!(&got[0], Err(e) if e.contains("larger than 1 bytes")));
+        assert_eq!(got[1], Ok("c".to_owned()));
     }
 }

@@ -21,7 +21,7 @@ use std::time::{Duration, SystemTime};
 use clap::{Args, Subcommand, ValueEnum};
 use prebounce_api::{Change, ErrorBody, Page, PushRequest, MAX_PUSH};
 use prebounce_core::suppression::{self, RawRecord, Suppression};
-use prebounce_core::time::StoreTime;
+use prebounce_core::time::{format_ms, StoreTime};
 use serde::Deserialize;
 use thiserror::Error;
 
@@ -495,14 +495,19 @@ fn feed_record(entry: &Change) -> Result<Suppression, String> {
     .map_err(|e| e.to_string())
 }
 
+/// How far before the newest change read the next pull starts (docs/DESIGN.md).
+const PULL_MARGIN_MS: i64 = 300_000;
+
 fn pull(store: &mut Store, sync: &SyncArgs) -> Result<(), SuppressionsError> {
     let base = api_base(sync);
     let (_, since) = store.sync_state(&base)?;
     let since = if sync.full { None } else { since };
-    // The next pull starts at the newest change this one read, by the
-    // edge's clock (never ours: a clock ahead would skip changes for
-    // ever). That change is read again; merging twice changes nothing.
-    let mut newest: Option<(i64, String)> = None;
+    // The next pull starts a few minutes before the newest change this one
+    // read, by the edge's clock (never ours: a clock ahead would skip
+    // changes for ever). The margin covers rows that became visible after
+    // later-stamped ones; merging twice changes nothing.
+    let mut newest: Option<i64> = None;
+    let (pushed_through, _) = store.sync_state(&base)?;
     let http = client()?;
     let mut cursor: Option<String> = None;
     let (mut read, mut changed, mut removed, mut skipped) = (0, 0, 0, 0);
@@ -533,8 +538,8 @@ fn pull(store: &mut Store, sync: &SyncArgs) -> Result<(), SuppressionsError> {
         let mut gone = Vec::new();
         for entry in page.suppressions {
             let at = entry.updated_at_ms();
-            if let Some(ms) = at.filter(|&ms| newest.as_ref().is_none_or(|(n, _)| ms > *n)) {
-                newest = Some((ms, entry.updated_at.clone()));
+            if let Some(ms) = at {
+                newest = Some(newest.map_or(ms, |n| n.max(ms)));
             }
             if entry.deleted {
                 // A tombstone without a readable time removes nothing.
@@ -552,7 +557,7 @@ fn pull(store: &mut Store, sync: &SyncArgs) -> Result<(), SuppressionsError> {
             }
         }
         changed += store.merge_in(&items, false)?;
-        removed += store.apply_tombstones(&gone)?;
+        removed += store.apply_tombstones(&gone, pushed_through)?;
         match page.next_cursor {
             Some(c) if !c.is_empty() => {
                 if !cursors.insert(c.clone()) {
@@ -565,8 +570,8 @@ fn pull(store: &mut Store, sync: &SyncArgs) -> Result<(), SuppressionsError> {
             _ => break,
         }
     }
-    if let Some((_, at)) = newest {
-        store.set_pulled(&base, &at)?;
+    if let Some(ms) = newest {
+        store.set_pulled(&base, &format_ms(ms - PULL_MARGIN_MS))?;
     }
     eprintln!(
         "pulled {read} records from {base}; {changed} changed the local store, {removed} removed, {skipped} skipped"

@@ -169,18 +169,51 @@ fn upsert(records: &[Suppression], updated_at: i64, stamp: Stamp) -> Statement {
 /// `purge_before` are purged. The first two results' `changes` say whether
 /// there was anything to delete.
 pub fn delete(key: &str, updated_at: i64, purge_before: i64) -> Vec<Statement> {
-    let key = || SqlValue::Text(key.to_owned());
+    delete_with_events(key, updated_at, purge_before, None)
+}
+
+/// Like [`delete`], for a deletion made elsewhere at `deleted_at`: only the
+/// events seen before it are forgotten (a later bounce is news the deletion
+/// did not know of).
+pub fn delete_before(
+    key: &str,
+    updated_at: i64,
+    purge_before: i64,
+    deleted_at: StoreTime,
+) -> Vec<Statement> {
+    delete_with_events(key, updated_at, purge_before, Some(deleted_at))
+}
+
+/// Forgets the events of `key` seen before `deleted_at` (all of them when
+/// `None`), keeping the record.
+pub fn forget_events(key: &str, deleted_at: Option<StoreTime>) -> Statement {
+    let key = SqlValue::Text(key.to_owned());
+    match deleted_at {
+        None => Statement::new(
+            "DELETE FROM bounce_events WHERE recipient_key = ?1",
+            vec![key],
+        ),
+        Some(t) => Statement::new(
+            "DELETE FROM bounce_events WHERE recipient_key = ?1 AND seen_at < ?2",
+            vec![key, SqlValue::Text(t.to_string())],
+        ),
+    }
+}
+
+fn delete_with_events(
+    key: &str,
+    updated_at: i64,
+    purge_before: i64,
+    deleted_at: Option<StoreTime>,
+) -> Vec<Statement> {
     vec![
         Statement::new(
             "UPDATE suppressions SET reason = NULL, first_seen = NULL, last_seen = NULL, count = NULL, \
              source = NULL, deleted = 1, updated_at = max(?2, updated_at + 1) \
              WHERE address = ?1 AND deleted = 0",
-            vec![key(), SqlValue::Int(updated_at)],
+            vec![SqlValue::Text(key.to_owned()), SqlValue::Int(updated_at)],
         ),
-        Statement::new(
-            "DELETE FROM bounce_events WHERE recipient_key = ?1",
-            vec![key()],
-        ),
+        forget_events(key, deleted_at),
         Statement::new(
             "DELETE FROM suppressions WHERE deleted = 1 AND updated_at < ?1",
             vec![SqlValue::Int(purge_before)],

@@ -15,6 +15,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use prebounce_core::suppression::{self, RepeatRule, Suppression};
+use prebounce_core::time::StoreTime;
 use prebounce_core::SuppressionInfo;
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
@@ -309,25 +310,47 @@ impl Store {
     }
 
     /// Applies deletions made elsewhere (the edge's tombstones: key and
-    /// Unix milliseconds): a local record is removed, with its events, only
-    /// when it was last changed before its deletion (core's
-    /// `suppression::tombstone_removes`); a newer one stays. How many were
+    /// Unix milliseconds), given how far pushes to that place have got
+    /// (`pushed_through`). A local record is removed only when core's
+    /// `suppression::tombstone_removes` says so; a newer one stays and is
+    /// stamped as changed, so the next push carries it back. Only events
+    /// seen before the deletion are forgotten. How many records were
     /// removed.
-    pub fn apply_tombstones(&mut self, gone: &[(String, i64)]) -> Result<usize, StoreError> {
+    pub fn apply_tombstones(
+        &mut self,
+        gone: &[(String, i64)],
+        pushed_through: i64,
+    ) -> Result<usize, StoreError> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let change = next_change(&tx)?;
         let mut n = 0;
         for (k, deleted_at) in gone {
-            let current = execute(&tx, &ledger::lookup([k.as_str()]))?;
-            if let Some(record) = ledger::records(&current).get(k) {
-                if !suppression::tombstone_removes(record, *deleted_at) {
-                    continue;
+            let before = StoreTime::from_unix_ms(*deleted_at);
+            let current = ledger::changes(&execute(&tx, &ledger::lookup([k.as_str()]))?);
+            match current.into_iter().find(|c| &c.address == k) {
+                Some(ledger::Change {
+                    info: Some(record),
+                    updated_at,
+                    ..
+                }) if !suppression::tombstone_removes(
+                    &record,
+                    updated_at > pushed_through,
+                    *deleted_at,
+                ) =>
+                {
+                    tx.execute(
+                        "UPDATE suppressions SET updated_at = ?2 WHERE address = ?1",
+                        params![k, change],
+                    )?;
+                }
+                _ => {
+                    let results =
+                        execute_all(&tx, &ledger::delete_before(k, change, i64::MAX, before))?;
+                    n += results.first().map_or(0, |r| r.changes);
                 }
             }
-            let results = execute_all(&tx, &ledger::delete(k, change, i64::MAX))?;
-            n += results.first().map_or(0, |r| r.changes);
         }
         tx.commit()?;
         Ok(usize::try_from(n).unwrap_or(usize::MAX))

@@ -214,11 +214,13 @@ pub fn merge(a: &SuppressionInfo, b: &SuppressionInfo) -> SuppressionInfo {
 
 /// Whether a deletion made elsewhere at `deleted_at_ms` (Unix milliseconds:
 /// the edge's tombstone) removes the local `record`: only a record last
-/// changed before it. A bounce recorded here after the deletion (its
-/// `last_seen` at or after it, to the second) is newer than the tombstone
-/// and stays, with its history, for the next push to carry back.
-pub fn tombstone_removes(record: &SuppressionInfo, deleted_at_ms: i64) -> bool {
-    record.last_seen < StoreTime::from_unix_ms(deleted_at_ms)
+/// changed before it. A record with local changes not yet sent there
+/// (`unpushed`: an ingest, an import or a merge since the last push) is
+/// newer whatever its times say, and so is one last seen at or after the
+/// deletion (to the second). Either stays, with its history, for the next
+/// push to carry back.
+pub fn tombstone_removes(record: &SuppressionInfo, unpushed: bool, deleted_at_ms: i64) -> bool {
+    !unpushed && record.last_seen < StoreTime::from_unix_ms(deleted_at_ms)
 }
 
 /// The order [`merge`] picks a record's reason and source by: the reason's
@@ -270,10 +272,29 @@ mod tests {
             source: "x".into(),
         };
         let ms = |s: &str| at(s).unix() * 1000;
-        assert!(tombstone_removes(&record, ms("2026-03-14T09:26:54Z")));
+        assert!(tombstone_removes(
+            &record,
+            false,
+            ms("2026-03-14T09:26:54Z")
+        ));
         // Within the record's own second, or before it: the record is newer.
-        assert!(!tombstone_removes(&record, ms("2026-03-14T09:26:54Z") - 1));
-        assert!(!tombstone_removes(&record, ms("2026-03-14T09:00:00Z")));
+        assert!(!tombstone_removes(
+            &record,
+            false,
+            ms("2026-03-14T09:26:54Z") - 1
+        ));
+        assert!(!tombstone_removes(
+            &record,
+            false,
+            ms("2026-03-14T09:00:00Z")
+        ));
+        // Changed here since the last push (a late bounce whose Arrival-Date
+        // is old, an import): newer than any tombstone.
+        assert!(!tombstone_removes(
+            &record,
+            true,
+            ms("2027-01-01T00:00:00Z")
+        ));
     }
 
     #[test]
