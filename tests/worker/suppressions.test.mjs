@@ -408,3 +408,33 @@ describe('the D1 schema', { timeout: 60_000 }, () => {
     }
   });
 });
+
+describe('POST /v1/bounces: concurrent bounces for one recipient', { timeout: 120_000 }, () => {
+  test('six full-mailbox bounces at once each see the others: the third suppresses', async () => {
+    // Each request reads the ledger, decides, then writes (two D1 batches).
+    // Without the write batch's guard, requests that all read before any
+    // wrote each counted no earlier bounce, and none suppressed. A fresh
+    // worker: the first requests of an isolate run in step.
+    const worker = await h.startWorker({
+      API_KEYS: h.API_KEYS,
+      DOH_URL: `http://127.0.0.1:${await h.deadPort()}/dns-query`,
+      ...sns.snsBindings(),
+    });
+    try {
+      const full = () => sns.envelope({
+        message: sns.sesBounce(['together@example.com'], { bounceType: 'Transient', subType: 'MailboxFull', diagnostic: 'smtp; 552 5.2.2 Mailbox full' }),
+      });
+      const answers = await Promise.all(Array.from({ length: 6 }, () => sns.post(worker, full())));
+      const texts = answers.map((r) => r.text).join('\n');
+      for (const r of answers) assert.equal(r.status, 200, texts);
+      // As if one after the other: the third, and each after it, suppress.
+      assert.equal(answers.reduce((n, r) => n + r.json.suppressed, 0), 4, texts);
+      const r = await worker.request(`/v1/suppressions/${enc('together@example.com')}`, { headers: auth() });
+      assert.equal(r.status, 200, r.text);
+      assert.equal(r.json.reason, 'mailbox_full');
+      assert.equal(r.json.count, 6);
+    } finally {
+      await worker.dispose();
+    }
+  });
+});

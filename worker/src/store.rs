@@ -8,7 +8,8 @@
 //! - **Migrations**: the first batch of each isolate applies what
 //!   `d1_migrations` lacks ([`run`]).
 //! - **Bounces** ([`record_bounces`]): one batch of reads, core's ledger in
-//!   memory ([`prebounce_store::ledger::Ingest`]), one batch of writes.
+//!   memory ([`prebounce_store::ledger::Ingest`]), one batch of writes that
+//!   applies only if the reads still hold (else all again).
 //! - **Deletion** leaves a tombstone that the change feed shows for
 //!   [`TOMBSTONE_DAYS`], and forgets the address's bounce events.
 
@@ -29,6 +30,11 @@ pub const BINDING: &str = "SUPPRESSIONS_DB";
 
 /// How long a deleted address's tombstone stays in the change feed.
 pub const TOMBSTONE_DAYS: i64 = 30;
+
+/// How many times [`record_bounces`] reads and writes before it gives up on
+/// a ledger that other writers keep changing (each round, one of the
+/// writers wins). Giving up answers 503, and SNS delivers again later.
+pub const INGEST_TRIES: u32 = 8;
 
 /// Where records from SNS say they came from.
 pub const SES_SOURCE: &str = "ses";
@@ -157,7 +163,11 @@ pub struct Recorded {
 ///
 /// A recipient already recorded under this `message_key` is a duplicate and
 /// changes nothing. The reads are one D1 batch and the writes another, each
-/// one transaction.
+/// one transaction; the writes start with [`Ingest`]'s guard, so when
+/// another request changed these addresses in between (a concurrent bounce
+/// for the same recipient, a redelivery, a deletion), nothing is written
+/// and the whole is done again from fresh reads, up to [`INGEST_TRIES`]
+/// times.
 pub async fn record_bounces(
     platform: &impl Platform,
     events: &[NewEvent<'_>],
@@ -168,11 +178,31 @@ pub async fn record_bounces(
         return Ok(Recorded::default());
     }
     let ingest = Ingest::new(events);
-    let reads = run(platform, ingest.reads()).await?;
-    let decided = ingest.writes(&reads, rule, now_ms);
-    if !decided.writes.is_empty() {
-        run(platform, decided.writes).await?;
-    }
+    let mut tries = 0;
+    let decided = loop {
+        tries += 1;
+        let reads = run(platform, ingest.reads()).await?;
+        let decided = ingest.writes(&reads, rule, now_ms);
+        if decided.writes.is_empty() {
+            break decided;
+        }
+        match run(platform, decided.writes.clone()).await {
+            Ok(_) => break decided,
+            Err(DbError::Failed(why))
+                if why.contains(ledger::CHANGED_SINCE_READ) && tries < INGEST_TRIES =>
+            {
+                platform.log(&format!(
+                    "bounce ingest: the ledger changed after its reads (try {tries}); reading again"
+                ));
+            }
+            Err(DbError::Failed(why)) if why.contains(ledger::CHANGED_SINCE_READ) => {
+                return Err(DbError::Failed(format!(
+                    "the suppression ledger kept changing under concurrent writers ({tries} tries): {why}"
+                )));
+            }
+            Err(e) => return Err(e),
+        }
+    };
     let count = |o: Outcome| decided.outcomes.iter().filter(|x| **x == o).count();
     Ok(Recorded {
         duplicates: count(Outcome::Duplicate),

@@ -474,6 +474,46 @@ fn kind_text(kind: Kind) -> &'static str {
     }
 }
 
+/// What an ingest's decision rests on for the addresses in the JSON list
+/// bound at `?{param}`, as one text: their event rows (a concurrent ingest
+/// adds some; a deletion forgets them) and their records, tombstones
+/// included, every field. Equal texts mean an equal decision.
+fn version_sql(param: usize) -> String {
+    format!(
+        "(SELECT count(*) || '/' || coalesce(max(seen_at), '') FROM bounce_events \
+           WHERE recipient_key IN (SELECT value FROM json_each(?{param}))) \
+         || '|' || (SELECT coalesce(group_concat(row, ';'), '') FROM \
+           (SELECT quote(address) || quote(reason) || quote(first_seen) || quote(last_seen) \
+                   || quote(count) || quote(source) || quote(updated_at) || quote(deleted) AS row \
+            FROM suppressions WHERE address IN (SELECT value FROM json_each(?{param})) \
+            ORDER BY address))"
+    )
+}
+
+/// The name of the constraint that fails an ingest's write batch when the
+/// ledger changed after its reads (migration 0003): a D1 error carries it.
+pub const CHANGED_SINCE_READ: &str = "ledger_changed_since_read";
+
+/// The first statement of an ingest's write batch: fails, and with it the
+/// batch, unless what [`version_sql`] says of `keys` is still what the
+/// reads saw (`read`, the reads' last result). Another writer's ingest,
+/// push or deletion in between makes the caller read again instead of
+/// overwriting what it did ([`CHANGED_SINCE_READ`]).
+fn guard<'k>(keys: impl IntoIterator<Item = &'k str>, read: &StatementResult) -> Statement {
+    let seen = read
+        .rows
+        .first()
+        .and_then(|r| text(r, "version"))
+        .map_or(SqlValue::Null, SqlValue::Text);
+    Statement::new(
+        format!(
+            "INSERT INTO ingest_guard (changed) SELECT 1 WHERE ({}) IS NOT ?2",
+            version_sql(1)
+        ),
+        vec![json_list(keys), seen],
+    )
+}
+
 impl<'e, 'a> Ingest<'e, 'a> {
     /// The batch of `events`, in the order they happened to be read.
     pub fn new(events: &'e [NewEvent<'a>]) -> Ingest<'e, 'a> {
@@ -518,13 +558,17 @@ impl<'e, 'a> Ingest<'e, 'a> {
                         .collect::<BTreeSet<_>>(),
                 )],
             ),
-            lookup(
-                self.events
-                    .iter()
-                    .map(|e| e.key.as_str())
-                    .collect::<BTreeSet<_>>(),
+            lookup(self.keys()),
+            Statement::new(
+                format!("SELECT ({}) AS version", version_sql(1)),
+                vec![json_list(self.keys())],
             ),
         ]
+    }
+
+    /// The recipients' keys, each once.
+    fn keys(&self) -> BTreeSet<&str> {
+        self.events.iter().map(|e| e.key.as_str()).collect()
     }
 
     /// Applies core's ledger to each event in turn (an event sees the
@@ -533,7 +577,8 @@ impl<'e, 'a> Ingest<'e, 'a> {
     /// changed records stamped `updated_at`.
     pub fn writes(&self, reads: &[StatementResult], rule: RepeatRule, updated_at: i64) -> Decided {
         let empty = StatementResult::default();
-        let [done, history, current] = [0, 1, 2].map(|i| reads.get(i).unwrap_or(&empty));
+        let [done, history, current, version] =
+            [0, 1, 2, 3].map(|i| reads.get(i).unwrap_or(&empty));
         let stored: Vec<(String, String)> = done
             .rows
             .iter()
@@ -604,6 +649,9 @@ impl<'e, 'a> Ingest<'e, 'a> {
         }
 
         let mut writes = Vec::new();
+        if !rows.is_empty() {
+            writes.push(guard(self.keys(), version));
+        }
         let mut rows = rows.into_iter().peekable();
         while rows.peek().is_some() {
             writes.push(insert_events(rows.by_ref().take(EVENT_ROWS).collect()));

@@ -335,3 +335,102 @@ fn a_record_from_elsewhere_counts_at_least_the_events_stored_here() {
     );
     assert_eq!(get(&conn, "y@example.com").unwrap().count, 11);
 }
+
+/// Runs `statements` as one transaction, the way a D1 batch runs: a failing
+/// statement rolls back the ones before it.
+fn batch(conn: &mut Connection, statements: &[Statement]) -> rusqlite::Result<()> {
+    let tx = conn.transaction()?;
+    execute_all(&tx, statements)?;
+    tx.commit()
+}
+
+fn events_of(conn: &Connection, key: &str) -> i64 {
+    conn.query_row(
+        "SELECT count(*) FROM bounce_events WHERE recipient_key = ?1",
+        [key],
+        |r| r.get(0),
+    )
+    .unwrap()
+}
+
+#[test]
+fn an_ingest_whose_reads_went_stale_writes_nothing_and_counts_both_when_read_again() {
+    // The edge's two batches: two soft bounces for one recipient arrive
+    // together, each read before the other wrote. Three suppress.
+    let mut conn = db();
+    let full = |_| {
+        bounce(
+            "x@example.com",
+            BounceReason::Verdict(Reason::MailboxFull),
+            Kind::Soft,
+        )
+    };
+    let b: Vec<Bounce> = (0..3).map(full).collect();
+    let at = |d: i64| StoreTime::from_unix(1_780_000_000 + d * 86_400);
+    let ev = |i: usize| NewEvent::new(["m0", "m1", "m2"][i], &b[i], at(i as i64), "t").unwrap();
+    ingest(&conn, &[ev(0)], 1);
+
+    let (first, second) = ([ev(1)], [ev(2)]);
+    let (a, c) = (Ingest::new(&first), Ingest::new(&second));
+    let reads_a = execute_all(&conn, &a.reads()).unwrap();
+    let reads_c = execute_all(&conn, &c.reads()).unwrap();
+    let rule = RepeatRule::default();
+    let wrote_a = a.writes(&reads_a, rule, 2);
+    assert_eq!(wrote_a.outcomes, [Outcome::Counted]);
+    batch(&mut conn, &wrote_a.writes).unwrap();
+
+    // The second saw one earlier bounce, not two: its writes are refused
+    // whole, not one event row of them stays.
+    let stale = c.writes(&reads_c, rule, 3);
+    assert_eq!(
+        stale.outcomes,
+        [Outcome::Counted],
+        "what the stale reads decide"
+    );
+    let err = batch(&mut conn, &stale.writes).unwrap_err();
+    assert!(err.to_string().contains(CHANGED_SINCE_READ), "{err}");
+    assert_eq!(events_of(&conn, "x@example.com"), 2);
+    assert_eq!(get(&conn, "x@example.com"), None);
+
+    // Read again, it sees both and the third bounce suppresses.
+    let reads_c = execute_all(&conn, &c.reads()).unwrap();
+    let fresh = c.writes(&reads_c, rule, 3);
+    assert_eq!(fresh.outcomes, [Outcome::Suppressed]);
+    batch(&mut conn, &fresh.writes).unwrap();
+    assert_eq!(events_of(&conn, "x@example.com"), 3);
+    assert_eq!(get(&conn, "x@example.com").map(|i| i.count), Some(3));
+}
+
+#[test]
+fn a_deletion_or_a_redelivery_between_reads_and_writes_fails_the_guard() {
+    let mut conn = db();
+    let hard = bounce(
+        "y@example.com",
+        BounceReason::Verdict(Reason::DoesNotExist),
+        Kind::Hard,
+    );
+    let at = StoreTime::from_unix(1_780_000_000);
+    ingest(&conn, &[NewEvent::new("m0", &hard, at, "t").unwrap()], 1);
+
+    // Deleted by the edge after this ingest read the live record.
+    let later = [NewEvent::new("m1", &hard, at, "t").unwrap()];
+    let plan = Ingest::new(&later);
+    let reads = execute_all(&conn, &plan.reads()).unwrap();
+    batch(&mut conn, &delete("y@example.com", 5, 0)).unwrap();
+    let writes = plan.writes(&reads, RepeatRule::default(), 6).writes;
+    assert!(batch(&mut conn, &writes).is_err());
+
+    // The same report delivered twice at once: the second writer's reads
+    // said it was new; its writes must not count it again.
+    let reads = execute_all(&conn, &plan.reads()).unwrap();
+    let decided = plan.writes(&reads, RepeatRule::default(), 7);
+    batch(&mut conn, &decided.writes).unwrap();
+    assert!(batch(&mut conn, &decided.writes).is_err());
+    assert_eq!(get(&conn, "y@example.com").map(|i| i.count), Some(1));
+
+    // Unchanged reads pass: the guard stores nothing.
+    let n: i64 = conn
+        .query_row("SELECT count(*) FROM ingest_guard", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 0);
+}
