@@ -346,6 +346,90 @@ pub fn bounce(data: &[u8]) {
     serde_json::to_string(&report).expect("a report serializes");
 }
 
+/// VERP return paths and bounce reading (`bounce::verp`) under arbitrary
+/// bytes, with a fixed key. First byte bit 0: the rest is one return path
+/// for `decode` (UTF-8, else lossy); else the rest is a message for
+/// `recipients_in_raw`, its first line also an envelope recipient.
+///
+/// Invariants: no panic; what `decode` accepts is a suppression key that is
+/// its own key, and encoding it again (at any bounce domain) gives a path
+/// that decodes to it; a message yields at most `MAX_CANDIDATES` keys, each
+/// of which `decode` would accept from its own encoding.
+pub fn verp(data: &[u8]) {
+    use prebounce_core::bounce::verp::{VerpKey, MAX_CANDIDATES};
+    use prebounce_core::suppression;
+
+    let Some((&first, rest)) = data.split_first() else {
+        return;
+    };
+    let key = VerpKey::new(b"fuzzing secret, thirty-two bytes").expect("a 32-byte secret");
+    let check_key = |k: &str| {
+        assert_eq!(
+            suppression::key(k).as_deref(),
+            Ok(k),
+            "{k:?} is not its own key"
+        );
+        // Only a path that encode made can carry a valid tag, so its key
+        // encodes again (a forged tag would need 2^50 tries).
+        let again = key
+            .encode(k, "bounces.example")
+            .expect("a decoded key encodes");
+        assert_eq!(key.decode(&again).as_deref(), Ok(k));
+    };
+    if first & 1 == 1 {
+        let text = String::from_utf8_lossy(rest);
+        if let Ok(k) = key.decode(&text) {
+            check_key(&k);
+        }
+        let _ = key.encode(&text, "bounces.example");
+    } else {
+        let envelope =
+            String::from_utf8_lossy(rest.split(|&b| b == b'\n').next().unwrap_or(&[])).into_owned();
+        let found = key.recipients_in_raw(rest, &[&envelope]);
+        assert!(found.len() <= MAX_CANDIDATES);
+        for k in &found {
+            check_key(k);
+        }
+    }
+}
+
+/// Postfix log lines (`bounce::postfix_log`): every line of the input
+/// (lossy UTF-8) parsed against a fixed reference time, and the whole input
+/// sniffed. Invariants: no panic; a bounce exists only for a `bounced`
+/// delivery line, has a recipient, and its status (if any) is an RFC 3463
+/// code.
+pub fn postfix_log(data: &[u8]) {
+    use prebounce_core::bounce::postfix_log::{looks_like_log, parse_line, DeliveryStatus, Event};
+    use prebounce_core::reply::EnhancedCode;
+    use prebounce_core::time::StoreTime;
+
+    let _ = looks_like_log(data);
+    let text = String::from_utf8_lossy(data);
+    let reference = StoreTime::from_unix(1_796_700_000);
+    for line in text.lines() {
+        let Some(parsed) = parse_line(line, reference) else {
+            continue;
+        };
+        assert!(!parsed.queue_id.is_empty());
+        let bounced =
+            matches!(&parsed.event, Event::Delivery(d) if d.status == DeliveryStatus::Bounced);
+        match parsed.bounce() {
+            Some(b) => {
+                assert!(bounced);
+                assert!(!b.recipient.is_empty());
+                if let Some(s) = &b.status {
+                    assert!(EnhancedCode::parse(s).is_ok(), "status {s:?}");
+                }
+            }
+            None => assert!(
+                !bounced
+                    || matches!(&parsed.event, Event::Delivery(d) if d.to.is_empty() && d.orig_to.is_none())
+            ),
+        }
+        let _ = parsed.bounce_on_expiry();
+    }
+}
+
 /// The SMTP session machine under arbitrary server bytes: its invariants
 /// are `prebounce_smtp::exercise`'s (shared with `crates/smtp/tests/props.rs`).
 pub fn smtp(data: &[u8]) {

@@ -18,12 +18,19 @@
 #   servfail.test  SERVFAIL            (forwarded to 127.0.0.1:1, where nothing listens; answers in well under 1 s)
 # With BENCH_ZONE=1 (off by default; bench/worker/), also a wildcard zone, so that every name has an MX:
 #   bench.test and *.bench.test   MX 10 mx.alpha.test   (local-zone redirect: 1.bench.test, 2.bench.test, …)
-# Names outside .test are REFUSED: nothing is ever looked up on the Internet.
+# Names outside .test and .example are REFUSED: nothing is ever looked up on the Internet. Both zones are
+# static, so the NS query for the top-level domain itself (test., example.) answers NOERROR without data
+# (NODATA): the resolver guard of the probe and the edge takes that as "the TLD exists" and trusts an
+# NXDOMAIN under it (docs/DESIGN.md "The resolver guard").
+# With LIAR=1 (off by default), a lying resolver instead, as a sandbox's, a filtering or a captive
+# network's may be: NXDOMAIN for every name, the test zones and every TLD (com.) included
+# (local-zone "." static and no data at all). The zones above are not served then; every query is logged
+# in DIR/unbound.log ("info: 127.0.0.1 com. NS IN"), so that tests can count them.
 #
 # Files in DIR: unbound.conf, unbound.log, unbound.pid (and dnsdist.*). stop kills by pid and waits.
 set -euo pipefail
 export PATH=$PATH:/usr/sbin:/sbin
-usage() { echo "usage: DNS_PORT=N [DOH_PORT=N] unbound.sh start|stop DIR" >&2; exit 2; }
+usage() { echo "usage: DNS_PORT=N [DOH_PORT=N] [LIAR=1] unbound.sh start|stop DIR" >&2; exit 2; }
 [ $# = 2 ] || usage
 D=$2; [ "$1" = stop ] && [ ! -d "$D" ] && exit 0   # nothing was started there
 mkdir -p "$D"; D=$(cd "$D" && pwd)
@@ -63,7 +70,21 @@ server:
   do-ip6: no
   num-threads: 1
   module-config: "iterator"
-  # no root hints are needed: nothing outside .test is answered
+EOF
+if [ "${LIAR:-0}" = 1 ]; then
+  cat >> "$D/unbound.conf" <<EOF
+  # LIAR=1: NXDOMAIN for every name, com. included: a static root without any data; test. too (unbound's
+  # built-in RFC 6761 zone for it would answer its NS)
+  local-zone: "." static
+  local-zone: "test." static
+  # every query in unbound.log ("info: 127.0.0.1 com. NS IN"), for tests that count them
+  log-queries: yes
+remote-control:
+  control-enable: no
+EOF
+else
+  cat >> "$D/unbound.conf" <<EOF
+  # no root hints are needed: nothing outside .test and .example is answered
   local-zone: "." refuse
   local-zone: "test." static
   local-data: "test. 300 SOA ns.test. hostmaster.test. 1 3600 600 86400 60"
@@ -92,6 +113,7 @@ forward-zone:
   name: "servfail.test."
   forward-addr: 127.0.0.1@1
 EOF
+fi
 unbound-checkconf "$D/unbound.conf" >/dev/null || { unbound-checkconf "$D/unbound.conf" >&2; exit 1; }
 # stdout/stderr go to files: a caller reading this script's output must not wait for the daemon
 unbound -d -c "$D/unbound.conf" >"$D/unbound.log" 2>&1 </dev/null & echo $! >"$D/unbound.pid"

@@ -29,7 +29,10 @@ import { Miniflare } from 'miniflare';
 import { parseRawResponse, validateResponse } from './openapi.mjs';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const buildDir = path.join(root, 'worker/build');
+/** worker/build/, or PREBOUNCE_WORKER_BUILD (a folder `worker-build -d` wrote, for parallel checkouts). */
+export const buildDir = process.env.PREBOUNCE_WORKER_BUILD
+  ? path.resolve(root, process.env.PREBOUNCE_WORKER_BUILD)
+  : path.join(root, 'worker/build');
 export const targetDir = process.env.CARGO_TARGET_DIR
   ? path.resolve(root, process.env.CARGO_TARGET_DIR)
   : path.join(root, 'target');

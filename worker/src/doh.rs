@@ -1,6 +1,7 @@
 //! DNS-over-HTTPS (RFC 8484, wire format) for the worker: queries built and
 //! answers read with hickory-proto, reported in core's terms
-//! ([`MxAnswer`], [`AddressAnswer`]) so that core plans.
+//! ([`MxAnswer`], [`AddressAnswer`], [`TldAnswer`]) so that core plans and
+//! core's resolver guard judges an NXDOMAIN.
 //!
 //! Queries use GET with `?dns=` (base64url, no padding) and message id 0, as
 //! RFC 8484 §4.1 recommends, so HTTP caches between us and the resolver work.
@@ -9,7 +10,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use hickory_proto::op::{Message, MessageType, OpCode, Query, ResponseCode};
 use hickory_proto::rr::{Name, RData, Record, RecordType};
-use prebounce_core::mx::{AddressAnswer, MxAnswer};
+use prebounce_core::mx::{AddressAnswer, MxAnswer, TldAnswer};
 use prebounce_core::verdict::MxRecord;
 
 /// The record types the worker asks for.
@@ -21,6 +22,8 @@ pub enum QType {
     A,
     /// IPv6 addresses.
     Aaaa,
+    /// Name servers (asked of a top-level domain by the resolver guard).
+    Ns,
 }
 
 impl QType {
@@ -29,6 +32,7 @@ impl QType {
             QType::Mx => RecordType::MX,
             QType::A => RecordType::A,
             QType::Aaaa => RecordType::AAAA,
+            QType::Ns => RecordType::NS,
         }
     }
 
@@ -38,6 +42,7 @@ impl QType {
             QType::Mx => "MX",
             QType::A => "A",
             QType::Aaaa => "AAAA",
+            QType::Ns => "NS",
         }
     }
 }
@@ -138,6 +143,19 @@ pub fn address_answer(status: u16, body: &[u8]) -> AddressAnswer {
         Answer::NoData(ttl) => AddressAnswer::NoRecords { ttl },
         Answer::NxDomain(ttl) => AddressAnswer::NxDomain { ttl },
         Answer::Failed(why) => AddressAnswer::Failed(why),
+    }
+}
+
+/// The NS answer for a top-level domain in core's terms: NOERROR with or
+/// without records means it exists.
+pub fn tld_answer(status: u16, body: &[u8]) -> TldAnswer {
+    match answer(status, body, |r| match &r.data {
+        RData::NS(_) => Some(()),
+        _ => None,
+    }) {
+        Answer::Records(..) | Answer::NoData(_) => TldAnswer::Exists,
+        Answer::NxDomain(_) => TldAnswer::Missing,
+        Answer::Failed(why) => TldAnswer::Failed(why),
     }
 }
 
@@ -245,6 +263,34 @@ mod tests {
             mx_answer(200, &q.to_vec().unwrap()),
             MxAnswer::Failed(_)
         ));
+    }
+
+    #[test]
+    fn tld_answers() {
+        use hickory_proto::rr::rdata::NS;
+        let ns = response(
+            ResponseCode::NoError,
+            vec![Record::from_rdata(
+                name("com."),
+                300,
+                RData::NS(NS(name("a.gtld-servers.net."))),
+            )],
+            vec![],
+        );
+        assert_eq!(tld_answer(200, &ns), TldAnswer::Exists);
+        // A static zone answers NODATA for its own NS: it exists too.
+        let nodata = response(ResponseCode::NoError, vec![], vec![soa(60, 60)]);
+        assert_eq!(tld_answer(200, &nodata), TldAnswer::Exists);
+        let nx = response(ResponseCode::NXDomain, vec![], vec![]);
+        assert_eq!(tld_answer(200, &nx), TldAnswer::Missing);
+        assert!(matches!(tld_answer(502, b""), TldAnswer::Failed(w) if w.contains("HTTP 502")));
+        let url = query_url("http://doh.test/q", "com", QType::Ns).unwrap();
+        let wire = URL_SAFE_NO_PAD
+            .decode(url.split_once("?dns=").unwrap().1)
+            .unwrap();
+        let msg = Message::from_vec(&wire).unwrap();
+        assert_eq!(msg.queries[0].query_type(), RecordType::NS);
+        assert_eq!(msg.queries[0].name().to_ascii(), "com.");
     }
 
     #[test]

@@ -10,10 +10,19 @@
 //!   lookup and no probe. Without a D1 binding the step is skipped; a D1
 //!   failure is logged and the checks go on without it.
 //! - **Subrequest budget.** Every DoH lookup (MX; A and AAAA only where there
-//!   is no MX) and the probe call count against `SUBREQUEST_BUDGET`. The
-//!   probe call is reserved first; a domain whose lookups would exceed what
-//!   is left is answered at depth `syntax` with a `detail` that says so.
-//!   Cache hits cost nothing.
+//!   is no MX; NS of a top-level domain for the resolver guard) and the
+//!   probe call count against `SUBREQUEST_BUDGET`. The probe call is
+//!   reserved first; a domain whose lookups would exceed what is left is
+//!   answered at depth `syntax` with a `detail` that says so. Cache hits
+//!   cost nothing.
+//! - **The resolver guard.** An NXDOMAIN goes through core's `mx::guard`:
+//!   it stays `no_such_domain` only when the DoH resolver admits the
+//!   domain's top-level domain (NS; then `com` if the TLD is denied);
+//!   otherwise it becomes `dns_error`, the detail naming the resolver as
+//!   `DOH_URL` (the URL itself goes to the operator's log only). A TLD's
+//!   answer is asked once per request (its domains share it) and cached
+//!   like a domain's outcome, for core's `TldAnswer::cache_secs`; a failed
+//!   NS query is not cached beyond the request.
 //! - **Caching.** A domain's DNS outcome is cached for its TTL (30 s to one
 //!   day; `dns_error` never). A verdict that reached DNS or SMTP is cached for
 //!   `VERDICT_CACHE_TTL` unless its status is `unknown`. Every verdict says
@@ -26,7 +35,9 @@ use std::cell::Cell;
 use std::collections::{BTreeMap, HashMap};
 
 use prebounce_api::{ProbeAnswer, ProbeRequest};
-use prebounce_core::mx::{plan, AddressAnswer, MxAnswer, MxDecision, MxFailure};
+use prebounce_core::mx::{
+    guard, plan, AddressAnswer, Guard, MxAnswer, MxDecision, MxFailure, TldAnswer,
+};
 use prebounce_core::outcome::{
     apply_dns, apply_mx_failure, apply_smtp, apply_suppression, needs_network, SmtpOutcome,
 };
@@ -64,6 +75,18 @@ enum DnsOutcome {
 
 const DNS_TTL_MIN: u32 = 30;
 const DNS_TTL_MAX: u32 = 86_400;
+
+/// The DoH resolver as verdicts name it: by its setting, not its URL (API
+/// clients need not learn where the resolver lives).
+pub const DOH_RESOLVER_NAME: &str = "the edge's DoH resolver (DOH_URL)";
+
+/// The top-level domains' NS answers of one request, shared by its domains.
+#[derive(Default)]
+struct TldMemo {
+    answers: HashMap<String, TldAnswer>,
+    /// A lying resolver was reported to the operator's log already.
+    logged: bool,
+}
 
 /// Checks a batch: verdicts as JSON objects, in input order, each with
 /// `cache`.
@@ -114,9 +137,10 @@ pub async fn check_all(
     }
     let budget = Cell::new(config.subrequest_budget);
     let probe_reserved = config.probe_url.is_some() && !domains.is_empty() && take(&budget, 1);
+    let tlds = futures::lock::Mutex::new(TldMemo::default());
     let lookups = domains
         .iter()
-        .map(|d| resolve(d, config, platform, &budget));
+        .map(|d| resolve(d, config, platform, &budget, &tlds));
     let outcomes: HashMap<String, DnsOutcome> = domains
         .iter()
         .cloned()
@@ -266,6 +290,7 @@ async fn resolve(
     config: &Config,
     platform: &impl Platform,
     budget: &Cell<usize>,
+    tlds: &futures::lock::Mutex<TldMemo>,
 ) -> DnsOutcome {
     let key = format!("dns/v1/{domain}");
     if let Some(bytes) = platform.cache_get(&key).await {
@@ -281,9 +306,10 @@ async fn resolve(
         Ok((status, body)) => doh::mx_answer(status, &body),
         Err(why) => MxAnswer::Failed(why),
     };
+    let guarded = |f: MxFailure| guarded(domain, f, config, platform, budget, tlds);
     let outcome = match plan(domain, mx, prebounce_core::mx::domain_seed(domain)) {
         MxDecision::Plan(p) => DnsOutcome::Plan(p.dns_info()),
-        MxDecision::Fail(f) => fail(f),
+        MxDecision::Fail(f) => guarded(f).await,
         MxDecision::NeedAddressLookup(next) => {
             if !take(budget, 2) {
                 return DnsOutcome::OverBudget;
@@ -298,7 +324,7 @@ async fn resolve(
             };
             match next.finish(AddressAnswer::combine(read(a), read(aaaa))) {
                 Ok(p) => DnsOutcome::Plan(p.dns_info()),
-                Err(f) => fail(f),
+                Err(f) => guarded(f).await,
             }
         }
     };
@@ -317,6 +343,87 @@ async fn resolve(
             .await;
     }
     outcome
+}
+
+/// A failed plan through core's resolver guard: the outcome to report, or
+/// [`DnsOutcome::OverBudget`] when an NS query it needs does not fit.
+async fn guarded(
+    domain: &str,
+    failure: MxFailure,
+    config: &Config,
+    platform: &impl Platform,
+    budget: &Cell<usize>,
+    tlds: &futures::lock::Mutex<TldMemo>,
+) -> DnsOutcome {
+    let mut step = guard(domain, failure, DOH_RESOLVER_NAME);
+    loop {
+        match step {
+            Guard::Done(guarded) => {
+                if let Some(fault) = &guarded.fault {
+                    let mut memo = tlds.lock().await;
+                    if !memo.logged {
+                        memo.logged = true;
+                        platform.log(&format!(
+                            "DOH_URL {}: {fault}; its NXDOMAIN answers are reported as dns_error",
+                            config.doh_url
+                        ));
+                    }
+                }
+                return fail(guarded.failure);
+            }
+            Guard::Ask(question) => {
+                let Some(answer) = tld_answer(question.tld(), config, platform, budget, tlds).await
+                else {
+                    return DnsOutcome::OverBudget;
+                };
+                step = question.answer(answer);
+            }
+        }
+    }
+}
+
+/// The NS answer for a top-level domain: from this request, from the cache,
+/// or from DoH within the budget (`None` when it does not fit). The memo is
+/// held while the query runs, so the request's domains ask once.
+async fn tld_answer(
+    tld: &str,
+    config: &Config,
+    platform: &impl Platform,
+    budget: &Cell<usize>,
+    tlds: &futures::lock::Mutex<TldMemo>,
+) -> Option<TldAnswer> {
+    let mut memo = tlds.lock().await;
+    if let Some(answer) = memo.answers.get(tld) {
+        return Some(answer.clone());
+    }
+    let key = format!("dns/v1/tld/{tld}");
+    let cached = match platform.cache_get(&key).await.as_deref() {
+        Some(b"exists") => Some(TldAnswer::Exists),
+        Some(b"missing") => Some(TldAnswer::Missing),
+        _ => None,
+    };
+    let answer = match cached {
+        Some(answer) => answer,
+        None => {
+            if !take(budget, 1) {
+                return None;
+            }
+            let answer = match lookup(tld, QType::Ns, config, platform).await {
+                Ok((status, body)) => doh::tld_answer(status, &body),
+                Err(why) => TldAnswer::Failed(why),
+            };
+            let bytes: &[u8] = match answer {
+                TldAnswer::Exists => b"exists",
+                _ => b"missing",
+            };
+            if let Some(secs) = answer.cache_secs() {
+                platform.cache_put(&key, bytes.to_vec(), secs).await;
+            }
+            answer
+        }
+    };
+    memo.answers.insert(tld.to_owned(), answer.clone());
+    Some(answer)
 }
 
 fn fail(f: MxFailure) -> DnsOutcome {

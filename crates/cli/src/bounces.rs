@@ -21,14 +21,19 @@ use std::time::{Duration, SystemTime};
 
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
+use prebounce_core::bounce::postfix_log;
+use prebounce_core::bounce::verp::VerpKey;
 use prebounce_core::bounce::{self, Format, Report};
-use prebounce_core::suppression::RepeatRule;
+use prebounce_core::suppression::trust::{self, TrustPolicy, Verified};
+use prebounce_core::suppression::{self, RepeatRule};
 use prebounce_core::time::StoreTime;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use thiserror::Error;
 
-use crate::store::{when, Incoming, Store, StoreError, Stored};
+use crate::maillog::LogBounce;
+use crate::store::{store_time, when, Incoming, Store, StoreError, Stored};
+use crate::verp::{self, SecretError, VerpSecret};
 
 /// Arguments of `prebounce bounces`.
 #[derive(Debug, Args)]
@@ -58,6 +63,14 @@ pub struct BouncesArgs {
     /// Refuse messages larger than this many bytes (reported as errors).
     #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024 * 1024)]
     max_message_bytes: u64,
+    /// The VERP secret (`prebounce verp`): a bounce to a tagged return path
+    /// is verified for its recipient, and verified mode is on.
+    #[command(flatten)]
+    verp: VerpSecret,
+    /// Outside verified mode: a message failing more recipients than this,
+    /// none of them verified, suppresses none of them.
+    #[arg(long, value_name = "N", default_value_t = TrustPolicy::default().max_unverified_recipients)]
+    max_unverified_recipients: usize,
 }
 
 /// What can stop `bounces` as a whole (a bad message never does).
@@ -69,6 +82,9 @@ pub enum BouncesError {
     /// Standard output could not be written.
     #[error("writing output: {0}")]
     Output(#[from] io::Error),
+    /// The VERP secret is missing, too short or unreadable.
+    #[error(transparent)]
+    Secret(#[from] SecretError),
 }
 
 /// One message to read, or why it could not be.
@@ -79,6 +95,8 @@ struct Item {
     bytes: Result<Vec<u8>, String>,
     /// The path itself could not be read (not just one message in it).
     unopened: bool,
+    /// A bounce our own MTA logged, not a message.
+    logged: Option<LogBounce>,
 }
 
 impl Item {
@@ -87,6 +105,7 @@ impl Item {
             label,
             bytes: Err(e.to_string()),
             unopened: true,
+            logged: None,
         }
     }
 }
@@ -102,6 +121,8 @@ struct Line<'a> {
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     record: Option<&'a bounce::Bounce>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    verified: Option<Verified>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     stored: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<&'a str>,
@@ -112,6 +133,18 @@ struct Parsed {
     label: String,
     key: String,
     report: Report,
+    /// The recipients a tagged return path proves it is about (keys).
+    verp: Vec<String>,
+    /// A line of our own MTA's log: verified as `mta_log`.
+    log_line: bool,
+}
+
+/// What decides which records may change the list.
+struct Trust {
+    policy: TrustPolicy,
+    verp: Option<VerpKey>,
+    /// The unauthenticated-bounces warning was printed.
+    warned: bool,
 }
 
 #[derive(Default)]
@@ -125,6 +158,8 @@ struct Tally {
     errors: u64,
     suppressed: u64,
     duplicates: u64,
+    /// Stored as evidence only: the trust policy kept them from counting.
+    evidence: u64,
     /// A path could not be read at all (exit code 1).
     unopened: bool,
 }
@@ -134,6 +169,19 @@ pub fn run(args: BouncesArgs) -> Result<ExitCode, BouncesError> {
     let mut store = match &args.suppress {
         Some(path) => Some(Store::open(path)?),
         None => None,
+    };
+    let verp = verp::optional_key(&args.verp)?;
+    let sent_log = match &store {
+        Some(s) => s.has_sent()?,
+        None => false,
+    };
+    let mut trust = Trust {
+        policy: TrustPolicy {
+            verified_mode: verp.is_some() || sent_log,
+            max_unverified_recipients: args.max_unverified_recipients,
+        },
+        verp,
+        warned: false,
     };
     let rule = RepeatRule {
         count: args.repeat_count,
@@ -162,20 +210,47 @@ pub fn run(args: BouncesArgs) -> Result<ExitCode, BouncesError> {
                     continue;
                 }
             };
-            let report = bounce::parse(&bytes);
-            let key = report.message_id.clone().unwrap_or_else(|| {
-                format!("sha256:{}", hex::encode(&Sha256::digest(&bytes)[..16]))
-            });
-            pending.push(Parsed {
-                label: item.label,
-                key,
-                report,
-            });
+            let parsed = if let Some(b) = item.logged {
+                Parsed {
+                    label: item.label,
+                    key: b.key,
+                    report: Report::mta_log(b.record, b.date),
+                    verp: Vec::new(),
+                    log_line: true,
+                }
+            } else {
+                let report = bounce::parse(&bytes);
+                let key = report.message_id.clone().unwrap_or_else(|| {
+                    format!("sha256:{}", hex::encode(&Sha256::digest(&bytes)[..16]))
+                });
+                let verp = match (&trust.verp, report.records.is_empty()) {
+                    (Some(k), false) => k.recipients_in_raw(&bytes, &[]),
+                    _ => Vec::new(),
+                };
+                Parsed {
+                    label: item.label,
+                    key,
+                    report,
+                    verp,
+                    log_line: false,
+                }
+            };
+            // Said once, when storing: that is when a forged bounce costs.
+            if store.is_some()
+                && !parsed.report.records.is_empty()
+                && !trust.policy.verified_mode
+                && !trust.warned
+            {
+                trust.warned = true;
+                eprintln!("{UNAUTHENTICATED}");
+            }
+            pending.push(parsed);
             if pending.len() >= batch || store.is_none() {
                 flush(
                     &mut pending,
                     store.as_mut(),
                     rule,
+                    &trust,
                     &args,
                     &mut out,
                     &mut tally,
@@ -187,6 +262,7 @@ pub fn run(args: BouncesArgs) -> Result<ExitCode, BouncesError> {
         &mut pending,
         store.as_mut(),
         rule,
+        &trust,
         &args,
         &mut out,
         &mut tally,
@@ -201,8 +277,8 @@ pub fn run(args: BouncesArgs) -> Result<ExitCode, BouncesError> {
     );
     if store.is_some() {
         summary.push_str(&format!(
-            "; {} suppressed, {} already stored",
-            tally.suppressed, tally.duplicates
+            "; {} suppressed, {} already stored, {} kept as evidence only (unverified)",
+            tally.suppressed, tally.duplicates, tally.evidence
         ));
     }
     eprintln!("{summary}");
@@ -218,6 +294,7 @@ fn flush(
     pending: &mut Vec<Parsed>,
     store: Option<&mut Store>,
     rule: RepeatRule,
+    trust: &Trust,
     args: &BouncesArgs,
     out: &mut impl Write,
     tally: &mut Tally,
@@ -225,6 +302,7 @@ fn flush(
     if pending.is_empty() {
         return Ok(());
     }
+    let trusted = judge(pending, store.as_deref(), &trust.policy)?;
     let stored: Option<Vec<Stored>> = match store {
         Some(store) => {
             let now = SystemTime::now();
@@ -242,12 +320,20 @@ fn flush(
                 .iter()
                 .zip(&times)
                 .flat_map(|(p, times)| {
-                    p.report.records.iter().zip(times).map(|(r, t)| Incoming {
-                        message_key: &p.key,
-                        record: r,
-                        source: &p.label,
-                        seen_at: *t,
-                    })
+                    p.report
+                        .records
+                        .iter()
+                        .zip(times)
+                        .map(move |(r, t)| (p, r, t))
+                })
+                .zip(&trusted)
+                .map(|((p, r, t), &(verified, counts))| Incoming {
+                    message_key: &p.key,
+                    record: r,
+                    source: &p.label,
+                    seen_at: *t,
+                    verified,
+                    counts,
                 })
                 .collect();
             Some(crate::store::ingest(store, &incoming, rule)?)
@@ -255,6 +341,7 @@ fn flush(
         None => None,
     };
     let mut outcomes = stored.iter().flatten();
+    let mut trusted = trusted.iter();
     for p in pending.iter() {
         let r = &p.report;
         if r.records.is_empty() {
@@ -280,10 +367,15 @@ fn flush(
                 bounce::Kind::Soft => tally.soft += 1,
                 bounce::Kind::Undetermined => tally.undetermined += 1,
             }
+            let (verified, counts) = trusted.next().copied().unwrap_or((Verified::None, true));
             let stored = outcomes.next().map(|s| match s {
                 Stored::Suppressed => {
                     tally.suppressed += 1;
                     "suppressed"
+                }
+                Stored::Counted if !counts => {
+                    tally.evidence += 1;
+                    "evidence"
                 }
                 Stored::Counted => "counted",
                 Stored::Duplicate => {
@@ -292,7 +384,7 @@ fn flush(
                 }
                 Stored::NotAnAddress => "not_an_address",
             });
-            write_line(out, &Line::of(p, Some(record), stored))?;
+            write_line(out, &Line::of(p, Some((record, verified)), stored))?;
         }
     }
     // A line out means the record is stored: push the batch's lines out now.
@@ -301,10 +393,68 @@ fn flush(
     Ok(())
 }
 
+/// The unauthenticated-bounces warning (outside verified mode).
+const UNAUTHENTICATED: &str = "prebounce bounces: these bounces are not authenticated: anyone who can \
+mail your bounce address can get any address suppressed. Send with VERP return paths (`prebounce \
+verp encode`, then give bounces PREBOUNCE_VERP_SECRET or --verp-secret-file) or record what you send \
+(`prebounce sent --db DB`), and only verified bounces will suppress (docs/TRUST.md).";
+
+/// What proves each record of the batch, in order, and whether the trust
+/// policy lets it change the list (core's `suppression::trust`). The sent
+/// log is asked once for the whole batch.
+fn judge(
+    pending: &[Parsed],
+    store: Option<&Store>,
+    policy: &TrustPolicy,
+) -> Result<Vec<(Verified, bool)>, BouncesError> {
+    let keys: Vec<Vec<Option<String>>> = pending
+        .iter()
+        .map(|p| {
+            p.report
+                .records
+                .iter()
+                .map(|r| suppression::key(&r.recipient).ok())
+                .collect()
+        })
+        .collect();
+    let sent = match store {
+        Some(store) if policy.verified_mode => {
+            let pairs = pending.iter().zip(&keys).flat_map(|(p, keys)| {
+                keys.iter().flatten().flat_map(|key| {
+                    p.report
+                        .quoted_ids
+                        .iter()
+                        .map(move |id| (id.as_str(), key.as_str()))
+                })
+            });
+            store.sent_matches(pairs)?
+        }
+        _ => Default::default(),
+    };
+    let mut out = Vec::new();
+    for (p, keys) in pending.iter().zip(&keys) {
+        let failed = p.report.records.len();
+        for key in keys {
+            let verified = if p.log_line {
+                Verified::MtaLog
+            } else {
+                trust::verify(
+                    key.as_deref(),
+                    &p.verp,
+                    p.report.quoted_ids.iter().map(String::as_str),
+                    |id, k| sent.contains(&(id.to_owned(), k.to_owned())),
+                )
+            };
+            out.push((verified, policy.may_change_list(verified, failed)));
+        }
+    }
+    Ok(out)
+}
+
 impl<'a> Line<'a> {
     fn of(
         p: &'a Parsed,
-        record: Option<&'a bounce::Bounce>,
+        record: Option<(&'a bounce::Bounce, Verified)>,
         stored: Option<&'static str>,
     ) -> Line<'a> {
         Line {
@@ -312,7 +462,8 @@ impl<'a> Line<'a> {
             message_id: p.report.message_id.as_deref(),
             format: p.report.format,
             notice: p.report.notice,
-            record,
+            record: record.map(|(r, _)| r),
+            verified: record.map(|(_, v)| v),
             stored,
             error: None,
         }
@@ -325,6 +476,7 @@ impl<'a> Line<'a> {
             format: Format::Unreadable,
             notice: None,
             record: None,
+            verified: None,
             stored: None,
             error: Some(error),
         }
@@ -383,12 +535,15 @@ fn items(path: &Path, max: u64) -> Box<dyn Iterator<Item = Item>> {
 /// The messages of one stream: an mbox (read message by message, each
 /// bounded on its own), JSON Lines of SES notifications, or one message.
 fn stream(mut reader: Box<dyn BufRead>, label: String, max: u64) -> Box<dyn Iterator<Item = Item>> {
-    let is_mbox = reader
+    let (is_mbox, is_log) = reader
         .fill_buf()
-        .map(|b| b.starts_with(b"From "))
-        .unwrap_or(false);
+        .map(|b| (b.starts_with(b"From "), postfix_log::looks_like_log(b)))
+        .unwrap_or((false, false));
     if is_mbox {
         return mbox(reader, label, max);
+    }
+    if is_log {
+        return log(reader, label);
     }
     let mut bytes = Vec::new();
     if let Err(e) = reader.take(max + 1).read_to_end(&mut bytes) {
@@ -409,6 +564,7 @@ fn stream(mut reader: Box<dyn BufRead>, label: String, max: u64) -> Box<dyn Iter
                 label: format!("{label}:{n}"),
                 bytes: Ok(l),
                 unopened: false,
+                logged: None,
             }));
         }
     }
@@ -416,7 +572,25 @@ fn stream(mut reader: Box<dyn BufRead>, label: String, max: u64) -> Box<dyn Iter
         label,
         bytes: bounded(bytes, max),
         unopened: false,
+        logged: None,
     }))
+}
+
+/// The bounces of our own MTA's log (Postfix), one item each
+/// ([`maillog`](crate::maillog)).
+fn log(reader: Box<dyn BufRead>, label: String) -> Box<dyn Iterator<Item = Item>> {
+    let reference = store_time(SystemTime::now());
+    Box::new(
+        crate::maillog::Bounces::new(reader, label.clone(), reference).map(move |b| match b {
+            Ok(b) => Item {
+                label: b.label.clone(),
+                bytes: Ok(Vec::new()),
+                unopened: false,
+                logged: Some(b),
+            },
+            Err(e) => Item::unopened(label.clone(), e),
+        }),
+    )
 }
 
 fn mbox(reader: Box<dyn BufRead>, label: String, max: u64) -> Box<dyn Iterator<Item = Item>> {
@@ -425,6 +599,7 @@ fn mbox(reader: Box<dyn BufRead>, label: String, max: u64) -> Box<dyn Iterator<I
         label: format!("{label}#{}", i + 1),
         bytes,
         unopened: false,
+        logged: None,
     }))
 }
 

@@ -1,4 +1,10 @@
 //! `prebounce check`: one verdict per address, as text or JSON Lines.
+//!
+//! A resolver that answers NXDOMAIN for top-level domains that exist (core's
+//! resolver guard, `prebounce_core::mx::guard`) ends the run with exit code
+//! 1 and a message naming it: a `--file` list stops at the first address it
+//! made `dns_error` (that row and the ones before it are written); addresses
+//! given as arguments are all written first.
 
 use std::collections::BTreeMap;
 use std::io::{self, IsTerminal, Write};
@@ -9,6 +15,7 @@ use std::time::Duration;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressState, ProgressStyle};
 use prebounce_core::data::list_entries;
+use prebounce_core::mx::ResolverFault;
 use prebounce_core::outcome::apply_suppression;
 use prebounce_core::suppression;
 use prebounce_core::{list, Checker, Data, Status, Verdict};
@@ -103,7 +110,14 @@ pub enum CheckError {
     /// The suppression store could not be read.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The resolver answered NXDOMAIN for top-level domains that exist: its
+    /// NXDOMAIN answers cannot be told from lies.
+    #[error("{0}")]
+    Resolver(String),
 }
+
+/// How to get out of a lying resolver, at the end of its message.
+const RESOLVER_ADVICE: &str = "its NXDOMAIN answers are not trusted (a sandbox, a filtering or a captive network's resolver?); use --resolver IP:PORT with one that answers for the Internet";
 
 /// Runs `prebounce check`.
 pub fn run(args: CheckArgs) -> Result<ExitCode, CheckError> {
@@ -160,8 +174,13 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, CheckError> {
         for v in &mut verdicts {
             suppress(v)?;
         }
-        for v in deepen(prober.as_ref(), verdicts, None) {
-            out.write(&v)?;
+        let (verdicts, faults) = deepen(prober.as_ref(), verdicts, None);
+        for v in &verdicts {
+            out.write(v)?;
+        }
+        if let Some(fault) = faults.into_iter().flatten().next() {
+            out.flush()?;
+            return Err(CheckError::Resolver(format!("{fault}: {RESOLVER_ADVICE}")));
         }
     }
     let column = args.column.clone().map(Column::Named);
@@ -183,6 +202,12 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, CheckError> {
                 }
                 ListError::Output(e) => return Err(CheckError::Output(e)),
                 ListError::Check(e) => return Err(e),
+                ListError::Resolver { at, fault } => {
+                    out.flush()?;
+                    return Err(CheckError::Resolver(format!(
+                        "stopped at {at}: {fault}: {RESOLVER_ADVICE}"
+                    )));
+                }
             }
         }
     }
@@ -205,24 +230,26 @@ struct Network {
 }
 
 /// DNS and SMTP for these verdicts when not offline; `progress` ticks as
-/// domains finish.
+/// domains finish. Beside each verdict, the lying resolver behind its
+/// `dns_error`, if any.
 fn deepen(
     net: Option<&Network>,
     verdicts: Vec<Verdict>,
     progress: Option<&ProgressBar>,
-) -> Vec<Verdict> {
+) -> (Vec<Verdict>, Vec<Option<ResolverFault>>) {
     let Some(net) = net else {
         if let Some(p) = progress {
             p.inc(verdicts.len() as u64);
         }
-        return verdicts;
+        let none = vec![None; verdicts.len()];
+        return (verdicts, none);
     };
     let n = verdicts.len() as u64;
     let no_mx = BTreeMap::new();
     let stats = net.prober.stats().clone();
     let start = stats.addresses();
     let out = net.runtime.block_on(async {
-        let probe = net.prober.probe(verdicts, &no_mx);
+        let probe = net.prober.probe_report(verdicts, &no_mx);
         tokio::pin!(probe);
         let mut tick = tokio::time::interval(Duration::from_millis(200));
         loop {
@@ -240,7 +267,7 @@ fn deepen(
         // Addresses decided without the network count too.
         p.set_position(p.position() + n - (stats.addresses() - start).min(n));
     }
-    out
+    (out.verdicts, out.faults)
 }
 
 fn load_data(args: &CheckArgs) -> Result<std::borrow::Cow<'static, Data>, CheckError> {
@@ -271,6 +298,11 @@ enum ListError {
     Input(InputError),
     Output(io::Error),
     Check(CheckError),
+    /// The resolver lied about the address at `at` (`list.txt:12`).
+    Resolver {
+        at: String,
+        fault: ResolverFault,
+    },
 }
 
 fn check_list(
@@ -285,11 +317,24 @@ fn check_list(
     let progress = progress_bar(source);
     let mut counts = [0u64; 4];
     let mut chunk: Vec<Verdict> = Vec::new();
-    let mut flush = |chunk: &mut Vec<Verdict>, out: &mut Output<_>| {
-        let verdicts = deepen(net, std::mem::take(chunk), progress.as_ref());
-        for v in &verdicts {
+    // The line of each verdict in `chunk`.
+    let mut lines: Vec<u64> = Vec::new();
+    let mut flush = |chunk: &mut Vec<Verdict>, lines: &mut Vec<u64>, out: &mut Output<_>| {
+        let (verdicts, faults) = deepen(net, std::mem::take(chunk), progress.as_ref());
+        let lines = std::mem::take(lines);
+        for ((v, fault), line) in verdicts.iter().zip(faults).zip(lines) {
             counts[v.status.code() as usize] += 1;
             out.write(v).map_err(ListError::Output)?;
+            if let Some(fault) = fault {
+                // Nothing after this row: the resolver cannot be believed.
+                if let Some(p) = &progress {
+                    p.finish_and_clear();
+                }
+                return Err(ListError::Resolver {
+                    at: format!("{}:{line}", source.name()),
+                    fault,
+                });
+            }
         }
         Ok(())
     };
@@ -308,11 +353,12 @@ fn check_list(
         };
         suppress(&mut verdict).map_err(ListError::Check)?;
         chunk.push(verdict);
+        lines.push(item.line);
         if chunk.len() >= CHUNK || net.is_none() {
-            flush(&mut chunk, out)?;
+            flush(&mut chunk, &mut lines, out)?;
         }
     }
-    flush(&mut chunk, out)?;
+    flush(&mut chunk, &mut lines, out)?;
     if let Some(p) = progress {
         p.finish_and_clear();
         let n: u64 = counts.iter().sum();

@@ -5,9 +5,9 @@
 use std::io;
 use std::process::ExitCode;
 
-use crate::{bounces, check, serve, suppressions};
+use crate::{bounces, check, sent, serve, suppressions};
 
-/// How a subcommand's error ends `prebounce`: the same for all four.
+/// How a subcommand's error ends `prebounce`: the same for every one.
 pub trait Failure: std::fmt::Display {
     /// The output pipe closed (`prebounce … | head`): not an error.
     fn is_broken_pipe(&self) -> bool {
@@ -70,7 +70,13 @@ impl Failure for bounces::BouncesError {
     }
 
     fn is_usage(&self) -> bool {
-        false
+        matches!(self, bounces::BouncesError::Secret(e) if e.is_usage())
+    }
+}
+
+impl Failure for sent::SentError {
+    fn is_usage(&self) -> bool {
+        matches!(self, sent::SentError::Usage(_))
     }
 }
 

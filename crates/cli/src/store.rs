@@ -6,6 +6,7 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use prebounce_core::bounce::Bounce;
+use prebounce_core::suppression::trust::Verified;
 use prebounce_core::suppression::RepeatRule;
 use prebounce_core::time::StoreTime;
 use prebounce_store::ledger::{NewEvent, Outcome};
@@ -22,6 +23,11 @@ pub struct Incoming<'a> {
     pub source: &'a str,
     /// When the bounce happened ([`when`]).
     pub seen_at: StoreTime,
+    /// What proves it is about mail we sent.
+    pub verified: Verified,
+    /// The trust policy lets it change the list; otherwise it is kept as
+    /// evidence.
+    pub counts: bool,
 }
 
 /// What storing one record did.
@@ -50,7 +56,9 @@ pub fn ingest(
     let mut valid = Vec::with_capacity(batch.len());
     let mut is_address = Vec::with_capacity(batch.len());
     for i in batch {
-        let event = NewEvent::new(i.message_key, i.record, i.seen_at, i.source).ok();
+        let event = NewEvent::new(i.message_key, i.record, i.seen_at, i.source)
+            .ok()
+            .map(|e| e.trusted(i.verified, i.counts));
         is_address.push(event.is_some());
         valid.extend(event);
     }
@@ -133,6 +141,8 @@ mod tests {
             record: r,
             source: "x",
             seen_at: when,
+            verified: Verified::None,
+            counts: true,
         };
         ingest(s, &[item], rule).unwrap()[0]
     }
@@ -248,6 +258,8 @@ mod tests {
                 record: &full,
                 source: "x",
                 seen_at: *w,
+                verified: Verified::None,
+                counts: true,
             })
             .collect();
         assert_eq!(
@@ -376,6 +388,8 @@ mod tests {
                 record: &r,
                 source: "x",
                 seen_at: "2026-03-01T00:00:00Z".parse().unwrap(),
+                verified: Verified::None,
+                counts: true,
             }],
             RepeatRule::default(),
         )
@@ -396,6 +410,8 @@ mod tests {
                 record: &r,
                 source: "x",
                 seen_at: "2026-03-02T00:00:00Z".parse().unwrap(),
+                verified: Verified::None,
+                counts: true,
             }],
             RepeatRule::default(),
         )

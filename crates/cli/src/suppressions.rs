@@ -50,6 +50,10 @@ enum Action {
         /// Output format.
         #[arg(long, value_enum, default_value_t = OutFormat::Text)]
         format: OutFormat,
+        /// Only the suppressions that came from unverified bounces (nothing
+        /// proved the bounce was about mail you sent: docs/TRUST.md).
+        #[arg(long)]
+        unverified: bool,
     },
     /// Write every suppression as CSV (default) or JSON Lines.
     Export {
@@ -161,19 +165,25 @@ const COLUMNS: [&str; 6] = [
 /// Runs `prebounce suppressions`.
 pub fn run(args: SuppressionsArgs) -> Result<ExitCode, SuppressionsError> {
     match args.command {
-        Action::List { format } => {
+        Action::List { format, unverified } => {
             let store = Store::open_read_only(&args.db)?;
-            write_all(&store, format, &mut io::stdout().lock())?;
+            let rows = if unverified {
+                store.unverified()?
+            } else {
+                all(&store)?
+            };
+            write_all(&rows, format, &mut io::stdout().lock())?;
         }
         Action::Export { format, output } => {
             let store = Store::open_read_only(&args.db)?;
+            let rows = all(&store)?;
             match output {
                 Some(path) => {
                     let mut f = io::BufWriter::new(std::fs::File::create(&path)?);
-                    write_all(&store, format, &mut f)?;
+                    write_all(&rows, format, &mut f)?;
                     f.flush()?;
                 }
-                None => write_all(&store, format, &mut io::stdout().lock())?,
+                None => write_all(&rows, format, &mut io::stdout().lock())?,
             }
         }
         Action::Import {
@@ -226,15 +236,19 @@ pub fn run(args: SuppressionsArgs) -> Result<ExitCode, SuppressionsError> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Every suppression, by address.
+fn all(store: &Store) -> Result<Vec<Suppression>, SuppressionsError> {
+    Ok(store.all(None)?.into_iter().map(|(s, _)| s).collect())
+}
+
 fn write_all(
-    store: &Store,
+    rows: &[Suppression],
     format: OutFormat,
     out: &mut impl Write,
 ) -> Result<(), SuppressionsError> {
-    let rows = store.all(None)?;
     match format {
         OutFormat::Json => {
-            for (s, _) in &rows {
+            for s in rows {
                 // Keeps an I/O error's kind (a closed pipe stays quiet).
                 serde_json::to_writer(&mut *out, s).map_err(io::Error::from)?;
                 out.write_all(b"\n")?;
@@ -243,7 +257,7 @@ fn write_all(
         OutFormat::Csv => {
             let mut w = csv::Writer::from_writer(out);
             w.write_record(COLUMNS).map_err(csv_io)?;
-            for (s, _) in &rows {
+            for s in rows {
                 let i = &s.info;
                 w.write_record([
                     s.address.as_str(),
@@ -258,7 +272,7 @@ fn write_all(
             w.flush()?;
         }
         OutFormat::Text => {
-            for (s, _) in &rows {
+            for s in rows {
                 let i = &s.info;
                 writeln!(
                     out,

@@ -3,9 +3,16 @@
 //!
 //! Names are always queried fully qualified (a trailing dot), so the system's
 //! search list never turns `example.com` into `example.com.corp.local`.
+//!
+//! The NS answers for top-level domains that core's resolver guard asks for
+//! ([`Dns::tld`]) are cached per client for the process, for as long as
+//! core's [`TldAnswer::cache_secs`] allows; concurrent askers of one TLD
+//! share one query.
 
+use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use hickory_resolver::config::{ConnectionConfig, NameServerConfig, ResolverConfig};
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
@@ -13,14 +20,24 @@ use hickory_resolver::net::{DnsError, NetError, NoRecords};
 use hickory_resolver::proto::op::ResponseCode;
 use hickory_resolver::proto::rr::{RData, RecordType};
 use hickory_resolver::TokioResolver;
-use prebounce_core::mx::{AddressAnswer, MxAnswer};
+use prebounce_core::mx::{AddressAnswer, MxAnswer, TldAnswer};
 use prebounce_core::verdict::MxRecord;
 
 /// A DNS client: the system's resolvers, or one server (`--resolver`).
 #[derive(Clone)]
 pub struct Dns {
     resolver: TokioResolver,
+    /// The resolver as people read it in a verdict's `detail`.
+    name: Arc<str>,
+    /// NS answers for top-level domains: one slot per TLD, locked while
+    /// its query runs.
+    tlds: Arc<Mutex<HashMap<String, TldSlot>>>,
+    /// NS queries for top-level domains sent so far.
+    tld_queries: Arc<std::sync::atomic::AtomicU64>,
 }
+
+/// A cached TLD answer and when it stops being good.
+type TldSlot = Arc<tokio::sync::Mutex<Option<(TldAnswer, Instant)>>>;
 
 impl std::fmt::Debug for Dns {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -41,8 +58,10 @@ impl Dns {
     /// configured resolvers. `timeout` bounds each query.
     pub fn new(server: Option<SocketAddr>, timeout: Duration) -> Result<Dns, String> {
         let provider = TokioRuntimeProvider::default();
+        let name: String;
         let mut builder = match server {
             Some(addr) => {
+                name = format!("the resolver {addr}");
                 let mut udp = ConnectionConfig::udp();
                 udp.port = addr.port();
                 let mut tcp = ConnectionConfig::tcp();
@@ -53,7 +72,22 @@ impl Dns {
                     provider,
                 )
             }
-            None => TokioResolver::builder(provider).map_err(|e| e.to_string())?,
+            None => {
+                // What TokioResolver::builder does, keeping the servers' names.
+                let (config, options) =
+                    hickory_resolver::system_conf::read_system_conf().map_err(|e| e.to_string())?;
+                let mut ips: Vec<String> = Vec::new();
+                for ns in config.name_servers() {
+                    let ip = ns.ip.to_string();
+                    if !ips.contains(&ip) {
+                        ips.push(ip);
+                    }
+                }
+                name = format!("the system resolver (/etc/resolv.conf: {})", ips.join(", "));
+                let mut builder = TokioResolver::builder_with_config(config, provider);
+                *builder.options_mut() = options;
+                builder
+            }
         };
         let opts = builder.options_mut();
         opts.timeout = timeout;
@@ -61,7 +95,57 @@ impl Dns {
         opts.ndots = 0;
         opts.cache_size = 8192;
         let resolver = builder.build().map_err(|e| e.to_string())?;
-        Ok(Dns { resolver })
+        Ok(Dns {
+            resolver,
+            name: name.into(),
+            tlds: Arc::default(),
+            tld_queries: Arc::default(),
+        })
+    }
+
+    /// The resolver as a verdict's `detail` names it: `the resolver
+    /// 127.0.0.1:53` (`--resolver`), or `the system resolver
+    /// (/etc/resolv.conf: 10.0.0.1)`.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// NS queries for top-level domains sent so far (cache hits not
+    /// counted).
+    pub fn tld_queries(&self) -> u64 {
+        self.tld_queries.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Whether the top-level domain `tld` exists, for core's resolver guard:
+    /// NOERROR with or without NS records, NXDOMAIN, or a failure. Cached
+    /// (see the module docs).
+    pub async fn tld(&self, tld: &str) -> TldAnswer {
+        let key = tld.trim_end_matches('.').to_ascii_lowercase();
+        let slot = {
+            let mut map = self.tlds.lock().unwrap_or_else(|e| e.into_inner());
+            map.entry(key.clone()).or_default().clone()
+        };
+        let mut cached = slot.lock().await;
+        if let Some((answer, until)) = &*cached {
+            if Instant::now() < *until {
+                return answer.clone();
+            }
+        }
+        self.tld_queries
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let found = self.lookup(&key, RecordType::NS, |_| Some(())).await;
+        let answer = match found {
+            Found::Records(..) | Found::NoData(_) => TldAnswer::Exists,
+            Found::NxDomain(_) => TldAnswer::Missing,
+            Found::Failed(why) => TldAnswer::Failed(why),
+        };
+        *cached = answer.cache_secs().map(|secs| {
+            (
+                answer.clone(),
+                Instant::now() + Duration::from_secs(secs.into()),
+            )
+        });
+        answer
     }
 
     /// The MX answer for `domain` (ASCII).
@@ -169,5 +253,26 @@ fn ip_of(data: &RData) -> Option<IpAddr> {
         RData::A(a) => Some(IpAddr::V4(a.0)),
         RData::AAAA(a) => Some(IpAddr::V6(a.0)),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_resolver_is_named_as_details_show_it() {
+        let addr: SocketAddr = "127.0.0.1:5353".parse().unwrap();
+        let dns = Dns::new(Some(addr), Duration::from_secs(1)).unwrap();
+        assert_eq!(dns.name(), "the resolver 127.0.0.1:5353");
+        // The system's: read from /etc/resolv.conf (nothing is sent).
+        if let Ok(dns) = Dns::new(None, Duration::from_secs(1)) {
+            assert!(
+                dns.name()
+                    .starts_with("the system resolver (/etc/resolv.conf: "),
+                "{}",
+                dns.name()
+            );
+        }
     }
 }

@@ -12,6 +12,10 @@
 //!   address-safety rules before any connection, unless `--allow-private`.
 //! - Temporary failures are retried with doubling waits inside the retry
 //!   window, while other domains go on; every attempt has its own deadline.
+//! - A failed plan goes through core's resolver guard (`mx::guard`): an
+//!   NXDOMAIN is asked about its top-level domain (NS, cached by [`Dns`])
+//!   and becomes `dns_error` when the resolver denies the TLDs themselves;
+//!   [`Prober::probe_report`] tells which verdicts that was.
 //!
 //! What each group asks and what its answers mean for the queue (group
 //! size, the catch-all question, a broken connection, a 421, a refused
@@ -25,7 +29,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use prebounce_core::mx::{check_target_ip, domain_seed, plan, MxAnswer, MxDecision, MxFailure};
+use prebounce_core::mx::{
+    check_target_ip, domain_seed, guard, plan, Guard, Guarded, MxAnswer, MxDecision, MxFailure,
+    ResolverFault,
+};
 use prebounce_core::outcome::{
     apply_dns, apply_mx_failure, apply_smtp, needs_network, retryable, SmtpOutcome,
 };
@@ -126,9 +133,19 @@ struct DomainRun {
     fruitless: std::sync::atomic::AtomicU32,
 }
 
+/// What [`Prober::probe_report`] found.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// The verdicts, in input order.
+    pub verdicts: Vec<Verdict>,
+    /// For each verdict, in the same order: the lying resolver behind its
+    /// `dns_error`, when core's resolver guard caught one.
+    pub faults: Vec<Option<ResolverFault>>,
+}
+
 /// What a domain's task found for its addresses.
 enum DomainResult {
-    Failed(MxFailure),
+    Failed(Guarded),
     Probed {
         dns: Option<DnsInfo>,
         outcomes: HashMap<String, SmtpOutcome>,
@@ -176,9 +193,21 @@ impl Prober {
     /// caller already resolved (the MX query is then skipped for it).
     pub async fn probe(
         &self,
-        mut verdicts: Vec<Verdict>,
+        verdicts: Vec<Verdict>,
         known_mx: &BTreeMap<String, Vec<MxRecord>>,
     ) -> Vec<Verdict> {
+        self.probe_report(verdicts, known_mx).await.verdicts
+    }
+
+    /// [`Prober::probe`], also telling which verdicts are `dns_error`
+    /// because the resolver answered NXDOMAIN for top-level domains that
+    /// exist (core's resolver guard): a list run stops on those.
+    pub async fn probe_report(
+        &self,
+        mut verdicts: Vec<Verdict>,
+        known_mx: &BTreeMap<String, Vec<MxRecord>>,
+    ) -> Report {
+        let mut faults: Vec<Option<ResolverFault>> = vec![None; verdicts.len()];
         let mut by_domain: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         for (i, v) in verdicts.iter().enumerate() {
             if let (true, Some(d)) = (needs_network(v), &v.domain) {
@@ -214,7 +243,10 @@ impl Prober {
             for i in idx {
                 let v = &mut verdicts[i];
                 match &result {
-                    Some(DomainResult::Failed(f)) => apply_mx_failure(v, f),
+                    Some(DomainResult::Failed(g)) => {
+                        apply_mx_failure(v, &g.failure);
+                        faults[i].clone_from(&g.fault);
+                    }
                     Some(DomainResult::Probed { dns, outcomes }) => {
                         if let Some(dns) = dns {
                             apply_dns(v, dns.clone());
@@ -236,7 +268,7 @@ impl Prober {
                 }
             }
         }
-        verdicts
+        Report { verdicts, faults }
     }
 
     async fn probe_domain(
@@ -319,11 +351,12 @@ impl Prober {
     }
 
     /// The MX plan for a domain: from DNS, or from records the caller gave.
+    /// A failure has been through the resolver guard.
     async fn plan(
         &self,
         domain: &str,
         known: Option<Vec<MxRecord>>,
-    ) -> Result<(Vec<Host>, DnsInfo), MxFailure> {
+    ) -> Result<(Vec<Host>, DnsInfo), Guarded> {
         let dns = self.inner.dns.as_ref();
         let answer = match (known, dns) {
             (Some(records), _) => MxAnswer::Records { records, ttl: None },
@@ -335,7 +368,7 @@ impl Prober {
         };
         let plan = match plan(domain, answer, domain_seed(domain)) {
             MxDecision::Plan(p) => p,
-            MxDecision::Fail(f) => return Err(f),
+            MxDecision::Fail(f) => return Err(self.guard(domain, f).await),
             MxDecision::NeedAddressLookup(lookup) => {
                 let answer = match dns {
                     Some(dns) => {
@@ -344,7 +377,10 @@ impl Prober {
                     }
                     None => prebounce_core::mx::AddressAnswer::Failed("no DNS resolver".into()),
                 };
-                lookup.finish(answer)?
+                match lookup.finish(answer) {
+                    Ok(p) => p,
+                    Err(f) => return Err(self.guard(domain, f).await),
+                }
             }
         };
         let port = self.inner.cfg.smtp_port;
@@ -358,6 +394,30 @@ impl Prober {
             })
             .collect();
         Ok((hosts, plan.dns_info()))
+    }
+
+    /// Core's resolver guard over a failed plan: an NXDOMAIN stands only when
+    /// the resolver admits the top-level domain (see `prebounce_core::mx`).
+    async fn guard(&self, domain: &str, failure: MxFailure) -> Guarded {
+        let Some(dns) = &self.inner.dns else {
+            return Guarded {
+                failure,
+                fault: None,
+            };
+        };
+        let mut step = guard(domain, failure, dns.name());
+        loop {
+            match step {
+                Guard::Done(guarded) => return guarded,
+                Guard::Ask(question) => {
+                    let answer = {
+                        let _slot = self.inner.dns_slots.acquire().await;
+                        dns.tld(question.tld()).await
+                    };
+                    step = question.answer(answer);
+                }
+            }
+        }
     }
 
     /// Runs sessions until the domain's queue is empty.
@@ -711,6 +771,134 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use hickory_resolver::proto::op::{Message, MessageType, ResponseCode};
+    use hickory_resolver::proto::rr::RecordType;
+    use prebounce_core::{Checker, Options, Reason};
+    use tokio::net::UdpSocket;
+
+    /// A resolver on 127.0.0.1 (UDP) that answers NOERROR without data for
+    /// the NS of the TLDs in `exist` and NXDOMAIN for every other name; it
+    /// logs each query as `name TYPE`.
+    async fn fake_resolver(
+        exist: &'static [&'static str],
+    ) -> (SocketAddr, Arc<Mutex<Vec<String>>>) {
+        let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let addr = socket.local_addr().unwrap();
+        let log: Arc<Mutex<Vec<String>>> = Arc::default();
+        let seen = log.clone();
+        tokio::spawn(async move {
+            let mut buf = vec![0u8; 4096];
+            loop {
+                let Ok((n, from)) = socket.recv_from(&mut buf).await else {
+                    return;
+                };
+                let Ok(query) = Message::from_vec(&buf[..n]) else {
+                    continue;
+                };
+                let q = query.queries[0].clone();
+                let name = q.name().to_ascii();
+                lock(&seen).push(format!("{name} {}", q.query_type()));
+                let mut msg = Message::new(
+                    query.metadata.id,
+                    MessageType::Response,
+                    query.metadata.op_code,
+                );
+                msg.metadata.recursion_desired = query.metadata.recursion_desired;
+                msg.metadata.recursion_available = true;
+                let known = q.query_type() == RecordType::NS
+                    && exist.iter().any(|t| name == format!("{t}."));
+                msg.metadata.response_code = if known {
+                    ResponseCode::NoError
+                } else {
+                    ResponseCode::NXDomain
+                };
+                msg.add_query(q);
+                let _ = socket.send_to(&msg.to_vec().unwrap(), from).await;
+            }
+        });
+        (addr, log)
+    }
+
+    fn config(resolver: SocketAddr) -> ProbeConfig {
+        ProbeConfig {
+            resolver: Some(resolver),
+            smtp_port: 25,
+            mx: None,
+            allow_private: false,
+            helo: "probe.prebounce.test".into(),
+            from: String::new(),
+            proxy: None,
+            timeout: Duration::from_secs(5),
+            connect_timeout: Duration::from_secs(2),
+            retry_window: Duration::ZERO,
+            retry_delay: Duration::from_secs(1),
+            concurrency: 8,
+            per_mx: 2,
+            rcpts_per_transaction: 10,
+            errors_per_session: 5,
+            session_reuse: true,
+            starttls: true,
+        }
+    }
+
+    async fn probe(prober: &Prober, inputs: &[&str]) -> Report {
+        let checker = Checker::new(Options {
+            allow_special_use: true,
+            ..Options::default()
+        });
+        let verdicts = inputs.iter().map(|a| checker.verdict(a)).collect();
+        prober.probe_report(verdicts, &BTreeMap::new()).await
+    }
+
+    fn ns_queries(log: &Mutex<Vec<String>>, name: &str) -> usize {
+        lock(log)
+            .iter()
+            .filter(|l| *l == &format!("{name} NS"))
+            .count()
+    }
+
+    #[tokio::test]
+    async fn a_resolver_that_denies_com_gives_dns_error_and_is_asked_once() {
+        let (addr, log) = fake_resolver(&[]).await;
+        let prober = Prober::new(config(addr)).unwrap();
+        let report = probe(&prober, &["a@gmail.com", "b@yahoo.com", "c@gmail.com"]).await;
+        for (v, fault) in report.verdicts.iter().zip(&report.faults) {
+            assert_eq!(v.reason, Reason::DnsError, "{v:?}");
+            let detail = v.detail.as_deref().unwrap_or("");
+            assert!(
+                detail.contains(&format!("the resolver {addr}"))
+                    && detail.contains("top-level domain com itself"),
+                "{detail}"
+            );
+            assert!(fault.is_some());
+        }
+        assert_eq!(
+            ns_queries(&log, "com."),
+            1,
+            "one NS query for two domains: {:?}",
+            lock(&log)
+        );
+        // Cached for the process: a second batch asks MX only.
+        let again = probe(&prober, &["d@hotmail.com"]).await;
+        assert!(again.faults[0].is_some());
+        assert_eq!(ns_queries(&log, "com."), 1, "{:?}", lock(&log));
+    }
+
+    #[tokio::test]
+    async fn an_nxdomain_under_a_tld_that_exists_stands() {
+        // `test.` answers NODATA for its NS, as the static test zone does.
+        let (addr, log) = fake_resolver(&["test", "com"]).await;
+        let prober = Prober::new(config(addr)).unwrap();
+        let report = probe(&prober, &["x@nxdomain.test", "x@gmail.con"]).await;
+        for (v, fault) in report.verdicts.iter().zip(&report.faults) {
+            assert_eq!(v.reason, Reason::NoSuchDomain, "{v:?}");
+            assert!(fault.is_none());
+        }
+        // `con` is denied, `com` is not: a TLD that does not exist.
+        assert_eq!(ns_queries(&log, "con."), 1);
+        assert_eq!(ns_queries(&log, "com."), 1);
+        assert_eq!(ns_queries(&log, "test."), 1);
+    }
 
     #[test]
     fn random_addresses_differ_and_keep_the_domain() {

@@ -19,6 +19,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use prebounce_core::bounce::{Bounce, Kind};
+use prebounce_core::suppression::trust::Verified;
 use prebounce_core::suppression::{
     self, BounceReason, Effect, Event, History, RepeatRule, Suppression,
 };
@@ -280,6 +281,29 @@ pub fn changed_after(after: i64) -> Statement {
     )
 }
 
+/// Reads the live records that came from unproven bounces: the address has
+/// bounce events and nothing proves any of them (core's
+/// `suppression::trust`; rows from before the column are unproven). Read it
+/// with [`changes`].
+pub fn unverified() -> Statement {
+    let proven = Verified::ALL
+        .into_iter()
+        .filter(|v| v.is_proven())
+        .map(|v| format!("'{}'", v.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Statement::new(
+        format!(
+            "SELECT {COLUMNS} FROM suppressions AS s WHERE deleted = 0 \
+             AND EXISTS (SELECT 1 FROM bounce_events AS e WHERE e.recipient_key = s.address) \
+             AND NOT EXISTS (SELECT 1 FROM bounce_events AS e WHERE e.recipient_key = s.address \
+               AND e.verified IN ({proven})) \
+             ORDER BY address"
+        ),
+        Vec::new(),
+    )
+}
+
 /// Records from elsewhere (an import, a pull, a `PUT`) to merge in: first
 /// run [`Absorb::reads`], then [`Absorb::writes`]. Each record is merged as
 /// core's [`suppression::absorb`] makes it: counting at least the events
@@ -361,10 +385,19 @@ pub struct NewEvent<'a> {
     pub at: StoreTime,
     /// Where it was read (a file and message number, `ses` …).
     pub source: &'a str,
+    /// What proves it is about mail we sent.
+    pub verified: Verified,
+    /// The trust policy let it change the list ([`TrustPolicy::may_change_list`]);
+    /// when not, it is stored as evidence that never counts.
+    ///
+    /// [`TrustPolicy::may_change_list`]: prebounce_core::suppression::trust::TrustPolicy::may_change_list
+    pub counts: bool,
 }
 
 impl<'a> NewEvent<'a> {
-    /// The event of `record`, or why its recipient is not an address.
+    /// The event of `record`, or why its recipient is not an address; it
+    /// counts, and nothing proves it (set [`NewEvent::verified`] and
+    /// [`NewEvent::counts`] as the trust policy says).
     pub fn new(
         message_key: &'a str,
         record: &'a Bounce,
@@ -377,13 +410,26 @@ impl<'a> NewEvent<'a> {
             record,
             at,
             source,
+            verified: Verified::None,
+            counts: true,
         })
+    }
+
+    /// The same event, proven by `verified`, counting or kept as evidence.
+    pub fn trusted(self, verified: Verified, counts: bool) -> NewEvent<'a> {
+        NewEvent {
+            verified,
+            counts,
+            ..self
+        }
     }
 
     fn event(&self) -> Event<'a> {
         Event {
             reason: self.record.reason,
-            undetermined: self.record.kind == Kind::Undetermined,
+            // An event kept as evidence never counts, as an undetermined
+            // record does not (stored alike: migration 0004).
+            undetermined: self.record.kind == Kind::Undetermined || !self.counts,
             at: self.at,
             source: self.source,
         }
@@ -429,13 +475,13 @@ struct Address {
     changed: bool,
 }
 
-/// Event rows per insert: 8 parameters each, within D1's 100 bound
+/// Event rows per insert: 9 parameters each, within D1's 100 bound
 /// parameters a statement. Bound values, not a JSON parameter: SQLite would
 /// take each row's JSON apart again, and the insert is most of an ingest.
-const EVENT_ROWS: usize = 12;
+const EVENT_ROWS: usize = 11;
 
 /// The columns of an event row, in the order [`insert_events`] binds them.
-const EVENT_COLUMNS: usize = 8;
+const EVENT_COLUMNS: usize = 9;
 
 /// Inserts event rows (at most [`EVENT_ROWS`]); a row already recorded is
 /// left as it is.
@@ -453,7 +499,8 @@ fn insert_events(rows: Vec<[SqlValue; EVENT_COLUMNS]>) -> Statement {
             .join(", ");
         format!(
             "INSERT INTO bounce_events \
-             (message_key, recipient_key, reason, seen_at, undetermined, recipient, kind, source) \
+             (message_key, recipient_key, reason, seen_at, undetermined, recipient, kind, source, \
+              verified) \
              VALUES {values} ON CONFLICT DO NOTHING"
         )
     };
@@ -616,10 +663,11 @@ impl<'e, 'a> Ingest<'e, 'a> {
                 text(&e.key),
                 text(e.record.reason.as_str()),
                 SqlValue::Text(e.at.to_string()),
-                SqlValue::Int(i64::from(e.record.kind == Kind::Undetermined)),
+                SqlValue::Int(i64::from(e.event().undetermined)),
                 text(&e.record.recipient),
                 text(kind_text(e.record.kind)),
                 text(e.source),
+                text(e.verified.as_str()),
             ]);
             let event = e.event();
             let address = addresses.entry(e.key.clone()).or_default();

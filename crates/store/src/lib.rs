@@ -11,6 +11,8 @@
 //!   statements decide (which event suppresses, how records merge) is
 //!   core's [`prebounce_core::suppression`]; an ingest is a sans-IO plan:
 //!   reads, then core's `decide`, then writes;
+//! * [`sent`]: the sent log's statements (what was sent to whom, which
+//!   verifies bounces);
 //! * [`sqlite`] (feature `sqlite`): the CLI's store, which runs those
 //!   statements on a local file with rusqlite.
 //!
@@ -21,6 +23,7 @@ mod statement;
 
 pub mod ledger;
 pub mod schema;
+pub mod sent;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 

@@ -43,6 +43,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0003_ingest_guard.sql",
         sql: include_str!("../migrations/0003_ingest_guard.sql"),
     },
+    Migration {
+        number: 4,
+        name: "0004_trust.sql",
+        sql: include_str!("../migrations/0004_trust.sql"),
+    },
 ];
 
 /// The version this code writes and reads: the last migration's number.
@@ -137,7 +142,7 @@ mod tests {
             );
             assert!(m.name.ends_with(".sql"));
         }
-        assert_eq!(VERSION, 3);
+        assert_eq!(VERSION, 4);
     }
 
     #[test]
@@ -165,13 +170,14 @@ mod tests {
         assert_eq!(statements(MIGRATIONS[0].sql).len(), 4);
         assert_eq!(statements(MIGRATIONS[1].sql).len(), 8);
         assert_eq!(statements(MIGRATIONS[2].sql).len(), 1);
+        assert_eq!(statements(MIGRATIONS[3].sql).len(), 2);
     }
 
     #[test]
     fn d1_applies_only_what_is_missing_and_records_it() {
         let none = StatementResult::default();
         let all = d1_pending(&none);
-        assert_eq!(all.len(), 4 + 1 + 8 + 1 + 1 + 1);
+        assert_eq!(all.len(), 4 + 1 + 8 + 1 + 1 + 1 + 2 + 1);
         assert_eq!(
             all[4].params,
             vec![SqlValue::Text("0001_suppressions.sql".into())]
@@ -184,7 +190,7 @@ mod tests {
             changes: 0,
         };
         let rest = d1_pending(&first);
-        assert_eq!(rest.len(), 8 + 1 + 1 + 1);
+        assert_eq!(rest.len(), 8 + 1 + 1 + 1 + 2 + 1);
         assert!(rest[0].sql.starts_with("ALTER TABLE bounce_events"));
         let both = StatementResult {
             rows: MIGRATIONS

@@ -11,6 +11,7 @@
 //! Every batch is one transaction with `synchronous=FULL`: once a write
 //! returns, its rows survive a `kill -9` (and a power cut).
 
+use std::collections::HashSet;
 use std::path::Path;
 use std::time::Duration;
 
@@ -24,6 +25,7 @@ use thiserror::Error;
 
 use crate::ledger::{self, Absorb, Ingest, NewEvent, Outcome, Stamp};
 use crate::schema::{self, VERSION};
+use crate::sent::{self, Sent};
 use crate::{SqlValue, Statement, StatementResult};
 
 /// What can go wrong with the store.
@@ -232,6 +234,53 @@ impl Store {
         execute_all(&tx, &decided.writes)?;
         tx.commit()?;
         Ok(decided.outcomes)
+    }
+
+    /// Records what was sent (the sent log) in one transaction; how many
+    /// records were new.
+    pub fn record_sent(&mut self, rows: &[Sent]) -> Result<usize, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut n = 0;
+        for chunk in rows.chunks(sent::ROWS) {
+            n += execute(&tx, &sent::insert(chunk))?.changes;
+        }
+        tx.commit()?;
+        Ok(usize::try_from(n).unwrap_or(usize::MAX))
+    }
+
+    /// Whether the store holds a sent log (verified mode is on when it does).
+    pub fn has_sent(&self) -> Result<bool, StoreError> {
+        let result = execute(&self.conn, &sent::any())?;
+        Ok(result
+            .rows
+            .first()
+            .and_then(|r| r.get("any"))
+            .and_then(serde_json::Value::as_i64)
+            == Some(1))
+    }
+
+    /// Which of these (Message-ID, recipient key) pairs the sent log has.
+    pub fn sent_matches<'a>(
+        &self,
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<HashSet<(String, String)>, StoreError> {
+        Ok(sent::matched(&execute(&self.conn, &sent::lookup(pairs))?))
+    }
+
+    /// The live records that came from unproven bounces, by address.
+    pub fn unverified(&self) -> Result<Vec<Suppression>, StoreError> {
+        let result = execute(&self.conn, &ledger::unverified())?;
+        Ok(ledger::changes(&result)
+            .into_iter()
+            .filter_map(|c| {
+                Some(Suppression {
+                    address: c.address,
+                    info: c.info?,
+                })
+            })
+            .collect())
     }
 
     /// The record of a key, if suppressed.

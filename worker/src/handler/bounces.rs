@@ -24,6 +24,7 @@
 //!    and logged: SNS would only retry it in vain.
 
 use prebounce_core::bounce::{self, ses::SnsEnvelope, Format};
+use prebounce_core::suppression::trust::Verified;
 use prebounce_core::suppression::RepeatRule;
 use prebounce_core::time::{parse_rfc3339_ms, StoreTime};
 use serde_json::{json, Value};
@@ -311,7 +312,8 @@ async fn notification(
     let mut events = Vec::with_capacity(report.records.len());
     for record in &report.records {
         match NewEvent::new(&message_key, record, seen, store::SES_SOURCE) {
-            Ok(event) => events.push(event),
+            // SNS's signature was checked: the provider vouches for it.
+            Ok(event) => events.push(event.trusted(Verified::Provider, true)),
             Err(code) => {
                 answer.skipped += 1;
                 platform.log(&format!(

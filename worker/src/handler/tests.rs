@@ -42,6 +42,8 @@ struct Fake {
     cache: RefCell<HashMap<String, Vec<u8>>>,
     counts: RefCell<HashMap<String, u32>>,
     doh_down: bool,
+    /// The DoH resolver answers NXDOMAIN for every name, `com.` included.
+    doh_liar: bool,
     probe_down: bool,
     /// D1: an in-memory SQLite.
     db: RefCell<rusqlite::Connection>,
@@ -65,6 +67,7 @@ impl Default for Fake {
             cache: RefCell::default(),
             counts: RefCell::default(),
             doh_down: false,
+            doh_liar: false,
             probe_down: false,
             db: RefCell::new(rusqlite::Connection::open_in_memory().expect("an in-memory SQLite")),
             schema: Cell::new(false),
@@ -105,6 +108,19 @@ impl Fake {
             .filter(|u| u.contains("dns="))
             .count()
     }
+    /// The DoH queries so far, as `name TYPE` (`com. NS`).
+    fn doh_queries(&self) -> Vec<String> {
+        self.fetches
+            .borrow()
+            .iter()
+            .filter_map(|u| u.split_once("dns="))
+            .map(|(_, q)| {
+                let query = Message::from_vec(&URL_SAFE_NO_PAD.decode(q).unwrap()).unwrap();
+                let q = &query.queries[0];
+                format!("{} {}", q.name().to_ascii(), q.query_type())
+            })
+            .collect()
+    }
     fn probe_fetches(&self) -> usize {
         self.fetches
             .borrow()
@@ -129,6 +145,21 @@ impl Fake {
             Record::from_rdata(name(&qname), 300, RData::MX(MX::new(pref, name(ex))))
         };
         match (qname.as_str(), qtype) {
+            _ if self.doh_liar => {
+                msg.metadata.response_code = ResponseCode::NXDomain;
+            }
+            // The TLDs exist: NODATA for test. (a static zone, as unbound
+            // serves it), NS records elsewhere.
+            ("test.", RecordType::NS) => {
+                msg.add_authority(soa);
+            }
+            ("com.", RecordType::NS) => {
+                msg.add_answer(Record::from_rdata(
+                    name("com."),
+                    300,
+                    RData::NS(hickory_proto::rr::rdata::NS(name("a.gtld-servers.net."))),
+                ));
+            }
             ("alpha.test." | "catchall.test." | "grey.test.", RecordType::MX) => {
                 msg.add_answer(mx(10, "mx.alpha.test."));
             }
@@ -450,8 +481,16 @@ fn the_full_pipeline_through_doh_and_the_probe() {
     assert_eq!(r[0]["dns"]["ttl"], 300);
     assert_eq!(r[0]["dns"]["mx"][0]["exchange"], "mx.alpha.test");
     assert!(r[4]["retry_after"].as_u64().unwrap() > 0);
-    // One MX query per distinct domain, one probe call per request.
-    assert_eq!(fake.doh_fetches(), 6);
+    // One MX query per distinct domain, one NS query for test. (the
+    // resolver guard, for nxdomain.test), one probe call per request.
+    assert_eq!(fake.doh_fetches(), 7, "{:?}", fake.doh_queries());
+    assert_eq!(
+        fake.doh_queries()
+            .iter()
+            .filter(|q| *q == "test. NS")
+            .count(),
+        1
+    );
     assert_eq!(fake.probe_fetches(), 1);
 }
 
@@ -526,6 +565,88 @@ fn the_subrequest_budget_counts_lookups_and_the_probe() {
         .as_str()
         .unwrap()
         .contains("SUBREQUEST_BUDGET"));
+}
+
+#[test]
+fn a_lying_resolver_gives_dns_error_not_no_such_domain() {
+    let fake = Fake {
+        doh_liar: true,
+        ..Fake::default()
+    };
+    let r = batch(
+        &["someone@gmail.com", "other@yahoo.com", "x@nxdomain.test"],
+        &fake,
+    );
+    for v in &r {
+        assert_eq!(
+            (&v["status"], &v["reason"]),
+            (&json!("unknown"), &json!("dns_error")),
+            "{v}"
+        );
+        let detail = v["detail"].as_str().unwrap();
+        assert!(
+            detail.starts_with(
+                "the edge's DoH resolver (DOH_URL) answered NXDOMAIN for the top-level domain"
+            ),
+            "{detail}"
+        );
+        assert!(
+            !detail.contains("doh.test"),
+            "the URL stays private: {detail}"
+        );
+    }
+    let count = |q: &str| fake.doh_queries().iter().filter(|x| *x == q).count();
+    // Asked once for the request's domains (shared), counted as DoH fetches.
+    assert_eq!(count("com. NS"), 1, "{:?}", fake.doh_queries());
+    assert_eq!(count("test. NS"), 1);
+    assert_eq!(fake.probe_fetches(), 0);
+    // The operator's log names the URL, once per request.
+    let logs = fake.logs.borrow().clone();
+    assert_eq!(
+        logs.iter().filter(|l| l.contains(DOH)).count(),
+        1,
+        "{logs:?}"
+    );
+    // The next request: the TLD's answer is cached; dns_error never is.
+    let before = fake.doh_queries().len();
+    let r = batch(&["someone@gmail.com"], &fake);
+    assert_eq!(r[0]["reason"], "dns_error");
+    assert_eq!(fake.doh_queries()[before..], ["gmail.com. MX"]);
+}
+
+#[test]
+fn a_tld_that_does_not_exist_is_no_resolver_fault() {
+    // An honest resolver: `con.` is denied, `com.` is not.
+    let fake = Fake::default();
+    let r = batch(&["x@gmail.con"], &fake);
+    assert_eq!(r[0]["reason"], "no_such_domain", "{}", r[0]);
+    assert_eq!(fake.doh_queries(), ["gmail.con. MX", "con. NS", "com. NS"]);
+}
+
+#[test]
+fn the_tld_query_counts_in_the_subrequest_budget() {
+    let fake = Fake {
+        doh_liar: true,
+        ..Fake::default()
+    };
+    // The probe call (reserved), the MX query: no room for the NS query.
+    let (_, b, _) = run(
+        post(&json!({"emails": ["someone@gmail.com"]}).to_string()),
+        &config(&[("SUBREQUEST_BUDGET", "2")]),
+        &fake,
+    );
+    let v = &b["results"][0];
+    assert_eq!(v["depth"], "syntax", "{v}");
+    assert!(v["detail"].as_str().unwrap().contains("SUBREQUEST_BUDGET"));
+    assert_eq!(fake.doh_queries(), ["gmail.com. MX"]);
+    // One more: the NS query fits.
+    let (_, b, _) = run(
+        post(&json!({"emails": ["someone@gmail.com"]}).to_string()),
+        &config(&[("SUBREQUEST_BUDGET", "3")]),
+        &fake,
+    );
+    assert_eq!(b["results"][0]["reason"], "dns_error");
+    assert_eq!(fake.doh_queries()[1..], ["gmail.com. MX", "com. NS"]);
 }
 
 #[test]

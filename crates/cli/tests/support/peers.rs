@@ -127,6 +127,12 @@ impl Peers {
     /// Starts the peers in a fresh folder under /tmp. Panics (after
     /// stopping whatever did start) when a peer does not come up.
     pub fn start(want: Want) -> Peers {
+        Peers::start_with(want, &[])
+    }
+
+    /// [`Peers::start`] with more environment for `unbound.sh` (`LIAR=1`:
+    /// NXDOMAIN for every name, every query logged in `unbound.log`).
+    pub fn start_with(want: Want, dns_env: &[(&str, &str)]) -> Peers {
         let mut last_err = String::new();
         for _attempt in 0..3 {
             let dir = fresh_dir();
@@ -137,7 +143,7 @@ impl Peers {
                 doh_port: 0,
                 started: Vec::new(),
             };
-            match peers.try_start(want) {
+            match peers.try_start(want, dns_env) {
                 Ok(()) => return peers,
                 // the ports were free a moment ago; another process may have
                 // taken one: try again with new ones
@@ -147,13 +153,15 @@ impl Peers {
         panic!("could not start the test peers:\n{last_err}");
     }
 
-    fn try_start(&mut self, want: Want) -> Result<(), String> {
+    fn try_start(&mut self, want: Want, dns_env: &[(&str, &str)]) -> Result<(), String> {
         if want.dns {
             self.dns_port = free_port(true);
             if want.doh {
                 self.doh_port = free_port(false);
             }
-            let mut env = vec![("DNS_PORT", self.dns_port.to_string())];
+            let mut env: Vec<(&str, String)> =
+                dns_env.iter().map(|(k, v)| (*k, v.to_string())).collect();
+            env.push(("DNS_PORT", self.dns_port.to_string()));
             if want.doh {
                 env.push(("DOH_PORT", self.doh_port.to_string()));
             }
@@ -196,6 +204,12 @@ impl Peers {
             let text = std::fs::read_to_string(&log).unwrap_or_default();
             Err(format!("{name} {action} failed ({status}):\n{text}"))
         }
+    }
+
+    /// unbound's log (with `LIAR=1`, one line per query:
+    /// `info: 127.0.0.1 com. NS IN`).
+    pub fn unbound_log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("unbound.log")).unwrap_or_default()
     }
 
     /// Postfix's log.

@@ -28,11 +28,20 @@
 //! Bounded: reports are read up to [`fields::MAX_RECIPIENTS`] recipients and
 //! texts up to [`text::MAX_TEXT_BYTES`]; a larger message costs its MIME
 //! parse and no more.
+//!
+//! Proof that a bounce is real (docs/TRUST.md):
+//!
+//! - [`verp`]: return paths that name their recipient under an HMAC tag,
+//!   and finding a verified tag in a bounce.
+//! - [`postfix_log`]: Postfix's log lines: the queue's Message-IDs, every
+//!   delivery's outcome, and a `status=bounced` line as a [`Bounce`].
 
 pub mod fields;
 pub mod meaning;
+pub mod postfix_log;
 pub mod ses;
 pub mod text;
+pub mod verp;
 
 use mail_parser::{DateTime, HeaderValue, Message, MessageParser, MimeHeaders, PartType};
 use serde::Serialize;
@@ -140,6 +149,8 @@ pub enum Format {
     Ses,
     /// An RFC 5965 feedback report (complaint).
     Arf,
+    /// A line of our own MTA's log (Postfix's `status=bounced`).
+    MtaLog,
     /// Not a bounce: see the [`Notice`].
     NotBounce,
     /// Could not be read at all: see the error.
@@ -186,7 +197,16 @@ pub struct Report {
     pub date: Option<String>,
     /// Why it could not be read (with [`Format::Unreadable`]).
     pub error: Option<String>,
+    /// Every Message-ID the report quotes for the message that bounced,
+    /// without angle brackets, each once, at most [`MAX_QUOTED_IDS`]: the
+    /// returned message's, then the report's `In-Reply-To` and
+    /// `References`. A sent log is matched against all of them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub quoted_ids: Vec<String>,
 }
+
+/// The most Message-IDs [`Report::quoted_ids`] keeps.
+pub const MAX_QUOTED_IDS: usize = 16;
 
 impl Report {
     fn empty(format: Format) -> Report {
@@ -197,6 +217,7 @@ impl Report {
             message_id: None,
             date: None,
             error: None,
+            quoted_ids: Vec::new(),
         }
     }
 
@@ -211,6 +232,16 @@ impl Report {
         Report {
             error: Some(error.to_owned()),
             ..Report::empty(Format::Unreadable)
+        }
+    }
+
+    /// A line of our own MTA's log that bounced `record` (see
+    /// [`postfix_log`]); `date` is the line's time.
+    pub fn mta_log(record: Bounce, date: Option<String>) -> Report {
+        Report {
+            records: vec![record],
+            date,
+            ..Report::empty(Format::MtaLog)
         }
     }
 
@@ -239,11 +270,41 @@ pub fn parse(raw: &[u8]) -> Report {
     }
     let mut report = from_message(&message);
     report.message_id = message.message_id().map(str::to_owned);
+    report.quoted_ids = quoted_ids(&report, &message);
     report.date = message
         .date()
         .filter(|d| d.is_valid())
         .map(|d| StoreTime::from_unix(d.to_timestamp()).to_string());
     report
+}
+
+/// [`Report::quoted_ids`]: the records' original Message-IDs, then every
+/// ID of `In-Reply-To` and `References`.
+fn quoted_ids(report: &Report, message: &Message<'_>) -> Vec<String> {
+    let listed = |value: &HeaderValue<'_>| -> Vec<String> {
+        match value {
+            HeaderValue::Text(t) => vec![t.to_string()],
+            HeaderValue::TextList(list) => list.iter().map(|t| t.to_string()).collect(),
+            _ => Vec::new(),
+        }
+    };
+    let mut ids: Vec<String> = Vec::new();
+    let candidates = report
+        .records
+        .iter()
+        .filter_map(|r| r.original_message_id.clone())
+        .chain(listed(message.in_reply_to()))
+        .chain(listed(message.references()));
+    for id in candidates {
+        let id = crate::suppression::trust::message_id_key(&id);
+        if !id.is_empty() && !ids.iter().any(|x| x == id) {
+            ids.push(id.to_owned());
+            if ids.len() == MAX_QUOTED_IDS {
+                break;
+            }
+        }
+    }
+    ids
 }
 
 fn from_message(message: &Message<'_>) -> Report {

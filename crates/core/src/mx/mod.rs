@@ -11,7 +11,12 @@
 //!    [`MxFailure`]. [`MxDecision::NeedAddressLookup`]: there was no MX, so
 //!    query A/AAAA of [`ImplicitLookup::domain`] and pass the outcome to
 //!    [`ImplicitLookup::finish`] (RFC 5321's implicit MX).
-//! 3. Before connecting to any address of a planned host, ask
+//! 3. A failure goes through the resolver guard ([`guard`], `tld.rs`): a
+//!    `no_such_domain` is kept only when the resolver admits the domain's
+//!    top-level domain (one NS query, cached), otherwise it becomes
+//!    `dns_error` — a resolver that answers NXDOMAIN for every name must not
+//!    make a list `invalid`.
+//! 4. Before connecting to any address of a planned host, ask
 //!    [`check_target_ip`]; a refused address gets [`ForbiddenAddress::detail`].
 //!
 //! # Decisions
@@ -41,6 +46,7 @@
 //!   removed; a host listed twice keeps its lowest preference.
 
 mod addr;
+mod tld;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -49,6 +55,10 @@ use std::net::IpAddr;
 use thiserror::Error;
 
 pub use addr::{check_target_ip, ForbiddenAddress};
+pub use tld::{
+    guard, tld_of, Guard, Guarded, ResolverFault, TldAnswer, TldQuestion, REFERENCE_TLD,
+    TLD_EXISTS_CACHE_SECS, TLD_MISSING_CACHE_SECS,
+};
 
 use crate::verdict::{DnsInfo, MxRecord, Reason};
 

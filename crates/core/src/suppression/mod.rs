@@ -18,6 +18,8 @@
 //!   record, and how two records of one address merge ([`merge`]).
 //! * **Records** ([`record`]): which records may be stored at all, checked
 //!   the same way for an import, a `PUT` and a pull.
+//! * **Trust** ([`trust`]): what proves a bounce record is about mail we
+//!   sent, and which records may change the list at all.
 
 use serde::{Deserialize, Serialize};
 
@@ -27,6 +29,7 @@ use crate::{Options, Reason, SuppressionInfo, SyntaxErrorCode, Verdict};
 
 pub mod ledger;
 pub mod record;
+pub mod trust;
 
 pub use ledger::{absorb, decide, Event, History};
 pub use record::{check_record, storable, RawRecord, RecordError};

@@ -125,6 +125,11 @@ fn a_hard_bounce_is_suppressed_and_checks_answer_suppressed() {
                         "last_seen": when, "count": 1, "source": "ses"})
             )
         );
+        // A signed SNS notification: the provider vouches for it.
+        assert_eq!(
+            fake.sql("SELECT verified FROM bounce_events"),
+            [[rusqlite::types::Value::Text("provider".into())]]
+        );
         let r = batch(&["gone@alpha.test"], &fake);
         assert_eq!(
             (r[0]["reason"].as_str(), r[0]["status"].as_str()),

@@ -559,6 +559,7 @@ fn migrations_are_applied_once_per_database_and_checked_once_per_isolate() {
             "counters",
             "d1_migrations",
             "ingest_guard",
+            "sent",
             "suppressions",
             "suppressions_by_change",
             "sync_state"
@@ -569,14 +570,15 @@ fn migrations_are_applied_once_per_database_and_checked_once_per_isolate() {
         [
             "0001_suppressions.sql",
             "0002_one_ledger.sql",
-            "0003_ingest_guard.sql"
+            "0003_ingest_guard.sql",
+            "0004_trust.sql"
         ]
     );
     // A new isolate on the same database reads the list and applies nothing.
     fake.schema.set(false);
     assert_eq!(get_one("a@example.com", &fake).0, 404);
     assert_eq!(fake.batches.get(), 6);
-    assert_eq!(names("SELECT name FROM d1_migrations").len(), 3);
+    assert_eq!(names("SELECT name FROM d1_migrations").len(), 4);
 }
 
 #[test]
