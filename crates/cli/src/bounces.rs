@@ -503,11 +503,18 @@ fn progress_bar() -> Option<ProgressBar> {
 }
 
 /// The messages under `path`, lazily: an mbox or a large directory is never
-/// held in memory at once.
+/// held in memory at once. `path` was named by the operator: it (or standard
+/// input) may be our own MTA's log; the files of a maildir or a directory
+/// are mail, often from strangers, and are never read as a log (a log line
+/// is believed as `mta_log`).
 fn items(path: &Path, max: u64) -> Box<dyn Iterator<Item = Item>> {
+    items_in(path, max, true)
+}
+
+fn items_in(path: &Path, max: u64, named: bool) -> Box<dyn Iterator<Item = Item>> {
     let label = path.display().to_string();
     if path.as_os_str() == "-" {
-        return stream(Box::new(io::stdin().lock()), "-".into(), max);
+        return stream(Box::new(io::stdin().lock()), "-".into(), max, named);
     }
     if path.is_dir() {
         if path.join("cur").is_dir() && path.join("new").is_dir() {
@@ -515,7 +522,11 @@ fn items(path: &Path, max: u64) -> Box<dyn Iterator<Item = Item>> {
                 .into_iter()
                 .flat_map(|d| sorted_files(&path.join(d)))
                 .collect();
-            return Box::new(files.into_iter().flat_map(move |f| items(&f, max)));
+            return Box::new(
+                files
+                    .into_iter()
+                    .flat_map(move |f| items_in(&f, max, false)),
+            );
         }
         if let Err(e) = std::fs::read_dir(path) {
             return Box::new(std::iter::once(Item::unopened(label, e)));
@@ -523,21 +534,32 @@ fn items(path: &Path, max: u64) -> Box<dyn Iterator<Item = Item>> {
         return Box::new(
             sorted_files(path)
                 .into_iter()
-                .flat_map(move |f| items(&f, max)),
+                .flat_map(move |f| items_in(&f, max, false)),
         );
     }
     match File::open(path) {
-        Ok(f) => stream(Box::new(BufReader::new(f)), label, max),
+        Ok(f) => stream(Box::new(BufReader::new(f)), label, max, named),
         Err(e) => Box::new(std::iter::once(Item::unopened(label, e))),
     }
 }
 
 /// The messages of one stream: an mbox (read message by message, each
-/// bounded on its own), JSON Lines of SES notifications, or one message.
-fn stream(mut reader: Box<dyn BufRead>, label: String, max: u64) -> Box<dyn Iterator<Item = Item>> {
+/// bounded on its own), our own MTA's log (only when `may_be_log`), JSON
+/// Lines of SES notifications, or one message.
+fn stream(
+    mut reader: Box<dyn BufRead>,
+    label: String,
+    max: u64,
+    may_be_log: bool,
+) -> Box<dyn Iterator<Item = Item>> {
     let (is_mbox, is_log) = reader
         .fill_buf()
-        .map(|b| (b.starts_with(b"From "), postfix_log::looks_like_log(b)))
+        .map(|b| {
+            (
+                b.starts_with(b"From "),
+                may_be_log && postfix_log::looks_like_log(b),
+            )
+        })
         .unwrap_or((false, false));
     if is_mbox {
         return mbox(reader, label, max);

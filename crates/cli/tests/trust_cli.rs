@@ -477,3 +477,50 @@ fn sent_reads_csv_and_refuses_a_file_without_the_columns() {
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("message_id"), "{}", stderr(&out));
 }
+
+#[test]
+fn a_log_is_read_only_where_the_operator_named_it_never_inside_a_maildir() {
+    let dir = TempDir::new("trust-maildir-log");
+    let db = dir.path("s.db");
+    let db = db.to_str().unwrap();
+    // A stranger's "message" that is all log lines, delivered to a maildir
+    // (or dropped in a directory of messages): it is mail, not our log.
+    for sub in ["cur", "new", "tmp"] {
+        std::fs::create_dir_all(dir.path("Maildir").join(sub)).unwrap();
+    }
+    std::fs::write(dir.path("Maildir/new/1.eml"), MAILLOG).unwrap();
+    std::fs::create_dir_all(dir.path("msgs")).unwrap();
+    std::fs::write(dir.path("msgs/2.eml"), MAILLOG).unwrap();
+    for input in ["Maildir", "msgs"] {
+        let path = dir.path(input);
+        let out = prebounce(&["bounces", "--suppress", db, path.to_str().unwrap()], None);
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert!(
+            records(&out).is_empty(),
+            "{input}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+    assert!(listed(Path::new(db), false).is_empty());
+    // Named on the command line, or piped in (`journalctl … | prebounce
+    // bounces -`), it is the operator's log.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_prebounce"))
+        .args(["bounces", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(MAILLOG.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let recs = records(&out);
+    assert_eq!(recs.len(), 1, "{}", stderr(&out));
+    assert_eq!(recs[0]["verified"], "mta_log");
+    assert_eq!(recs[0]["source"], "-:4");
+}
