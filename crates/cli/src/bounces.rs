@@ -39,8 +39,14 @@ use crate::verp::{self, SecretError, VerpSecret};
 #[derive(Debug, Args)]
 pub struct BouncesArgs {
     /// Message files, mbox files, maildirs or directories; `-` for standard input.
-    #[arg(value_name = "PATH", required = true)]
+    #[arg(value_name = "PATH", required_unless_present = "mta_log")]
     paths: Vec<PathBuf>,
+    /// Our own MTA's log (Postfix; `-` for standard input): its
+    /// `status=bounced` lines, and the recipients of expired messages, are
+    /// bounces verified as `mta_log`. Only files given here are read as a
+    /// log, never a PATH: a log line is believed.
+    #[arg(long, value_name = "LOG")]
+    mta_log: Vec<PathBuf>,
     /// Record the bounces in this SQLite suppression store (created if missing)
     /// and suppress: hard bounces and complaints at once, soft bounces when
     /// they repeat, `blocked` never.
@@ -67,8 +73,8 @@ pub struct BouncesArgs {
     /// is verified for its recipient, and verified mode is on.
     #[command(flatten)]
     verp: VerpSecret,
-    /// Outside verified mode: a message failing more recipients than this,
-    /// none of them verified, suppresses none of them.
+    /// Outside verified mode: when a message fails more recipients than
+    /// this, its unverified records are kept as evidence only.
     #[arg(long, value_name = "N", default_value_t = TrustPolicy::default().max_unverified_recipients)]
     max_unverified_recipients: usize,
 }
@@ -194,8 +200,10 @@ pub fn run(args: BouncesArgs) -> Result<ExitCode, BouncesError> {
     let mut pending: Vec<Parsed> = Vec::new();
     let batch = args.batch as usize;
 
-    for path in &args.paths {
-        for item in items(path, args.max_message_bytes) {
+    let logs = args.mta_log.iter().map(|p| log_items(p));
+    let mail = args.paths.iter().map(|p| items(p, args.max_message_bytes));
+    for input in logs.chain(mail) {
+        for item in input {
             tally.messages += 1;
             if let Some(p) = &progress {
                 p.inc(1);
@@ -442,7 +450,7 @@ fn judge(
                     key.as_deref(),
                     &p.verp,
                     p.report.quoted_ids.iter().map(String::as_str),
-                    |id, k| sent.contains(&(id.to_owned(), k.to_owned())),
+                    |id, k| sent.get(&(id.to_owned(), k.to_owned())).copied(),
                 )
             };
             out.push((verified, policy.may_change_list(verified, failed)));
@@ -503,18 +511,11 @@ fn progress_bar() -> Option<ProgressBar> {
 }
 
 /// The messages under `path`, lazily: an mbox or a large directory is never
-/// held in memory at once. `path` was named by the operator: it (or standard
-/// input) may be our own MTA's log; the files of a maildir or a directory
-/// are mail, often from strangers, and are never read as a log (a log line
-/// is believed as `mta_log`).
+/// held in memory at once. Never a log: only `--mta-log` is.
 fn items(path: &Path, max: u64) -> Box<dyn Iterator<Item = Item>> {
-    items_in(path, max, true)
-}
-
-fn items_in(path: &Path, max: u64, named: bool) -> Box<dyn Iterator<Item = Item>> {
     let label = path.display().to_string();
     if path.as_os_str() == "-" {
-        return stream(Box::new(io::stdin().lock()), "-".into(), max, named);
+        return stream(Box::new(io::stdin().lock()), "-".into(), max);
     }
     if path.is_dir() {
         if path.join("cur").is_dir() && path.join("new").is_dir() {
@@ -522,11 +523,7 @@ fn items_in(path: &Path, max: u64, named: bool) -> Box<dyn Iterator<Item = Item>
                 .into_iter()
                 .flat_map(|d| sorted_files(&path.join(d)))
                 .collect();
-            return Box::new(
-                files
-                    .into_iter()
-                    .flat_map(move |f| items_in(&f, max, false)),
-            );
+            return Box::new(files.into_iter().flat_map(move |f| items(&f, max)));
         }
         if let Err(e) = std::fs::read_dir(path) {
             return Box::new(std::iter::once(Item::unopened(label, e)));
@@ -534,38 +531,43 @@ fn items_in(path: &Path, max: u64, named: bool) -> Box<dyn Iterator<Item = Item>
         return Box::new(
             sorted_files(path)
                 .into_iter()
-                .flat_map(move |f| items_in(&f, max, false)),
+                .flat_map(move |f| items(&f, max)),
         );
     }
     match File::open(path) {
-        Ok(f) => stream(Box::new(BufReader::new(f)), label, max, named),
+        Ok(f) => stream(Box::new(BufReader::new(f)), label, max),
+        Err(e) => Box::new(std::iter::once(Item::unopened(label, e))),
+    }
+}
+
+/// The bounces of one `--mta-log` file (or standard input).
+fn log_items(path: &Path) -> Box<dyn Iterator<Item = Item>> {
+    let label = path.display().to_string();
+    if path.as_os_str() == "-" {
+        return log(Box::new(io::stdin().lock()), "-".into());
+    }
+    match File::open(path) {
+        Ok(f) => log(Box::new(BufReader::new(f)), label),
         Err(e) => Box::new(std::iter::once(Item::unopened(label, e))),
     }
 }
 
 /// The messages of one stream: an mbox (read message by message, each
-/// bounded on its own), our own MTA's log (only when `may_be_log`), JSON
-/// Lines of SES notifications, or one message.
-fn stream(
-    mut reader: Box<dyn BufRead>,
-    label: String,
-    max: u64,
-    may_be_log: bool,
-) -> Box<dyn Iterator<Item = Item>> {
+/// bounded on its own), JSON Lines of SES notifications, or one message.
+fn stream(mut reader: Box<dyn BufRead>, label: String, max: u64) -> Box<dyn Iterator<Item = Item>> {
     let (is_mbox, is_log) = reader
         .fill_buf()
-        .map(|b| {
-            (
-                b.starts_with(b"From "),
-                may_be_log && postfix_log::looks_like_log(b),
-            )
-        })
+        .map(|b| (b.starts_with(b"From "), postfix_log::looks_like_log(b)))
         .unwrap_or((false, false));
     if is_mbox {
         return mbox(reader, label, max);
     }
     if is_log {
-        return log(reader, label);
+        // Read as mail (it is no bounce), but say what was probably meant.
+        eprintln!(
+            "prebounce bounces: {label} looks like a Postfix log: pass it with --mta-log to read \
+             it as your own MTA's"
+        );
     }
     let mut bytes = Vec::new();
     if let Err(e) = reader.take(max + 1).read_to_end(&mut bytes) {

@@ -2,9 +2,9 @@
 //!
 //! A resolver that answers NXDOMAIN for top-level domains that exist (core's
 //! resolver guard, `prebounce_core::mx::guard`) ends the run with exit code
-//! 1 and a message naming it: a `--file` list stops at the first address it
-//! made `dns_error` (that row and the ones before it are written); addresses
-//! given as arguments are all written first.
+//! 1 and a message naming it: a `--file` list stops at the first address the
+//! lying resolver made `dns_error` (that row and the ones before it are
+//! written); addresses given as arguments are all written first.
 
 use std::collections::BTreeMap;
 use std::io::{self, IsTerminal, Write};

@@ -20,6 +20,9 @@ const MAX_QUEUE_IDS: usize = 100_000;
 /// Deferred recipients kept per queue ID, at most.
 const MAX_DEFERRED: usize = 1_000;
 
+/// The longest Message-ID kept (RFC 5322's line length).
+const MAX_MESSAGE_ID: usize = 998;
+
 /// One bounce our MTA logged.
 #[derive(Debug)]
 pub struct LogBounce {
@@ -42,7 +45,7 @@ pub struct Bounces<R> {
     message_ids: HashMap<String, String>,
     /// Per queue ID: the last deferral of each recipient (line number, line).
     deferred: HashMap<String, Vec<(u64, LogLine)>>,
-    ready: Vec<LogBounce>,
+    ready: std::collections::VecDeque<LogBounce>,
 }
 
 impl<R: BufRead> Bounces<R> {
@@ -55,7 +58,7 @@ impl<R: BufRead> Bounces<R> {
             reference,
             message_ids: HashMap::new(),
             deferred: HashMap::new(),
-            ready: Vec::new(),
+            ready: std::collections::VecDeque::new(),
         }
     }
 
@@ -77,7 +80,7 @@ impl<R: BufRead> Bounces<R> {
 
     fn read(&mut self, n: u64, line: LogLine) {
         match &line.event {
-            Event::MessageId(id) => {
+            Event::MessageId(id) if id.len() <= MAX_MESSAGE_ID => {
                 if self.message_ids.len() >= MAX_QUEUE_IDS {
                     self.message_ids.clear();
                 }
@@ -116,7 +119,7 @@ impl<R: BufRead> Bounces<R> {
                     self.ready.extend(b);
                 }
             }
-            Event::Notified { .. } => {}
+            Event::MessageId(_) | Event::Queued { .. } | Event::Notified { .. } => {}
         }
     }
 }
@@ -126,8 +129,8 @@ impl<R: BufRead> Iterator for Bounces<R> {
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
-            if !self.ready.is_empty() {
-                return Some(Ok(self.ready.remove(0)));
+            if let Some(b) = self.ready.pop_front() {
+                return Some(Ok(b));
             }
             let (n, bytes) = match self.lines.next()? {
                 Ok(line) => line,

@@ -6,10 +6,12 @@
 //! - **JSON Lines**: objects with `message_id`, `recipient` and optionally
 //!   `sent_at` (RFC 3339);
 //! - **CSV** with a header naming those columns;
-//! - **Postfix's log**: the Message-ID from a `cleanup[…]: QUEUEID:
-//!   message-id=<…>` line, joined by queue ID with every `to=<…>` delivery
-//!   line of that message (whatever its status: a deferred or bounced
-//!   message was sent too).
+//! - **Postfix's log**, with `--sender`: the Message-ID from a
+//!   `cleanup[…]: QUEUEID: message-id=<…>` line and the envelope sender of
+//!   `qmgr`'s `from=<…>` line, joined by queue ID with every `to=<…>`
+//!   delivery line of that message (whatever its status: a deferred or
+//!   bounced message was sent too), for messages from those senders only:
+//!   the log also holds mail others sent us, whose Message-IDs they chose.
 //!
 //! A line that is not a record is reported on stderr with its file and line
 //! number, and the rest are stored; the exit code is then 1.
@@ -41,9 +43,16 @@ pub struct SentArgs {
     /// `bounces` is in verified mode.
     #[arg(long, value_name = "DB")]
     db: PathBuf,
-    /// JSON Lines, CSV or Postfix log files; `-` for standard input.
+    /// JSON Lines, CSV or Postfix log files; `-` for standard input. Give
+    /// rotated logs oldest first, in one run: a message's lines may span two.
     #[arg(value_name = "FILE", required = true)]
     files: Vec<PathBuf>,
+    /// An envelope sender that is yours (`news@example.com`), or a domain
+    /// whose senders are (`@example.com`). Required to read a Postfix log,
+    /// which also holds mail others sent you: only messages from these
+    /// senders are recorded. Repeatable.
+    #[arg(long, value_name = "ADDRESS|@DOMAIN")]
+    sender: Vec<String>,
 }
 
 /// What can stop `sent` as a whole (a bad line never does).
@@ -77,6 +86,15 @@ pub fn run(args: SentArgs) -> Result<ExitCode, SentError> {
     let mut store = Store::open(&args.db)?;
     let now = SystemTime::now();
     let mut total = Tally::default();
+    let mut log = LogJoin {
+        senders: args
+            .sender
+            .iter()
+            .map(|s| s.trim().to_ascii_lowercase())
+            .filter(|s| !s.is_empty())
+            .collect(),
+        queue: HashMap::new(),
+    };
     for path in &args.files {
         let name = path.display().to_string();
         let reader: Box<dyn BufRead> = if path.as_os_str() == "-" {
@@ -91,7 +109,7 @@ pub fn run(args: SentArgs) -> Result<ExitCode, SentError> {
             tally: Tally::default(),
             name: &name,
         };
-        read_file(reader, &mut batch, store_time(now))?;
+        read_file(reader, &mut batch, &mut log, store_time(now))?;
         batch.flush()?;
         let t = batch.tally;
         eprintln!(
@@ -175,7 +193,10 @@ fn record(
     line: u64,
 ) -> Result<Sent, String> {
     let id = trust::message_id_key(message_id);
-    if id.is_empty() || id.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    if id.is_empty()
+        || id.len() > MAX_MESSAGE_ID
+        || id.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
         return Err(format!("message_id {message_id:?} is not a Message-ID"));
     }
     let key = suppression::key(recipient.trim())
@@ -199,6 +220,7 @@ enum Shape {
 fn read_file(
     mut reader: Box<dyn BufRead>,
     batch: &mut Batch<'_>,
+    log: &mut LogJoin,
     now: StoreTime,
 ) -> Result<(), SentError> {
     let io_err = |e: io::Error| SentError::Io(format!("{}: {e}", batch.name));
@@ -216,7 +238,12 @@ fn read_file(
     };
     match shape {
         Shape::JsonLines => read_json_lines(reader, batch),
-        Shape::PostfixLog => read_postfix_log(reader, batch, now),
+        Shape::PostfixLog if log.senders.is_empty() => Err(SentError::Usage(format!(
+            "{}: a Postfix log also holds mail others sent you; say which envelope senders \
+             are yours with --sender ADDRESS or --sender @DOMAIN",
+            batch.name
+        ))),
+        Shape::PostfixLog => read_postfix_log(reader, batch, log, now),
         Shape::Csv => read_csv(reader, batch),
     }
 }
@@ -315,46 +342,79 @@ fn read_csv(reader: Box<dyn BufRead>, batch: &mut Batch<'_>) -> Result<(), SentE
     Ok(())
 }
 
-/// Queue IDs whose Message-ID is known and not yet removed: bounded, as a
-/// log can be endless and a `removed` line may be missing.
+/// Queue IDs kept while their lines stream past, at most: a log may be
+/// endless and a message's last line may never come.
 const MAX_OPEN_QUEUE_IDS: usize = 100_000;
+
+/// The longest Message-ID kept (RFC 5322's line length): a stranger's mail
+/// chooses its own, and a longer one is nobody's real ID.
+const MAX_MESSAGE_ID: usize = 998;
+
+/// What a Postfix log says of each queue ID so far, across the files of
+/// one run, and whose messages count.
+struct LogJoin {
+    /// Envelope senders (`a@b`) or domains (`@b`) that are ours, lower case.
+    senders: Vec<String>,
+    /// Per queue ID: its Message-ID and envelope sender, as logged.
+    queue: HashMap<String, (Option<String>, Option<String>)>,
+}
+
+impl LogJoin {
+    fn ours(&self, from: &str) -> bool {
+        let from = from.to_ascii_lowercase();
+        self.senders.iter().any(|s| {
+            if s.starts_with('@') {
+                from.ends_with(s.as_str())
+            } else {
+                from == *s
+            }
+        })
+    }
+
+    fn entry(&mut self, queue_id: &str) -> &mut (Option<String>, Option<String>) {
+        if self.queue.len() >= MAX_OPEN_QUEUE_IDS && !self.queue.contains_key(queue_id) {
+            self.queue.clear();
+        }
+        self.queue.entry(queue_id.to_owned()).or_default()
+    }
+}
 
 fn read_postfix_log(
     reader: Box<dyn BufRead>,
     batch: &mut Batch<'_>,
+    log: &mut LogJoin,
     now: StoreTime,
 ) -> Result<(), SentError> {
-    let mut ids: HashMap<String, String> = HashMap::new();
     each_line(reader, batch, |batch, line, text| {
         let Some(parsed) = postfix_log::parse_line(text.trim_end(), now) else {
             return Ok(());
         };
         match parsed.event {
-            Event::MessageId(message_id) => {
-                if ids.len() >= MAX_OPEN_QUEUE_IDS && !ids.contains_key(&parsed.queue_id) {
-                    ids.clear();
-                }
-                ids.insert(parsed.queue_id, message_id);
+            Event::MessageId(id) if id.len() <= MAX_MESSAGE_ID => {
+                log.entry(&parsed.queue_id).0 = Some(id);
             }
-            Event::Delivery(d) => match ids.get(&parsed.queue_id) {
-                Some(id) => {
-                    let id = id.clone();
-                    batch.push(line, &id, &d.to, parsed.at)?;
-                    // The address as the sender wrote it, before an alias or
-                    // a rewrite: what a bounce's Original-Recipient names.
-                    if let Some(orig) = d.orig_to.as_deref().filter(|o| *o != d.to) {
-                        batch.push(line, &id, orig, parsed.at)?;
+            Event::Queued { from } => log.entry(&parsed.queue_id).1 = Some(from),
+            Event::Delivery(d) => {
+                let (id, from) = log.queue.get(&parsed.queue_id).cloned().unwrap_or_default();
+                match (id, from) {
+                    (Some(id), Some(from)) if log.ours(&from) => {
+                        // The address as the sender wrote it, before an alias
+                        // or a rewrite: what a report names.
+                        let to = d.orig_to.as_deref().unwrap_or(&d.to);
+                        batch.push(line, &id, to, parsed.at)?;
                     }
-                }
-                None => batch.refuse(
-                    line,
-                    &format!(
-                        "queue ID {}: no cleanup message-id= line before this delivery",
-                        parsed.queue_id
+                    (Some(_), Some(_)) => {}
+                    _ => batch.refuse(
+                        line,
+                        &format!(
+                            "queue ID {}: no cleanup message-id= and qmgr from= lines before \
+                             this delivery (give rotated logs oldest first, in one run)",
+                            parsed.queue_id
+                        ),
                     ),
-                ),
-            },
-            Event::Expired { .. } | Event::Notified { .. } => {}
+                }
+            }
+            Event::MessageId(_) | Event::Expired { .. } | Event::Notified { .. } => {}
         }
         Ok(())
     })

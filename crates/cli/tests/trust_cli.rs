@@ -171,11 +171,7 @@ fn in_verified_mode_forged_shapes_suppress_nothing_and_tagged_bounces_do() {
         ),
         dir.file(
             "tampered.eml",
-            dsn(
-                &tampered,
-                &["tampered@receiver.example"],
-                "m2@sender.example",
-            ),
+            dsn(&tampered, &["real@receiver.example"], "m2@sender.example"),
         ),
         // A tag proves its own recipient only.
         dir.file(
@@ -201,7 +197,8 @@ fn in_verified_mode_forged_shapes_suppress_nothing_and_tagged_bounces_do() {
             r["verified"].as_str().unwrap(),
             r["stored"].as_str().unwrap(),
         );
-        if who == "real@receiver.example" {
+        let source = r["source"].as_str().unwrap();
+        if who == "real@receiver.example" && source.ends_with("real.eml") {
             assert_eq!((verified, stored), ("verp", "suppressed"), "{r}");
         } else {
             assert_eq!((verified, stored), ("none", "evidence"), "{r}");
@@ -334,7 +331,7 @@ fn a_postfix_status_bounced_line_suppresses_as_mta_log_and_the_log_is_a_sent_log
     let db = db.to_str().unwrap();
     let log = dir.file("mail.log", MAILLOG);
     let log = log.to_str().unwrap();
-    let out = prebounce(&["bounces", "--suppress", db, log], None);
+    let out = prebounce(&["bounces", "--suppress", db, "--mta-log", log], None);
     assert!(out.status.success(), "{}", stderr(&out));
     let recs = records(&out);
     assert_eq!(recs.len(), 1, "{recs:?}");
@@ -346,31 +343,57 @@ fn a_postfix_status_bounced_line_suppresses_as_mta_log_and_the_log_is_a_sent_log
     assert_eq!(r["stored"], "suppressed");
     assert_eq!(r["source"], format!("{log}:4"));
     // Read again: nothing twice.
-    let again = prebounce(&["bounces", "--suppress", db, log], None);
+    let again = prebounce(&["bounces", "--suppress", db, "--mta-log", log], None);
     assert_eq!(records(&again)[0]["stored"], "duplicate");
 
-    // The same log as a sent log: the Message-ID joined to both recipients.
-    let out = prebounce(&["sent", "--db", db, log], None);
+    // The same log as a sent log, with mail a stranger sent us in it.
+    let both = dir.file("both.log", format!("{MAILLOG}{INBOUND}"));
+    let both = both.to_str().unwrap();
+    let out = prebounce(&["sent", "--db", db, both], None);
+    assert_eq!(out.status.code(), Some(2), "--sender is required for a log");
+    assert!(stderr(&out).contains("--sender"), "{}", stderr(&out));
+    let out = prebounce(
+        &["sent", "--db", db, "--sender", "@sender.example", both],
+        None,
+    );
     assert!(out.status.success(), "{}", stderr(&out));
+    // Our message's two recipients; not the stranger's (its Message-ID is
+    // the stranger's choice).
     assert!(
         stderr(&out).contains("2 sent records read, 2 new, 0 lines refused"),
         "{}",
         stderr(&out)
     );
-    let bounce = dir.file(
-        "b.eml",
-        dsn(
-            "bounces@sender.example",
-            &["fine@receiver.example"],
-            "m9@sender.example",
-        ),
+    let report = |to: &str, id: &str| {
+        let f = dir.file("b.eml", dsn("bounces@sender.example", &[to], id));
+        records(&prebounce(
+            &["bounces", "--suppress", db, f.to_str().unwrap()],
+            None,
+        ))
+        .remove(0)
+    };
+    // m9 went to two recipients: either could forge a report about the
+    // other, so the Message-ID alone proves nothing.
+    assert_eq!(
+        report("fine@receiver.example", "m9@sender.example")["verified"],
+        "none"
     );
-    let out = prebounce(
-        &["bounces", "--suppress", db, bounce.to_str().unwrap()],
-        None,
+    assert_eq!(
+        report("owner@gmail.example", "chosen@evil.example")["verified"],
+        "none"
     );
-    assert_eq!(records(&out)[0]["verified"], "sent_log", "{}", stderr(&out));
+    assert!(listed(Path::new(db), false).contains(&"disabled@receiver.example".to_owned()));
+    assert!(!listed(Path::new(db), false).contains(&"owner@gmail.example".to_owned()));
 }
+
+/// Mail a stranger sent us, with a Message-ID of their choosing, forwarded
+/// by an alias: it is in the log, and was not sent by us.
+const INBOUND: &str = "\
+2026-12-08T04:00:00.000000+00:00 out postfix/smtpd[900]: 5A1B2C3D4E: client=mail.evil.example[198.51.100.7]
+2026-12-08T04:00:00.100000+00:00 out postfix/cleanup[813]: 5A1B2C3D4E: message-id=<chosen@evil.example>
+2026-12-08T04:00:00.200000+00:00 out postfix/qmgr[814]: 5A1B2C3D4E: from=<x@evil.example>, size=900, nrcpt=1 (queue active)
+2026-12-08T04:00:01.000000+00:00 out postfix/smtp[815]: 5A1B2C3D4E: to=<owner@gmail.example>, orig_to=<info@sender.example>, relay=mx.gmail.example[192.0.2.20]:25, delay=1, delays=0/0/0.5/0.5, dsn=2.0.0, status=sent (250 2.0.0 OK)
+";
 
 #[test]
 fn outside_verified_mode_bounces_count_as_before_with_a_warning_but_not_fifty_one_at_once() {
@@ -479,33 +502,38 @@ fn sent_reads_csv_and_refuses_a_file_without_the_columns() {
 }
 
 #[test]
-fn a_log_is_read_only_where_the_operator_named_it_never_inside_a_maildir() {
+fn a_log_is_read_only_when_given_as_mta_log_never_as_mail() {
     let dir = TempDir::new("trust-maildir-log");
     let db = dir.path("s.db");
     let db = db.to_str().unwrap();
-    // A stranger's "message" that is all log lines, delivered to a maildir
-    // (or dropped in a directory of messages): it is mail, not our log.
+    // A stranger's "message" that is all log lines, delivered to a maildir,
+    // dropped in a directory of messages, or named as mail: it is mail, not
+    // our log.
     for sub in ["cur", "new", "tmp"] {
         std::fs::create_dir_all(dir.path("Maildir").join(sub)).unwrap();
     }
     std::fs::write(dir.path("Maildir/new/1.eml"), MAILLOG).unwrap();
     std::fs::create_dir_all(dir.path("msgs")).unwrap();
     std::fs::write(dir.path("msgs/2.eml"), MAILLOG).unwrap();
-    for input in ["Maildir", "msgs"] {
-        let path = dir.path(input);
+    let named = dir.file("3.eml", MAILLOG);
+    for path in [dir.path("Maildir"), dir.path("msgs"), named] {
         let out = prebounce(&["bounces", "--suppress", db, path.to_str().unwrap()], None);
         assert!(out.status.success(), "{}", stderr(&out));
         assert!(
             records(&out).is_empty(),
-            "{input}: {}",
+            "{path:?}: {}",
             String::from_utf8_lossy(&out.stdout)
+        );
+        assert!(
+            stderr(&out).contains("pass it with --mta-log"),
+            "{}",
+            stderr(&out)
         );
     }
     assert!(listed(Path::new(db), false).is_empty());
-    // Named on the command line, or piped in (`journalctl … | prebounce
-    // bounces -`), it is the operator's log.
+    // Given as --mta-log, also on standard input (`journalctl … |`).
     let mut child = Command::new(env!("CARGO_BIN_EXE_prebounce"))
-        .args(["bounces", "-"])
+        .args(["bounces", "--mta-log", "-"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -282,7 +282,7 @@ pub fn changed_after(after: i64) -> Statement {
 }
 
 /// Reads the live records that came from unproven bounces: the address has
-/// bounce events and nothing proves any of them (core's
+/// counted bounce events and nothing proves any of them (core's
 /// `suppression::trust`; rows from before the column are unproven). Read it
 /// with [`changes`].
 pub fn unverified() -> Statement {
@@ -292,11 +292,14 @@ pub fn unverified() -> Statement {
         .map(|v| format!("'{}'", v.as_str()))
         .collect::<Vec<_>>()
         .join(", ");
+    let counted = counted_reasons();
+    let counts =
+        format!("e.recipient_key = s.address AND e.undetermined = 0 AND e.reason IN ({counted})");
     Statement::new(
         format!(
             "SELECT {COLUMNS} FROM suppressions AS s WHERE deleted = 0 \
-             AND EXISTS (SELECT 1 FROM bounce_events AS e WHERE e.recipient_key = s.address) \
-             AND NOT EXISTS (SELECT 1 FROM bounce_events AS e WHERE e.recipient_key = s.address \
+             AND EXISTS (SELECT 1 FROM bounce_events AS e WHERE {counts}) \
+             AND NOT EXISTS (SELECT 1 FROM bounce_events AS e WHERE {counts} \
                AND e.verified IN ({proven})) \
              ORDER BY address"
         ),
@@ -527,7 +530,8 @@ fn kind_text(kind: Kind) -> &'static str {
 /// included, every field. Equal texts mean an equal decision.
 fn version_sql(param: usize) -> String {
     format!(
-        "(SELECT count(*) || '/' || coalesce(max(seen_at), '') FROM bounce_events \
+        "(SELECT count(*) || '/' || coalesce(max(seen_at), '') || '/' || total(undetermined) \
+           FROM bounce_events \
            WHERE recipient_key IN (SELECT value FROM json_each(?{param}))) \
          || '|' || (SELECT coalesce(group_concat(row, ';'), '') FROM \
            (SELECT quote(address) || quote(reason) || quote(first_seen) || quote(last_seen) \
@@ -578,7 +582,9 @@ impl<'e, 'a> Ingest<'e, 'a> {
             // few): a flat list reads from the primary key alone, where
             // (report, key) pairs would be taken apart row by row.
             Statement::new(
-                "SELECT message_key, recipient_key FROM bounce_events \
+                "SELECT message_key, recipient_key, \
+                   (undetermined = 1 AND kind IN ('hard', 'soft')) AS evidence \
+                 FROM bounce_events \
                  WHERE message_key IN (SELECT value FROM json_each(?1))",
                 vec![json_list(
                     self.events
@@ -626,15 +632,28 @@ impl<'e, 'a> Ingest<'e, 'a> {
         let empty = StatementResult::default();
         let [done, history, current, version] =
             [0, 1, 2, 3].map(|i| reads.get(i).unwrap_or(&empty));
-        let stored: Vec<(String, String)> = done
+        let stored: Vec<(String, String, bool)> = done
             .rows
             .iter()
-            .filter_map(|r| Some((text(r, "message_key")?, text(r, "recipient_key")?)))
+            .filter_map(|r| {
+                Some((
+                    text(r, "message_key")?,
+                    text(r, "recipient_key")?,
+                    int(r, "evidence") == Some(1),
+                ))
+            })
             .collect();
         let mut recorded: BTreeSet<(&str, &str)> = stored
             .iter()
-            .map(|(m, k)| (m.as_str(), k.as_str()))
+            .map(|(m, k, _)| (m.as_str(), k.as_str()))
             .collect();
+        // Events kept as evidence only (a report nothing proved then).
+        let mut evidence: BTreeSet<(&str, &str)> = stored
+            .iter()
+            .filter(|(_, _, e)| *e)
+            .map(|(m, k, _)| (m.as_str(), k.as_str()))
+            .collect();
+        let mut promoted = Vec::new();
         let mut addresses: BTreeMap<String, Address> = BTreeMap::new();
         for (key, info) in records(current) {
             addresses.entry(key).or_default().current = Some(info);
@@ -653,22 +672,37 @@ impl<'e, 'a> Ingest<'e, 'a> {
         let mut outcomes = Vec::with_capacity(self.events.len());
         let mut rows = Vec::with_capacity(self.events.len());
         for e in self.events {
-            if !recorded.insert((e.message_key, e.key.as_str())) {
-                outcomes.push(Outcome::Duplicate);
-                continue;
+            let pair = (e.message_key, e.key.as_str());
+            if !recorded.insert(pair) {
+                // Read again now that something proves it (the sent log came
+                // later, say): the evidence counts from now on, once.
+                if e.event().undetermined || !evidence.remove(&pair) {
+                    outcomes.push(Outcome::Duplicate);
+                    continue;
+                }
+                promoted.push(Statement::new(
+                    "UPDATE bounce_events SET undetermined = 0, verified = ?3 \
+                     WHERE message_key = ?1 AND recipient_key = ?2",
+                    vec![
+                        SqlValue::Text(e.message_key.to_owned()),
+                        SqlValue::Text(e.key.clone()),
+                        SqlValue::Text(e.verified.as_str().to_owned()),
+                    ],
+                ));
+            } else {
+                let text = |t: &str| SqlValue::Text(t.to_owned());
+                rows.push([
+                    text(e.message_key),
+                    text(&e.key),
+                    text(e.record.reason.as_str()),
+                    SqlValue::Text(e.at.to_string()),
+                    SqlValue::Int(i64::from(e.event().undetermined)),
+                    text(&e.record.recipient),
+                    text(kind_text(e.record.kind)),
+                    text(e.source),
+                    text(e.verified.as_str()),
+                ]);
             }
-            let text = |t: &str| SqlValue::Text(t.to_owned());
-            rows.push([
-                text(e.message_key),
-                text(&e.key),
-                text(e.record.reason.as_str()),
-                SqlValue::Text(e.at.to_string()),
-                SqlValue::Int(i64::from(e.event().undetermined)),
-                text(&e.record.recipient),
-                text(kind_text(e.record.kind)),
-                text(e.source),
-                text(e.verified.as_str()),
-            ]);
             let event = e.event();
             let address = addresses.entry(e.key.clone()).or_default();
             let mut outcome = Outcome::Counted;
@@ -697,9 +731,10 @@ impl<'e, 'a> Ingest<'e, 'a> {
         }
 
         let mut writes = Vec::new();
-        if !rows.is_empty() {
+        if !rows.is_empty() || !promoted.is_empty() {
             writes.push(guard(self.keys(), version));
         }
+        writes.append(&mut promoted);
         let mut rows = rows.into_iter().peekable();
         while rows.peek().is_some() {
             writes.push(insert_events(rows.by_ref().take(EVENT_ROWS).collect()));

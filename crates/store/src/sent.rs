@@ -8,9 +8,9 @@
 //! [`Verified::SentLog`]: prebounce_core::suppression::trust::Verified::SentLog
 //! [`trust::message_id_key`]: prebounce_core::suppression::trust::message_id_key
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 
-use crate::statement::{text, SqlValue, Statement, StatementResult};
+use crate::statement::{int, text, SqlValue, Statement, StatementResult};
 
 /// One message sent to one recipient.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,12 +74,14 @@ pub fn any() -> Statement {
     Statement::new("SELECT EXISTS (SELECT 1 FROM sent) AS any", Vec::new())
 }
 
-/// Which of these (Message-ID, recipient key) pairs were sent; read with
-/// [`matched`].
+/// Which of these (Message-ID, recipient key) pairs were sent, each with
+/// how many recipients that message went to; read with [`matched`].
 pub fn lookup<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Statement {
     let pairs: Vec<[&str; 2]> = pairs.into_iter().map(|(m, k)| [m, k]).collect();
     Statement::new(
-        "SELECT s.message_id, s.recipient_key FROM json_each(?1) AS j \
+        "SELECT s.message_id, s.recipient_key, \
+           (SELECT count(*) FROM sent AS t WHERE t.message_id = s.message_id) AS recipients \
+         FROM json_each(?1) AS j \
          JOIN sent AS s ON s.message_id = json_extract(j.value, '$[0]') \
            AND s.recipient_key = json_extract(j.value, '$[1]')",
         // Pairs of strings always serialize.
@@ -89,11 +91,14 @@ pub fn lookup<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Statem
     )
 }
 
-/// The pairs a [`lookup`] found.
-pub fn matched(result: &StatementResult) -> HashSet<(String, String)> {
+/// The pairs a [`lookup`] found, each with its message's recipient count.
+pub fn matched(result: &StatementResult) -> HashMap<(String, String), u64> {
     result
         .rows
         .iter()
-        .filter_map(|r| Some((text(r, "message_id")?, text(r, "recipient_key")?)))
+        .filter_map(|r| {
+            let n = u64::try_from(int(r, "recipients")?).ok()?;
+            Some(((text(r, "message_id")?, text(r, "recipient_key")?), n))
+        })
         .collect()
 }

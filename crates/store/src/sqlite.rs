@@ -11,7 +11,7 @@
 //! Every batch is one transaction with `synchronous=FULL`: once a write
 //! returns, its rows survive a `kill -9` (and a power cut).
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
 
@@ -261,11 +261,12 @@ impl Store {
             == Some(1))
     }
 
-    /// Which of these (Message-ID, recipient key) pairs the sent log has.
+    /// Which of these (Message-ID, recipient key) pairs the sent log has,
+    /// each with how many recipients its message went to.
     pub fn sent_matches<'a>(
         &self,
         pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
-    ) -> Result<HashSet<(String, String)>, StoreError> {
+    ) -> Result<HashMap<(String, String), u64>, StoreError> {
         Ok(sent::matched(&execute(&self.conn, &sent::lookup(pairs))?))
     }
 

@@ -127,7 +127,54 @@ fn the_sent_log_answers_pairs_and_says_whether_it_exists() {
         .unwrap();
     assert_eq!(
         found.into_iter().collect::<Vec<_>>(),
-        [("m44@us".to_owned(), "a@example.com".to_owned())]
+        [(("m44@us".to_owned(), "a@example.com".to_owned()), 1)]
     );
+    // A message to two recipients says so.
+    s.record_sent(&[row("m44@us", "b@example.com")]).unwrap();
+    let found = s.sent_matches([("m44@us", "a@example.com")]).unwrap();
+    assert_eq!(found.values().copied().collect::<Vec<_>>(), [2]);
+    std::fs::remove_file(path).unwrap();
+}
+
+#[test]
+fn evidence_read_again_once_proven_counts_once() {
+    // Bounces are read hourly, the sent log imported daily: a real bounce
+    // first stored as evidence must count once the sent log proves it.
+    let (mut s, path) = store("promote");
+    let hard = Bounce::failed(
+        "late@example.com",
+        Kind::Hard,
+        BounceReason::Verdict(Reason::DoesNotExist),
+    );
+    let ev = || NewEvent::new("m1", &hard, at(0), "t").unwrap();
+    let rule = RepeatRule::default();
+    let out = s
+        .ingest(&[ev().trusted(Verified::None, false)], rule)
+        .unwrap();
+    assert_eq!(out, [Outcome::Counted]);
+    assert_eq!(s.lookup("late@example.com").unwrap(), None);
+    // Still unproven: nothing changes.
+    let out = s
+        .ingest(&[ev().trusted(Verified::None, false)], rule)
+        .unwrap();
+    assert_eq!(out, [Outcome::Duplicate]);
+    // Proven: it counts now, once.
+    let out = s
+        .ingest(&[ev().trusted(Verified::SentLog, true)], rule)
+        .unwrap();
+    assert_eq!(out, [Outcome::Suppressed]);
+    assert_eq!(
+        s.lookup("late@example.com").unwrap().map(|i| i.count),
+        Some(1)
+    );
+    let out = s
+        .ingest(&[ev().trusted(Verified::SentLog, true)], rule)
+        .unwrap();
+    assert_eq!(out, [Outcome::Duplicate]);
+    assert_eq!(
+        s.lookup("late@example.com").unwrap().map(|i| i.count),
+        Some(1)
+    );
+    assert!(s.unverified().unwrap().is_empty());
     std::fs::remove_file(path).unwrap();
 }

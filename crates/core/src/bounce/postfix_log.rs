@@ -10,6 +10,7 @@
 //! | `cleanup[…]: QUEUEID: message-id=<…>` | [`Event::MessageId`]: the message's Message-ID |
 //! | `smtp`, `lmtp`, `local`, `virtual`, `pipe`, `error`, `retry`, `discard`: `QUEUEID: to=<…>, [orig_to=<…>,] relay=…, …, dsn=…, status=… (…)` | [`Event::Delivery`]: one recipient's outcome |
 //! | `qmgr[…]: QUEUEID: from=<…>, status=expired, returned to sender` | [`Event::Expired`]: the deferred recipients gave up |
+//! | `qmgr[…]: QUEUEID: from=<…>, size=…, nrcpt=… (queue active)` | [`Event::Queued`]: the message's envelope sender |
 //! | `bounce[…]: QUEUEID: sender non-delivery notification: QUEUEID2` | [`Event::Notified`]: a DSN (queued as QUEUEID2) went to the sender |
 //!
 //! Every other line (connections, `NOQUEUE` rejections of mail *to* us,
@@ -36,8 +37,8 @@
 //!   also with `Z` or `+0000`.
 //! - Classic syslog, with no year and no zone: `Dec  8 03:09:43`, and the
 //!   zero-padded `Dec 08 03:09:43` of Postfix's own `maillog_file`. The
-//!   year is the reference time's (the caller passes the file's
-//!   modification time, or now), or the one before when that would put the
+//!   year is the reference time's (the CLI passes now), or the one before
+//!   when that would put the
 //!   line more than a day after the reference. The time is read as UTC: a
 //!   host on another zone is off by its offset, hours, which bounce timing
 //!   (days) does not feel.
@@ -95,6 +96,12 @@ pub enum Event {
     /// `qmgr`'s `status=expired, returned to sender`: recipients still
     /// deferred were given up on; their last [`Delivery`] says why.
     Expired {
+        /// The envelope sender (empty for the null sender).
+        from: String,
+    },
+    /// `qmgr`'s `from=<…>, size=…, nrcpt=… (queue active)`: the message's
+    /// envelope sender, logged before its deliveries.
+    Queued {
         /// The envelope sender (empty for the null sender).
         from: String,
     },
@@ -218,6 +225,11 @@ pub fn parse_line(line: &str, reference: StoreTime) -> Option<LogLine> {
         return None;
     }
     let header = header(line, reference)?;
+    // Only Postfix's own lines: a whole-system log or journal also holds
+    // other programs' lines, whose text a stranger may choose.
+    if !is_postfix_program(header.program) {
+        return None;
+    }
     let (queue_id, body) = header.body.split_once(": ")?;
     if !is_queue_id(queue_id) {
         return None;
@@ -301,7 +313,8 @@ struct Header<'a> {
 
 /// `TIME HOST PROGRAM[PID]: BODY`, TIME either RFC 3339 or `Mmm dd hh:mm:ss`.
 fn header(line: &str, reference: StoreTime) -> Option<Header<'_>> {
-    let line = line.trim_start();
+    // No syslog line starts with white space; an indented one is a
+    // continuation (journalctl) of some other line's text.
     let (at, rest) = if line.as_bytes().first().is_some_and(u8::is_ascii_digit) {
         let (stamp, rest) = line.split_once(' ')?;
         // A date and time, if perhaps not a valid one (then `at` is None).
@@ -422,6 +435,12 @@ fn event(body: &str) -> Option<Event> {
     if body.starts_with("from=<") && body.contains(", status=expired") {
         let (from, _) = angle(&body["from=".len()..])?;
         return Some(Event::Expired {
+            from: from.to_owned(),
+        });
+    }
+    if body.starts_with("from=<") && body.contains(", nrcpt=") {
+        let (from, _) = angle(&body["from=".len()..])?;
+        return Some(Event::Queued {
             from: from.to_owned(),
         });
     }
@@ -644,8 +663,16 @@ Dec 08 03:23:36 out postfix-out/master[14562]: daemon started -- version 3.7.11,
         .map(|(a, b, c, d)| (a.to_owned(), b.to_owned(), c, d))
         .collect();
         assert_eq!(bounces, want);
-        // Every queue line of the sample that matters, and nothing else.
-        assert_eq!(lines.len(), 20);
+        // Every queue line of the sample that matters, and nothing else
+        // (two of them qmgr's `from=` lines).
+        assert_eq!(lines.len(), 22);
+        assert_eq!(
+            lines
+                .iter()
+                .filter(|l| matches!(l.event, Event::Queued { .. }))
+                .count(),
+            2
+        );
         assert!(lines.iter().all(|l| l.program.starts_with("postfix-out/")));
     }
 
@@ -1103,5 +1130,42 @@ Dec 08 03:23:36 out postfix-out/master[14562]: daemon started -- version 3.7.11,
         ] {
             assert!(!looks_like_log(not), "{:?}", String::from_utf8_lossy(not));
         }
+    }
+
+    #[test]
+    fn only_postfix_lines_at_the_start_of_a_line_are_read() {
+        let now = StoreTime::parse("2026-12-08T12:00:00Z").unwrap();
+        let body = "ABCDEF1234: to=<victim@gmail.com>, relay=mx[192.0.2.1]:25, delay=1, delays=0/0/0/1, dsn=5.1.1, status=bounced (host mx[192.0.2.1] said: 550 5.1.1 no such user (in reply to RCPT TO command))";
+        let line =
+            |program: &str| format!("2026-12-08T03:09:43+00:00 host {program}[4242]: {body}");
+        assert!(parse_line(&line("postfix/smtp"), now).is_some());
+        assert!(parse_line(&line("postfix-out/smtp"), now).is_some());
+        assert!(parse_line(&line("postfix/relay"), now).is_some());
+        // Another program logging a stranger's text, or a continuation line.
+        assert_eq!(parse_line(&line("webapp"), now), None);
+        assert_eq!(parse_line(&line("webapp/app"), now), None);
+        assert_eq!(
+            parse_line(&format!("          {}", line("postfix/smtp")), now),
+            None
+        );
+    }
+
+    #[test]
+    fn qmgr_names_the_envelope_sender() {
+        let now = StoreTime::parse("2026-12-08T12:00:00Z").unwrap();
+        let l = parse_line("2026-12-08T03:09:41.130000+00:00 out postfix/qmgr[814]: 4F2A41C0B2: from=<news@sender.example>, size=512, nrcpt=2 (queue active)", now).unwrap();
+        assert_eq!(
+            l.event,
+            Event::Queued {
+                from: "news@sender.example".into()
+            }
+        );
+        let l = parse_line("2026-12-08T03:09:41.130000+00:00 out postfix/qmgr[814]: 4F2A41C0B3: from=<>, size=512, nrcpt=1 (queue active)", now).unwrap();
+        assert_eq!(
+            l.event,
+            Event::Queued {
+                from: String::new()
+            }
+        );
     }
 }

@@ -17,10 +17,10 @@
 //! **Verified mode** is on when the operator gave a way to verify (a VERP
 //! secret, or a sent log in the store). In it only verified records change
 //! the list; the others are kept as evidence. Outside it every record
-//! counts as before, except that a report failing more than
-//! [`TrustPolicy::max_unverified_recipients`] recipients and proving none
-//! of them changes nothing: a real bounce is about a message's few
-//! recipients, a forged one about as many as its author likes.
+//! counts as before, except that the unproven records of a report failing
+//! more than [`TrustPolicy::max_unverified_recipients`] recipients change
+//! nothing: a real bounce is about a message's few recipients, a forged one
+//! about as many as its author likes.
 
 use serde::{Deserialize, Serialize};
 
@@ -114,13 +114,18 @@ impl TrustPolicy {
 /// How one record of a report is verified: by `verp`, the suppression keys
 /// the report's tagged return path proves (`bounce::verp`); else by the
 /// sent log, asked with each Message-ID the report quotes for the original
-/// (`quoted_ids`) and the record's key. A record whose recipient is not an
-/// address (no `key`) is proven by nothing.
+/// (`quoted_ids`) and the record's key, answering how many recipients that
+/// message went to when it went to this one. A record whose recipient is
+/// not an address (no `key`) is proven by nothing.
+///
+/// A Message-ID proves a record only when its message went to this one
+/// recipient alone: every recipient of a message sent to several holds its
+/// Message-ID and could write a report about the others.
 pub fn verify<'a>(
     key: Option<&str>,
     verp: &[String],
     quoted_ids: impl IntoIterator<Item = &'a str>,
-    mut sent: impl FnMut(&str, &str) -> bool,
+    mut sent: impl FnMut(&str, &str) -> Option<u64>,
 ) -> Verified {
     let Some(key) = key else {
         return Verified::None;
@@ -128,7 +133,7 @@ pub fn verify<'a>(
     if verp.iter().any(|k| k == key) {
         return Verified::Verp;
     }
-    if quoted_ids.into_iter().any(|id| sent(id, key)) {
+    if quoted_ids.into_iter().any(|id| sent(id, key) == Some(1)) {
         return Verified::SentLog;
     }
     Verified::None
@@ -189,7 +194,12 @@ mod tests {
     #[test]
     fn a_tag_proves_only_its_own_recipient_and_the_sent_log_only_its_pair() {
         let verp = vec!["a@example.com".to_owned()];
-        let sent = |id: &str, key: &str| id == "m1@us" && key == "b@example.com";
+        let sent = |id: &str, key: &str| match (id, key) {
+            ("m1@us", "b@example.com") => Some(1),
+            // A message to two recipients: each could forge about the other.
+            ("m5@us", "b@example.com") => Some(2),
+            _ => None,
+        };
         assert_eq!(
             verify(Some("a@example.com"), &verp, [], sent),
             Verified::Verp
@@ -208,6 +218,10 @@ mod tests {
             Verified::None
         );
         assert_eq!(verify(None, &verp, ["m1@us"], sent), Verified::None);
+        assert_eq!(
+            verify(Some("b@example.com"), &verp, ["m5@us"], sent),
+            Verified::None
+        );
     }
 
     #[test]

@@ -596,3 +596,16 @@ fn a_bounce_on_a_pushed_record_adds_one() {
         (Some(7), Some("does_not_exist"))
     );
 }
+
+#[test]
+fn a_topic_accepted_by_wildcard_is_not_the_providers_word_for_our_mail() {
+    let fake = fake_at(NOW * 1000);
+    // `*` after the test topic: the later setting wins.
+    let c = sns_config(&[("SNS_TOPIC_ARNS", "*")]);
+    let e = note(&hard("any@alpha.test"), "m-any", &fake, "1");
+    assert_eq!(post(&e, &c, &fake).0, 200);
+    assert_eq!(
+        fake.sql("SELECT verified FROM bounce_events"),
+        [[rusqlite::types::Value::Text("none".into())]]
+    );
+}
