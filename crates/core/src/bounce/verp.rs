@@ -93,7 +93,10 @@ use sha2::Sha256;
 
 use super::fields;
 use crate::address::{self, SyntaxErrorCode};
-use crate::{domain, suppression, Options};
+// Every address a server could have bounced is read, quoted and literal
+// ones included (they are refused later, with a reason).
+use crate::suppression::LENIENT;
+use crate::{domain, suppression};
 
 /// The fixed start of every return path made here.
 pub const PREFIX: &str = "prb+";
@@ -205,17 +208,6 @@ impl std::fmt::Debug for VerpKey {
         f.write_str("VerpKey([redacted])")
     }
 }
-
-/// Every address a server could have bounced, quoted and literal ones
-/// included (they are refused later, with a reason).
-const LENIENT: Options = Options {
-    allow_quoted_local: true,
-    allow_domain_literal: true,
-    allow_smtputf8: true,
-    allow_single_label: true,
-    allow_special_use: true,
-    role_is_risky: false,
-};
 
 impl VerpKey {
     /// A key from the secret's bytes: at least [`MIN_SECRET_BYTES`].

@@ -147,20 +147,24 @@ impl RepeatRule {
     }
 }
 
+/// The options an address a server could have bounced is read with: every
+/// `allow_*` on (quoted local parts, literals, single-label and special-use
+/// domains, SMTPUTF8).
+pub const LENIENT: Options = Options {
+    allow_quoted_local: true,
+    allow_domain_literal: true,
+    allow_smtputf8: true,
+    allow_single_label: true,
+    allow_special_use: true,
+    role_is_risky: false,
+};
+
 /// The suppression key of `address`, or why it is not an address at all.
 ///
 /// Anything a mail server could have bounced is accepted: quoted local parts,
 /// domain literals, single-label and special-use domains.
 pub fn key(address: &str) -> Result<String, SyntaxErrorCode> {
-    let lenient = Options {
-        allow_quoted_local: true,
-        allow_domain_literal: true,
-        allow_smtputf8: true,
-        allow_single_label: true,
-        allow_special_use: true,
-        role_is_risky: false,
-    };
-    let mailbox = address::parse(address, &lenient)?;
+    let mailbox = address::parse(address, &LENIENT)?;
     Ok(key_of(&mailbox.local, mailbox.domain.ascii()))
 }
 
