@@ -22,7 +22,8 @@ mod suppressions;
 pub const OPENAPI: &str = include_str!("openapi.json");
 
 /// The longest `email` accepted in a query string or a batch item, in bytes:
-/// far beyond any address (254), short enough to bound the work.
+/// far beyond any address (254), short enough to bound the work and the
+/// cache's URLs.
 const MAX_INPUT_BYTES: usize = 1024;
 
 /// An error answer.
@@ -391,6 +392,16 @@ fn parse_body(body: &[u8], max: usize) -> Result<(Vec<Item>, Options), ApiError>
     if let Some(extra) = map.keys().next() {
         return Err(ApiError::bad(format!(
             "unknown field {extra:?}: the body has emails and options"
+        )));
+    }
+    // The same cap as GET's `email`: a padded item would make cache URLs
+    // longer than the platform takes, and costs work for nothing.
+    if let Some((i, len)) = emails.iter().enumerate().find_map(|(i, e)| match e {
+        Value::String(s) if s.len() > MAX_INPUT_BYTES => Some((i, s.len())),
+        _ => None,
+    }) {
+        return Err(ApiError::bad(format!(
+            "emails[{i}] is {len} bytes long; an email is at most {MAX_INPUT_BYTES} bytes"
         )));
     }
     let items = emails.into_iter().map(Item::from).collect();

@@ -819,3 +819,21 @@ fn a_misconfigured_worker_says_so() {
     );
     assert!(b["error"]["message"].as_str().unwrap().contains("API_KEYS"));
 }
+
+#[test]
+fn a_post_item_is_capped_like_a_get_email() {
+    let fake = Fake::default();
+    let c = config(&[]);
+    let padded = format!("{}a@alpha.test", " ".repeat(1_100));
+    let body = json!({"emails": ["ok@alpha.test", padded]}).to_string();
+    let (status, body, _) = run(post(&body), &c, &fake);
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"]["code"], "bad_request");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(message.contains("emails[1]") && message.contains("1024"), "{message}");
+    assert_eq!(fake.doh_fetches() + fake.probe_fetches(), 0, "nothing was checked");
+    // At the cap, it is an item like any other.
+    let at_cap = format!("{}@alpha.test", "a".repeat(1_024 - "@alpha.test".len()));
+    let body = json!({"emails": [at_cap]}).to_string();
+    assert_eq!(run(post(&body), &c, &fake).0, 200);
+}
