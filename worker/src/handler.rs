@@ -131,7 +131,7 @@ async fn route(
         }),
         ("OPTIONS", "/v1/check") => Ok(preflight(cors)),
         ("GET", "/v1/check") => {
-            ready(config)?;
+            ready(req, config, platform)?;
             let key = authorize(req, config)?;
             limit(key, platform).await?;
             let (email, options) = parse_query(&req.query)?;
@@ -142,7 +142,7 @@ async fn route(
             ))
         }
         ("POST", "/v1/check") => {
-            ready(config)?;
+            ready(req, config, platform)?;
             let key = authorize(req, config)?;
             if req.body.len() > config.max_body_bytes {
                 return Err(ApiError::too_large(
@@ -161,11 +161,11 @@ async fn route(
             Ok(HttpResponse::json(200, &json!({ "results": results })))
         }
         ("POST", "/v1/bounces") => {
-            ready(config)?;
+            ready(req, config, platform)?;
             bounces::post(req, config, platform).await
         }
         ("GET" | "PUT", "/v1/suppressions") => {
-            ready(config)?;
+            ready(req, config, platform)?;
             secret_key(req, config, platform).await?;
             if req.method == "GET" {
                 suppressions::page(&req.query, platform).await
@@ -175,7 +175,7 @@ async fn route(
         }
         ("GET" | "DELETE", p) if p.starts_with(suppressions::ONE) => {
             let address = suppressions::address_in_path(p)?;
-            ready(config)?;
+            ready(req, config, platform)?;
             secret_key(req, config, platform).await?;
             if req.method == "GET" {
                 suppressions::get_one(&address, platform).await
@@ -246,33 +246,45 @@ fn preflight(cors: bool) -> HttpResponse {
     r
 }
 
-fn ready(config: &Config) -> Result<(), ApiError> {
+/// 500 `misconfigured` while any setting is malformed. What is wrong goes to
+/// the operator's log, and to a caller holding a valid secret key; anyone
+/// else learns only that the service is misconfigured (the details may
+/// quote settings, keys among them).
+fn ready(req: &HttpRequest, config: &Config, platform: &impl Platform) -> Result<(), ApiError> {
     if config.problems.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::new(
-            500,
-            "misconfigured",
-            format!(
-                "the service is misconfigured: {}",
-                config.problems.join("; ")
-            ),
-        ))
+        return Ok(());
     }
+    let details = config.problems.join("; ");
+    platform.log(&format!("the worker is misconfigured: {details}"));
+    let operator = bearer(req)
+        .and_then(|token| config.key(token))
+        .is_some_and(|k| k.kind == KeyKind::Secret);
+    let message = if operator {
+        format!("the service is misconfigured: {details}")
+    } else {
+        "the service is misconfigured; the operator's log says what to fix".to_owned()
+    };
+    Err(ApiError::new(500, "misconfigured", message))
+}
+
+/// The token of `Authorization: Bearer TOKEN`, if the header has that shape.
+fn bearer(req: &HttpRequest) -> Option<&str> {
+    let header = req.header("authorization")?;
+    header
+        .strip_prefix("Bearer ")
+        .or_else(|| header.strip_prefix("bearer "))
+        .map(str::trim)
 }
 
 /// The caller's key: `Authorization: Bearer KEY`; a publishable key only
 /// from one of its origins.
 fn authorize<'c>(req: &HttpRequest, config: &'c Config) -> Result<&'c ApiKey, ApiError> {
     let unauthorized = |m: &str| ApiError::new(401, "unauthorized", m);
-    let Some(header) = req.header("authorization") else {
+    if req.header("authorization").is_none() {
         return Err(unauthorized("send your key as Authorization: Bearer KEY"));
-    };
-    let token = header
-        .strip_prefix("Bearer ")
-        .or_else(|| header.strip_prefix("bearer "))
-        .map(str::trim)
-        .ok_or_else(|| unauthorized("the Authorization header must be Bearer KEY"))?;
+    }
+    let token =
+        bearer(req).ok_or_else(|| unauthorized("the Authorization header must be Bearer KEY"))?;
     let key = config
         .key(token)
         .ok_or_else(|| unauthorized("this key is not valid"))?;

@@ -809,15 +809,55 @@ fn one_bad_item_gets_its_own_verdict() {
 }
 
 #[test]
-fn a_misconfigured_worker_says_so() {
+fn a_misconfigured_worker_says_so_and_says_what_only_to_its_operator() {
+    // A malformed key's first characters were once shown to anyone.
     let fake = Fake::default();
-    let c = config(&[("API_KEYS", "oops")]);
+    let c = config(&[("API_KEYS", r#"{"xk_secret_value": {}}"#)]);
     let (s, b, _) = run(get("email=a%40b.com"), &c, &fake);
     assert_eq!(
         (s, b["error"]["code"].as_str()),
         (500, Some("misconfigured"))
     );
-    assert!(b["error"]["message"].as_str().unwrap().contains("API_KEYS"));
+    let message = b["error"]["message"].as_str().unwrap();
+    assert!(
+        !message.contains("API_KEYS") && !message.contains("xk_sec"),
+        "{message}"
+    );
+    assert!(message.contains("operator's log"), "{message}");
+    let logged = fake.logs.borrow().join("\n");
+    assert!(
+        logged.contains("API_KEYS") && logged.contains("xk_sec"),
+        "{logged}"
+    );
+
+    // Another setting malformed, the keys fine: a valid secret key is told
+    // what; a publishable key, a wrong key or none is not.
+    let c = config(&[("MAX_BODY_BYTES", "lots")]);
+    let (s, b, _) = run(get("email=a%40b.com"), &c, &fake);
+    assert_eq!(s, 500);
+    assert!(
+        b["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("MAX_BODY_BYTES"),
+        "{b}"
+    );
+    for auth in ["Bearer pk_test_1", "Bearer sk_wrong_key", ""] {
+        let mut req = get("email=a%40b.com");
+        req.headers.retain(|(n, _)| n != "authorization");
+        if !auth.is_empty() {
+            req.headers.push(("authorization".into(), auth.into()));
+        }
+        let (s, b, _) = run(req, &c, &fake);
+        assert_eq!(s, 500, "{auth}");
+        assert!(
+            !b["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("MAX_BODY_BYTES"),
+            "{auth}: {b}"
+        );
+    }
 }
 
 #[test]
@@ -830,8 +870,15 @@ fn a_post_item_is_capped_like_a_get_email() {
     assert_eq!(status, 400, "{body}");
     assert_eq!(body["error"]["code"], "bad_request");
     let message = body["error"]["message"].as_str().unwrap();
-    assert!(message.contains("emails[1]") && message.contains("1024"), "{message}");
-    assert_eq!(fake.doh_fetches() + fake.probe_fetches(), 0, "nothing was checked");
+    assert!(
+        message.contains("emails[1]") && message.contains("1024"),
+        "{message}"
+    );
+    assert_eq!(
+        fake.doh_fetches() + fake.probe_fetches(),
+        0,
+        "nothing was checked"
+    );
     // At the cap, it is an item like any other.
     let at_cap = format!("{}@alpha.test", "a".repeat(1_024 - "@alpha.test".len()));
     let body = json!({"emails": [at_cap]}).to_string();
