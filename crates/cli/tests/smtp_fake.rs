@@ -1149,3 +1149,69 @@ fn a_server_that_breaks_every_session_is_given_up_on() {
     );
     run.check(run.elapsed < Duration::from_secs(10), "in time");
 }
+
+// ------------------------------------------------------------- SMTPUTF8
+
+const UTF8_ADDR: &str = "jöhn@alpha.test";
+
+#[test]
+fn a_utf8_address_is_never_sent_to_a_server_without_smtputf8() {
+    // RFC 6531: a UTF-8 address may only go to a server that offers
+    // SMTPUTF8. This one does not, and answers 550 to every unknown RCPT:
+    // sent anyway, its refusal of the command would read as a false
+    // `invalid`. The ASCII addresses of the batch are probed as usual.
+    let server = FakeSmtp::start(Script::new().rcpt(mailboxes(&["known@alpha.test"])));
+    let run = Probe::new(&server).run(&[UTF8_ADDR, "known@alpha.test", "nobody@alpha.test"]);
+    let v = run.expect(UTF8_ADDR, "unknown", "smtp_unavailable");
+    run.check(
+        v["detail"].as_str().is_some_and(|d| {
+            d.contains("does not accept internationalized addresses") && d.contains("SMTPUTF8")
+        }),
+        "the detail says the server does not accept internationalized addresses",
+    );
+    run.check(
+        run.lines().iter().all(|l| l.is_ascii()),
+        "no UTF-8 command reached the server",
+    );
+    run.check(
+        run.conns.iter().flat_map(Conn::rcpts).all(|a| a.is_ascii()),
+        "no RCPT TO for the UTF-8 address",
+    );
+    run.check(
+        run.lines().iter().all(|l| !l.contains("SMTPUTF8")),
+        "no SMTPUTF8 parameter to a server that did not offer it",
+    );
+    run.expect("known@alpha.test", "valid", "ok");
+    run.expect("nobody@alpha.test", "invalid", "does_not_exist");
+    run.check_quit_last();
+}
+
+#[test]
+fn a_batch_of_only_utf8_addresses_asks_nothing_of_a_server_without_smtputf8() {
+    let server = FakeSmtp::start(Script::new());
+    let run = Probe::new(&server).run(&[UTF8_ADDR, "δοκιμή@alpha.test"]);
+    for a in [UTF8_ADDR, "δοκιμή@alpha.test"] {
+        run.expect(a, "unknown", "smtp_unavailable");
+    }
+    run.check(run.count_verb("RCPT") == 0, "no RCPT TO at all");
+    run.check_quit_last();
+}
+
+#[test]
+fn a_utf8_address_is_asked_of_a_server_offering_smtputf8() {
+    let server = FakeSmtp::start(
+        Script::new()
+            .extensions(&["PIPELINING", "8BITMIME", "SMTPUTF8"])
+            .rcpt(mailboxes(&["jöhn@alpha.test"])),
+    );
+    let run = Probe::new(&server).run(&[UTF8_ADDR]);
+    run.expect(UTF8_ADDR, "valid", "ok");
+    run.check(run.rcpt_count(UTF8_ADDR) == 1, "one RCPT for the address");
+    run.check(
+        run.lines()
+            .iter()
+            .any(|l| l.starts_with("MAIL FROM:") && l.ends_with(" SMTPUTF8")),
+        "MAIL FROM with the SMTPUTF8 parameter",
+    );
+    run.check_quit_last();
+}

@@ -19,7 +19,8 @@
 //!
 //! What each group asks and what its answers mean for the queue (group
 //! size, the catch-all question, a broken connection, a 421, a refused
-//! sender) is `prebounce_smtp::dialogue`'s; the session's commands are
+//! sender, a UTF-8 address and a server without SMTPUTF8) is
+//! `prebounce_smtp::dialogue`'s; the session's commands are
 //! `prebounce_smtp::Client`'s. What a reply means, and how it changes a
 //! verdict, is core's (`prebounce_core::reply`, `prebounce_core::outcome`).
 
@@ -47,7 +48,8 @@ use tokio::time::Instant;
 use crate::config::ProbeConfig;
 use crate::dns::Dns;
 use prebounce_smtp::dialogue::{
-    next_group, recipients, settle, Breakage, CatchAll, Limits, Next, Pending, Progress, Settled,
+    next_group, recipients, screen, settle, Breakage, CatchAll, Limits, Next, Pending, Progress,
+    Settled,
 };
 
 use crate::smtp::conn::{Conn, ConnError};
@@ -644,9 +646,17 @@ impl Prober {
                 group.extend(q.drain(..n));
                 group
             };
+            // Addresses this server may not be asked about (a UTF-8 address
+            // without SMTPUTF8) are answered here; the rest are asked.
+            let (group, refused) = screen(mx, session.tls(), &session.extensions(), group);
+            let screened = !refused.is_empty();
+            lock(&run.results).extend(refused);
             if group.is_empty() {
                 if plan.catch_all {
                     lock(&run.catch_all).unanswered();
+                }
+                if screened {
+                    continue;
                 }
                 break;
             }

@@ -58,6 +58,15 @@ impl Extensions {
         }
         ext
     }
+
+    /// Whether this server may be asked about `address` (in its wire form).
+    /// An address that is not ASCII (a UTF-8 local part; the domain goes as
+    /// A-labels) needs SMTPUTF8, and RFC 6531 §3.4 forbids sending it to a
+    /// server that did not offer SMTPUTF8 (or took HELO, not EHLO). Such a
+    /// server's refusal would say nothing about the mailbox.
+    pub fn accepts(&self, address: &str) -> bool {
+        self.smtputf8 || address.is_ascii()
+    }
 }
 
 /// The answers to one group of recipients ([`Client::ask`]).
@@ -311,7 +320,10 @@ impl<E: From<ProtocolError>> Client<E> {
     /// MAIL FROM `from` (empty for `<>`), opening a transaction if none is
     /// open and starting a new one (RSET first) when `new_transaction`.
     /// Pipelined when the server offers it. Returns false (and does
-    /// nothing) unless the session is open and idle ([`Client::is_ready`]).
+    /// nothing) unless the session is open and idle ([`Client::is_ready`]),
+    /// or when a recipient needs SMTPUTF8 and the server did not offer it
+    /// ([`Extensions::accepts`]; the caller answers those addresses
+    /// itself, see `dialogue::screen`).
     pub fn ask(
         &mut self,
         from: &str,
@@ -319,7 +331,7 @@ impl<E: From<ProtocolError>> Client<E> {
         rcpts: &[String],
         new_transaction: bool,
     ) -> bool {
-        if !matches!(self.state, State::Ready) {
+        if !matches!(self.state, State::Ready) || !rcpts.iter().all(|r| self.ext.accepts(r)) {
             return false;
         }
         let rset = new_transaction && self.txn.is_some();
@@ -616,5 +628,20 @@ mod tests {
         // The greeting line is not a keyword.
         let r = Reply::parse(b"250 PIPELINING\r\n").unwrap();
         assert_eq!(Extensions::parse(&r), Extensions::default());
+    }
+
+    #[test]
+    fn a_utf8_address_only_to_a_server_offering_smtputf8() {
+        let without = Extensions::default();
+        let with = Extensions {
+            smtputf8: true,
+            ..Extensions::default()
+        };
+        for ext in [without, with] {
+            assert!(ext.accepts("john@xn--bcher-kva.de"));
+            assert!(ext.accepts(""));
+        }
+        assert!(!without.accepts("jöhn@example.com"));
+        assert!(with.accepts("jöhn@example.com"));
     }
 }

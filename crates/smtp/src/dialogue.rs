@@ -17,11 +17,15 @@
 //!   the ones pipelined after it were never looked at (they go first in
 //!   the next session, without losing a try); a refused MAIL FROM is the
 //!   answer for the group, and when permanent, for every queued address.
+//! - **Who may be asked** ([`screen`]): an address that needs SMTPUTF8 is
+//!   never sent to a server that did not offer it (RFC 6531); it is
+//!   answered `smtp_unavailable` instead, and the rest of its group is
+//!   asked as usual.
 
 use prebounce_core::outcome::SmtpOutcome;
 use prebounce_core::{Reply, Stage};
 
-use crate::GroupAnswer;
+use crate::{Extensions, GroupAnswer};
 
 /// The most recipients pipelined in one write.
 pub const MAX_GROUP: usize = 50;
@@ -161,6 +165,37 @@ pub fn recipients(addresses: &[&str], random: Option<&str>) -> Vec<String> {
         rcpts.insert(1.min(rcpts.len()), r.to_owned());
     }
     rcpts
+}
+
+/// Takes out of `group` the addresses this server may not be asked about
+/// ([`Extensions::accepts`]: a UTF-8 address and no SMTPUTF8 in its EHLO
+/// reply), each with its answer: `smtp_unavailable`, as no server could be
+/// asked. Its refusal would be an answer about the command, not the
+/// mailbox. The rest keep their order.
+pub fn screen(
+    mx: &str,
+    tls: bool,
+    ext: &Extensions,
+    group: Vec<Pending>,
+) -> (Vec<Pending>, Vec<(String, SmtpOutcome)>) {
+    let (ask, refuse): (Vec<Pending>, Vec<Pending>) =
+        group.into_iter().partition(|p| ext.accepts(&p.address));
+    let refused = refuse
+        .into_iter()
+        .map(|p| {
+            let outcome = SmtpOutcome::Unavailable {
+                mx: Some(mx.to_owned()),
+                answered: true,
+                tls,
+                detail: format!(
+                    "{mx}: the mail server does not accept internationalized addresses \
+                     (no SMTPUTF8 in its EHLO reply)"
+                ),
+            };
+            (p.address, outcome)
+        })
+        .collect();
+    (ask, refused)
 }
 
 /// An address waiting for an answer.

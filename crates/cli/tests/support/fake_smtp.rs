@@ -76,6 +76,18 @@ impl Action {
         Action::SendAndHang(Vec::new())
     }
 
+    /// A reply whose lines (after the first) name this EHLO keyword.
+    fn offers(&self, keyword: &str) -> bool {
+        let Action::Reply(bytes) = self else {
+            return false;
+        };
+        String::from_utf8_lossy(bytes).lines().skip(1).any(|l| {
+            l.get(4..)
+                .and_then(|k| k.split_ascii_whitespace().next())
+                .is_some_and(|k| k.eq_ignore_ascii_case(keyword))
+        })
+    }
+
     /// The reply code this action sends, if it sends a reply.
     fn code(&self) -> Option<u16> {
         let bytes = match self {
@@ -596,6 +608,8 @@ struct Handler<'a> {
     need_greeting: bool,
     refused: bool,
     in_tx: bool,
+    /// The last greeting offered SMTPUTF8 (an EHLO reply naming it).
+    smtputf8: bool,
     rcpts: usize,
     rejected: usize,
 }
@@ -614,6 +628,7 @@ impl<'a> Handler<'a> {
             need_greeting: false,
             refused: false,
             in_tx: false,
+            smtputf8: false,
             rcpts: 0,
             rejected: 0,
         }
@@ -708,6 +723,7 @@ impl<'a> Handler<'a> {
                 if a.code().is_some_and(|c| c / 100 == 2) {
                     self.greeted = true;
                     self.need_greeting = false;
+                    self.smtputf8 = a.offers("SMTPUTF8");
                 }
                 self.in_tx = false;
                 (a, After::Nothing)
@@ -717,6 +733,7 @@ impl<'a> Handler<'a> {
                 if a.code().is_some_and(|c| c / 100 == 2) {
                     self.greeted = true;
                     self.need_greeting = false;
+                    self.smtputf8 = false;
                 }
                 self.in_tx = false;
                 (a, After::Nothing)
@@ -767,6 +784,10 @@ impl<'a> Handler<'a> {
                         Action::reply("503 5.5.1 Error: need MAIL command"),
                         After::Nothing,
                     );
+                }
+                if !line.is_ascii() && !self.smtputf8 {
+                    // RFC 6531 §3.4: a UTF-8 address needs SMTPUTF8 offered.
+                    self.violation(format!("{line:?} without SMTPUTF8 offered"));
                 }
                 let addr = rcpt_addr(line).unwrap_or_default();
                 let attempt = {

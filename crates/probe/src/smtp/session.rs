@@ -4,7 +4,7 @@
 //! runs the TLS handshake when it asks, and keeps the deadlines.
 
 use prebounce_core::{Reply, Stage};
-use prebounce_smtp::{Client, Event};
+use prebounce_smtp::{Client, Event, Extensions};
 use tokio::time::{Duration, Instant};
 
 use super::conn::{Conn, ConnError};
@@ -96,6 +96,11 @@ impl Session {
     /// The session runs over TLS.
     pub fn tls(&self) -> bool {
         self.client.tls()
+    }
+
+    /// What the server offered in its EHLO reply (none after HELO).
+    pub fn extensions(&self) -> Extensions {
+        self.client.extensions()
     }
 
     /// Replies 4xx/5xx received so far.

@@ -259,3 +259,43 @@ fn a_lost_group_is_retried_unless_it_timed_out() {
     assert_eq!(s.retry, []);
     assert_eq!(s.answered.len(), 1);
 }
+
+#[test]
+fn a_utf8_address_is_never_asked_of_a_server_without_smtputf8() {
+    let group = || pending(&["a@x", "jöhn@x", "b@x", "δοκιμή@x"]);
+    let without = Extensions::default();
+    let (ask, refused) = screen("mx", true, &without, group());
+    assert_eq!(
+        ask,
+        pending(&["a@x", "b@x"]),
+        "the ASCII ones keep their order"
+    );
+    let names: Vec<&str> = refused.iter().map(|(a, _)| a.as_str()).collect();
+    assert_eq!(names, ["jöhn@x", "δοκιμή@x"]);
+    for (_, o) in &refused {
+        match o {
+            SmtpOutcome::Unavailable {
+                mx,
+                answered,
+                tls,
+                detail,
+            } => {
+                assert_eq!(mx.as_deref(), Some("mx"));
+                assert!(*answered && *tls);
+                assert!(
+                    detail.contains("does not accept internationalized addresses")
+                        && detail.contains("SMTPUTF8"),
+                    "{detail}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    // A server that offers SMTPUTF8 is asked about everyone.
+    let with = Extensions {
+        smtputf8: true,
+        ..Extensions::default()
+    };
+    let (ask, refused) = screen("mx", false, &with, group());
+    assert_eq!((ask, refused), (group(), vec![]));
+}
