@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use prebounce_api::signing::Secret;
 use serde::Deserialize;
 
 use crate::sns::{SigningCert, Topics};
@@ -168,6 +169,11 @@ impl Config {
         if probe_url.is_some() && probe_secret.is_none() {
             problems.push("PROBE_URL is set but PROBE_SECRET is not".into());
         }
+        // The rule (at least 32 bytes) is the probe API's, shared with
+        // `prebounce serve`, which refuses to start with a shorter one.
+        if let Some(Err(e)) = probe_secret.as_deref().map(Secret::new) {
+            problems.push(format!("PROBE_SECRET {e}"));
+        }
         let sns_test_cert =
             match get("SNS_TEST_CERT_PEM").map(|p| SigningCert::from_pem(p.as_bytes())) {
                 None => None,
@@ -318,6 +324,29 @@ mod tests {
     }
 
     #[test]
+    fn a_short_probe_secret_is_a_misconfiguration() {
+        let c = Config::from_vars(vars(&[
+            ("PROBE_URL", "http://127.0.0.1:1/v1/probe"),
+            ("PROBE_SECRET", "short-secret"),
+        ]));
+        assert_eq!(c.problems.len(), 1, "{:?}", c.problems);
+        let p = &c.problems[0];
+        assert!(
+            p.contains("PROBE_SECRET has 12 bytes")
+                && p.contains("at least 32")
+                && p.contains("openssl rand -hex 32"),
+            "{p}"
+        );
+        assert!(!p.contains("short-secret"), "the secret was shown: {p}");
+        let good = "0123456789abcdef".repeat(4);
+        let c = Config::from_vars(vars(&[
+            ("PROBE_URL", "http://127.0.0.1:1/v1/probe"),
+            ("PROBE_SECRET", &good),
+        ]));
+        assert!(c.problems.is_empty(), "{:?}", c.problems);
+    }
+
+    #[test]
     fn problems_are_reported_not_ignored() {
         for (name, value) in [
             ("API_KEYS", "not json"),
@@ -333,6 +362,8 @@ mod tests {
             ("SNS_TEST_CONFIRM_ORIGIN", "http://127.0.0.1:8080/path"),
             ("SNS_MAX_AGE_SECS", "-1"),
             ("MAX_BULK_BODY_BYTES", "1e9"),
+            ("PROBE_SECRET", "short"),
+            ("PROBE_SECRET", "0123456789abcdef0123456789abcde"),
         ] {
             let c = Config::from_vars(vars(&[(name, value)]));
             assert_eq!(c.problems.len(), 1, "{name}={value}: {:?}", c.problems);

@@ -32,6 +32,23 @@ pub const MAX_EXCHANGE_LEN: usize = 255;
 /// Most MX records accepted for one domain.
 pub const MAX_MX_PER_DOMAIN: usize = 64;
 
+/// Most addresses in one request by default (`prebounce serve --max-batch`).
+pub const DEFAULT_MAX_BATCH: usize = 500;
+
+/// The most bytes one address takes in `emails`: the longest address (254
+/// octets), every octet escaped to two (`\"`, `\\`), two quotes and a comma.
+pub const MAX_ADDRESS_JSON_BYTES: usize = 2 * prebounce_core::address::MAX_ADDRESS_OCTETS + 3;
+
+/// The largest body by default (`prebounce serve --max-body`), 512 KiB: a
+/// [`DEFAULT_MAX_BATCH`] batch of the longest, fully escaped addresses
+/// (500 × 511 = 255,500 bytes) in at most half of it, and the rest
+/// (268,788 bytes, over 500 bytes an address) for `mx` (a domain with a few
+/// records of usual length, or one of the longest) and `options`.
+pub const DEFAULT_MAX_BODY: usize = 512 * 1024;
+
+// The two defaults agree: a full batch fits with room to spare.
+const _: () = assert!(2 * DEFAULT_MAX_BATCH * MAX_ADDRESS_JSON_BYTES <= DEFAULT_MAX_BODY);
+
 /// One item of `emails`: a string to check, or any other JSON value (which
 /// gets `invalid_syntax` / `not_a_string`). The edge's `POST /v1/check`
 /// reads its items the same way.
@@ -515,5 +532,44 @@ mod tests {
         let text = serde_json::to_string(&answer).unwrap();
         assert!(text.starts_with(r#"{"results":[{"input":"Gone@Example.com","#));
         assert_eq!(serde_json::from_str::<ProbeAnswer>(&text).unwrap(), answer);
+    }
+
+    #[test]
+    fn a_full_batch_of_the_longest_addresses_fits_the_default_body() {
+        // 254 octets that all need escaping, 500 of them, each under its own
+        // 253-octet domain with one MX record of the longest name.
+        let address = "\"".repeat(254);
+        let label = "a".repeat(63);
+        let domains: Vec<String> = (0..DEFAULT_MAX_BATCH)
+            .map(|i| format!("{i:03}{label}.{label}.{label}.{}", &label[..58]))
+            .collect();
+        assert!(domains.iter().all(|d| d.len() == 253));
+        let emails_only = serde_json::to_vec(&serde_json::json!({
+            "emails": vec![address.as_str(); DEFAULT_MAX_BATCH],
+        }))
+        .unwrap();
+        assert!(emails_only.len() <= DEFAULT_MAX_BATCH * MAX_ADDRESS_JSON_BYTES + 16);
+        assert!(
+            2 * emails_only.len() <= DEFAULT_MAX_BODY,
+            "{}",
+            emails_only.len()
+        );
+        // And with an MX list for each address's own longest domain: two
+        // records with 64-character names.
+        let mx: Map<String, Value> = domains
+            .iter()
+            .map(|d| {
+                let record =
+                    |p: u16| serde_json::json!({"preference": p, "exchange": "m".repeat(64)});
+                (d.clone(), serde_json::json!([record(10), record(20)]))
+            })
+            .collect();
+        let body = serde_json::to_vec(&serde_json::json!({
+            "emails": vec![address.as_str(); DEFAULT_MAX_BATCH],
+            "mx": mx,
+            "options": {"allow_quoted_local": true, "allow_smtputf8": true},
+        }))
+        .unwrap();
+        assert!(body.len() <= DEFAULT_MAX_BODY, "{}", body.len());
     }
 }

@@ -13,9 +13,14 @@
 //!
 //! The checks run cheapest first and the nonce is recorded only once the
 //! signature holds, so unsigned traffic can neither fill the nonce store nor
-//! burn a legitimate caller's nonce.
+//! burn a legitimate caller's nonce. [`check_headers`] is the part that needs
+//! no body: a server runs it before it reads one.
+//!
+//! The secret is at least [`MIN_SECRET_BYTES`] bytes: [`Secret::new`] refuses
+//! anything shorter, for the worker and `serve` alike.
 
-use std::collections::{HashSet, VecDeque};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashSet};
 use std::fmt;
 use std::sync::{Arc, Mutex};
 
@@ -32,16 +37,17 @@ pub const NONCE_HEADER: &str = "x-prebounce-nonce";
 pub const SIGNATURE_HEADER: &str = "x-prebounce-signature";
 
 /// How far a timestamp may be from the server's clock, either way, in seconds.
+/// A nonce is remembered until its request's timestamp is this far in the
+/// past (at most twice this long after it was first seen).
 pub const MAX_SKEW_SECS: u64 = 300;
-/// How long a nonce is remembered, in seconds: the whole span in which its
-/// timestamp is accepted.
-pub const NONCE_TTL_SECS: u64 = 600;
+/// Fewest bytes in a shared secret (256 bits, HMAC-SHA256's own strength).
+pub const MIN_SECRET_BYTES: usize = 32;
 /// Fewest hex digits in a nonce (16 bytes).
 pub const NONCE_MIN_HEX: usize = 32;
 /// Most hex digits in a nonce (bounds the store's memory).
 pub const NONCE_MAX_HEX: usize = 128;
 /// Nonces remembered at most. At 1,000 requests a second sustained for the
-/// whole 600 s window this would be too small, but one request carries up
+/// whole window (up to 600 s) this would be too small, but one request carries up
 /// to `--max-batch` SMTP probes, and no probe does that many; past the cap
 /// requests are refused (503), never let in unchecked.
 pub const NONCE_CAPACITY: usize = 200_000;
@@ -50,11 +56,49 @@ pub const NONCE_CAPACITY: usize = 200_000;
 #[derive(Clone)]
 pub struct Secret(Arc<[u8]>);
 
+/// Why a secret was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretError {
+    /// No bytes at all.
+    Empty,
+    /// Fewer than [`MIN_SECRET_BYTES`] bytes.
+    TooShort {
+        /// Its length in bytes.
+        len: usize,
+    },
+}
+
+impl fmt::Display for SecretError {
+    /// Says what was wrong and how to make a good one; the caller names the
+    /// source (`the secret from PREBOUNCE_SECRET …`).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SecretError::Empty => write!(f, "is empty"),
+            SecretError::TooShort { len } => write!(
+                f,
+                "has {len} bytes; it must have at least {MIN_SECRET_BYTES}"
+            ),
+        }?;
+        write!(
+            f,
+            ": make one with `openssl rand -hex 32` (64 hex digits) and give the worker's \
+             PROBE_SECRET and the probe's PREBOUNCE_SECRET the same value"
+        )
+    }
+}
+
+impl std::error::Error for SecretError {}
+
 impl Secret {
-    /// A secret from its bytes; `None` when empty.
-    pub fn new(bytes: impl AsRef<[u8]>) -> Option<Secret> {
+    /// A secret from its bytes, exactly as given: refused when shorter than
+    /// [`MIN_SECRET_BYTES`].
+    pub fn new(bytes: impl AsRef<[u8]>) -> Result<Secret, SecretError> {
         let bytes = bytes.as_ref();
-        (!bytes.is_empty()).then(|| Secret(Arc::from(bytes)))
+        match bytes.len() {
+            0 => Err(SecretError::Empty),
+            len if len < MIN_SECRET_BYTES => Err(SecretError::TooShort { len }),
+            _ => Ok(Secret(Arc::from(bytes))),
+        }
     }
 
     /// The length in bytes.
@@ -62,7 +106,7 @@ impl Secret {
         self.0.len()
     }
 
-    /// Never true: an empty secret is refused by [`Secret::new`].
+    /// Never true: a short secret is refused by [`Secret::new`].
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
@@ -193,7 +237,7 @@ impl Authenticator {
     pub fn with_capacity(secret: Secret, capacity: usize) -> Authenticator {
         Authenticator {
             secret,
-            nonces: Arc::new(Mutex::new(NonceStore::new(capacity, NONCE_TTL_SECS))),
+            nonces: Arc::new(Mutex::new(NonceStore::new(capacity, MAX_SKEW_SECS))),
         }
     }
 
@@ -218,38 +262,72 @@ impl Authenticator {
         body: &[u8],
         now: u64,
     ) -> Result<(), AuthError> {
-        let ts_text = headers
-            .timestamp
-            .ok_or(AuthError::Missing("X-Prebounce-Timestamp"))?;
-        let nonce = headers
-            .nonce
-            .ok_or(AuthError::Missing("X-Prebounce-Nonce"))?;
-        let sig_text = headers
-            .signature
-            .ok_or(AuthError::Missing("X-Prebounce-Signature"))?;
-
-        let timestamp = parse_timestamp(ts_text)?;
-        if timestamp.abs_diff(now) > MAX_SKEW_SECS {
-            return Err(AuthError::Skewed { timestamp, now });
-        }
-        if !(NONCE_MIN_HEX..=NONCE_MAX_HEX).contains(&nonce.len())
-            || !nonce.bytes().all(|b| b.is_ascii_hexdigit())
-        {
-            return Err(AuthError::BadNonce);
-        }
-        // An HMAC-SHA256 is 32 bytes: 64 hex digits, nothing else.
-        if sig_text.len() != 64 {
-            return Err(AuthError::BadSignature);
-        }
-        let signature = hex::decode(sig_text).map_err(|_| AuthError::BadSignature)?;
+        let Checked {
+            timestamp,
+            timestamp_text,
+            nonce,
+            signature,
+        } = check_headers(headers, now)?;
         let mut mac = self.secret.mac();
-        mac.update(canonical_string(method, path, ts_text, nonce, body).as_bytes());
+        mac.update(canonical_string(method, path, timestamp_text, nonce, body).as_bytes());
         // Constant-time comparison.
         mac.verify_slice(&signature)
             .map_err(|_| AuthError::BadSignature)?;
 
-        self.lock().insert(&nonce.to_ascii_lowercase(), now)
+        self.lock()
+            .insert(&nonce.to_ascii_lowercase(), timestamp, now)
     }
+}
+
+/// The headers of a request that passed [`check_headers`].
+#[derive(Debug, Clone)]
+pub struct Checked<'a> {
+    /// The timestamp, in Unix seconds.
+    pub timestamp: u64,
+    /// The timestamp as sent (what was signed).
+    pub timestamp_text: &'a str,
+    /// The nonce as sent.
+    pub nonce: &'a str,
+    /// The signature's 32 bytes (not yet compared).
+    pub signature: Vec<u8>,
+}
+
+/// The checks that need neither the body nor the secret, at Unix time `now`:
+/// the three headers are there, the timestamp is inside the window, the
+/// nonce and the signature have their shapes. A server runs this before it
+/// reads a body, so an unsigned or stale request costs it no body bytes;
+/// [`Authenticator::verify`] runs it too.
+pub fn check_headers(headers: SignedHeaders<'_>, now: u64) -> Result<Checked<'_>, AuthError> {
+    let timestamp_text = headers
+        .timestamp
+        .ok_or(AuthError::Missing("X-Prebounce-Timestamp"))?;
+    let nonce = headers
+        .nonce
+        .ok_or(AuthError::Missing("X-Prebounce-Nonce"))?;
+    let sig_text = headers
+        .signature
+        .ok_or(AuthError::Missing("X-Prebounce-Signature"))?;
+
+    let timestamp = parse_timestamp(timestamp_text)?;
+    if timestamp.abs_diff(now) > MAX_SKEW_SECS {
+        return Err(AuthError::Skewed { timestamp, now });
+    }
+    if !(NONCE_MIN_HEX..=NONCE_MAX_HEX).contains(&nonce.len())
+        || !nonce.bytes().all(|b| b.is_ascii_hexdigit())
+    {
+        return Err(AuthError::BadNonce);
+    }
+    // An HMAC-SHA256 is 32 bytes: 64 hex digits, nothing else.
+    if sig_text.len() != 64 {
+        return Err(AuthError::BadSignature);
+    }
+    let signature = hex::decode(sig_text).map_err(|_| AuthError::BadSignature)?;
+    Ok(Checked {
+        timestamp,
+        timestamp_text,
+        nonce,
+        signature,
+    })
 }
 
 fn parse_timestamp(s: &str) -> Result<u64, AuthError> {
@@ -259,26 +337,31 @@ fn parse_timestamp(s: &str) -> Result<u64, AuthError> {
     s.parse().map_err(|_| AuthError::BadTimestamp)
 }
 
-/// Nonces seen in the last `ttl` seconds, at most `capacity` of them.
+/// Nonces whose requests' timestamps are still inside the window, at most
+/// `capacity` of them.
 ///
-/// Entries are kept in arrival order, so expired ones are pruned from the
-/// front in amortized constant time.
+/// A nonce is held until its own request's timestamp is more than `window`
+/// seconds in the past, the moment that request would be refused as stale
+/// anyway. (Holding it for a span after it was first seen is not enough: a
+/// request stamped `window` seconds ahead stays acceptable for `2 * window`
+/// seconds.) Entries sit in a min-heap by expiry, so expired ones are
+/// pruned in logarithmic time.
 #[derive(Debug)]
 pub struct NonceStore {
     seen: HashSet<Arc<str>>,
-    order: VecDeque<(u64, Arc<str>)>,
+    expiry: BinaryHeap<Reverse<(u64, Arc<str>)>>,
     capacity: usize,
-    ttl: u64,
+    window: u64,
 }
 
 impl NonceStore {
-    /// An empty store.
-    pub fn new(capacity: usize, ttl: u64) -> NonceStore {
+    /// An empty store for timestamps accepted `window` seconds either way.
+    pub fn new(capacity: usize, window: u64) -> NonceStore {
         NonceStore {
             seen: HashSet::new(),
-            order: VecDeque::new(),
+            expiry: BinaryHeap::new(),
             capacity,
-            ttl,
+            window,
         }
     }
 
@@ -292,21 +375,23 @@ impl NonceStore {
         self.seen.is_empty()
     }
 
-    /// Forgets nonces that expired by `now`.
+    /// Forgets nonces whose timestamps left the window by `now`.
     fn prune(&mut self, now: u64) {
-        while let Some((expires, _)) = self.order.front() {
+        while let Some(Reverse((expires, _))) = self.expiry.peek() {
             if *expires > now {
                 break;
             }
-            if let Some((_, nonce)) = self.order.pop_front() {
+            if let Some(Reverse((_, nonce))) = self.expiry.pop() {
                 self.seen.remove(&nonce);
             }
         }
     }
 
-    /// Records `nonce` at Unix time `now`: `Replayed` if it is held,
-    /// `StoreFull` if the store is at capacity after pruning.
-    pub fn insert(&mut self, nonce: &str, now: u64) -> Result<(), AuthError> {
+    /// Records `nonce`, sent with Unix time `timestamp`, at Unix time `now`:
+    /// `Replayed` if it is held, `StoreFull` if the store is at capacity
+    /// after pruning. It is held while `timestamp` is within `window`
+    /// seconds of the clock: until `timestamp + window + 1`.
+    pub fn insert(&mut self, nonce: &str, timestamp: u64, now: u64) -> Result<(), AuthError> {
         self.prune(now);
         if self.seen.contains(nonce) {
             return Err(AuthError::Replayed);
@@ -316,7 +401,8 @@ impl NonceStore {
         }
         let nonce: Arc<str> = Arc::from(nonce);
         self.seen.insert(nonce.clone());
-        self.order.push_back((now.saturating_add(self.ttl), nonce));
+        let expires = timestamp.saturating_add(self.window).saturating_add(1);
+        self.expiry.push(Reverse((expires, nonce)));
         Ok(())
     }
 }
@@ -328,8 +414,11 @@ mod tests {
     const NOW: u64 = 1_700_000_000;
     const NONCE: &str = "00112233445566778899aabbccddeeff";
 
+    /// The docs/DESIGN.md test vector's secret: 32 bytes, the fewest allowed.
+    const SECRET: &str = "prebounce-test-secret-0123456789";
+
     fn secret() -> Secret {
-        Secret::new("test-secret").unwrap()
+        Secret::new(SECRET).unwrap()
     }
 
     fn headers<'a>(ts: &'a str, nonce: &'a str, sig: &'a str) -> SignedHeaders<'a> {
@@ -353,7 +442,7 @@ mod tests {
     fn signature_matches_an_independent_implementation() {
         // Computed with: printf 'POST\n/v1/probe\n1700000000\n<NONCE>\n%s' \
         //   "$(printf '%s' '{"emails":["a@example.com"]}' | openssl dgst -sha256 -r | cut -c1-64)" \
-        //   | openssl dgst -sha256 -hmac test-secret -r
+        //   | openssl dgst -sha256 -hmac prebounce-test-secret-0123456789 -r
         let sig = sign(
             &secret(),
             "POST",
@@ -369,7 +458,7 @@ mod tests {
             .all(|b| b.is_ascii_digit() || b.is_ascii_lowercase()));
     }
 
-    const OPENSSL_VECTOR: &str = "0093c54f97e6e8b0d29c7634b1adda748883c38a5f0da7d923d68cd69d681bbf";
+    const OPENSSL_VECTOR: &str = "dd5cfe881d9f952fb4dc4b482de6d59d5218c5015e9f98e1b1ed6d6c8bf5d5d0";
 
     #[test]
     fn accepts_a_good_request_once() {
@@ -393,7 +482,7 @@ mod tests {
         let ts = NOW.to_string();
         let sig = sign(&secret(), "POST", "/v1/probe", &ts, NONCE, body);
         let h = headers(&ts, NONCE, &sig);
-        let other = Secret::new("other").unwrap();
+        let other = Secret::new("another-secret-of-32-bytes-or-so").unwrap();
         let cases: Vec<(&str, &str, SignedHeaders<'_>, &[u8])> = vec![
             ("POST", "/v1/probe", h, b"{\"emails\":[\"b@example.com\"]}"),
             ("GET", "/v1/probe", h, body),
@@ -533,27 +622,127 @@ mod tests {
 
     #[test]
     fn nonce_store_expires_and_is_bounded() {
-        let mut store = NonceStore::new(3, 600);
-        assert_eq!(store.insert("a", 0), Ok(()));
-        assert_eq!(store.insert("b", 100), Ok(()));
-        assert_eq!(store.insert("a", 599), Err(AuthError::Replayed));
-        assert_eq!(store.insert("c", 200), Ok(()));
-        assert_eq!(store.insert("d", 300), Err(AuthError::StoreFull));
-        // At 600 "a" has been held for its 600 s and is forgotten.
-        assert_eq!(store.insert("d", 600), Ok(()));
+        // (nonce, timestamp, now): each nonce is held until its timestamp
+        // is more than 300 s in the past.
+        let mut store = NonceStore::new(3, 300);
+        assert_eq!(store.insert("a", 1_000, 1_000), Ok(()));
+        assert_eq!(store.insert("b", 1_100, 1_100), Ok(()));
+        assert_eq!(store.insert("a", 1_000, 1_300), Err(AuthError::Replayed));
+        assert_eq!(store.insert("c", 1_200, 1_200), Ok(()));
+        assert_eq!(store.insert("d", 1_300, 1_300), Err(AuthError::StoreFull));
+        // At 1,301 "a"'s timestamp left the window: it is forgotten.
+        assert_eq!(store.insert("d", 1_301, 1_301), Ok(()));
         assert_eq!(store.len(), 3);
-        assert_eq!(store.insert("b", 699), Err(AuthError::Replayed));
-        assert_eq!(store.insert("a", 1_000), Ok(()));
+        assert_eq!(store.insert("b", 1_100, 1_400), Err(AuthError::Replayed));
+        assert_eq!(store.insert("a", 1_550, 1_550), Ok(()));
         assert_eq!(store.len(), 2, "b and c expired");
         assert!(!AuthError::StoreFull.is_unauthorized());
         assert!(AuthError::Replayed.is_unauthorized());
     }
 
     #[test]
+    fn nonce_store_expires_by_the_request_timestamp_not_arrival() {
+        let mut store = NonceStore::new(10, 300);
+        // Stamped 300 s ahead: acceptable until 1,600, so held until then,
+        // though it arrived at 1,000.
+        assert_eq!(store.insert("ahead", 1_300, 1_000), Ok(()));
+        // Stamped 300 s behind: acceptable only until 1,000.
+        assert_eq!(store.insert("behind", 700, 1_000), Ok(()));
+        assert_eq!(store.insert("behind", 700, 1_000), Err(AuthError::Replayed));
+        assert_eq!(store.insert("x", 1_301, 1_001), Ok(()));
+        assert_eq!(store.len(), 2, "behind is gone at 1,001");
+        assert_eq!(
+            store.insert("ahead", 1_300, 1_600),
+            Err(AuthError::Replayed)
+        );
+        assert_eq!(store.insert("y", 1_601, 1_601), Ok(()));
+        assert_eq!(store.len(), 2, "ahead is gone at 1,601; x and y stay");
+    }
+
+    #[test]
+    fn a_request_stamped_at_the_edge_of_the_window_cannot_be_replayed() {
+        // Stamped 300 s ahead of the clock, then replayed 600 s later, when
+        // its timestamp is exactly 300 s behind: still inside the window,
+        // so the nonce must still be held.
+        let auth = Authenticator::new(secret());
+        let body = br#"{"emails":["a@example.com"]}"#;
+        let ts = (NOW + MAX_SKEW_SECS).to_string();
+        let sig = sign(&secret(), "POST", "/v1/probe", &ts, NONCE, body);
+        let h = headers(&ts, NONCE, &sig);
+        assert_eq!(auth.verify("POST", "/v1/probe", h, body, NOW), Ok(()));
+        for later in [1, 300, 599, 600] {
+            assert_eq!(
+                auth.verify("POST", "/v1/probe", h, body, NOW + later),
+                Err(AuthError::Replayed),
+                "replayed {later} s later"
+            );
+        }
+        // A second later the timestamp itself is refused.
+        assert!(matches!(
+            auth.verify("POST", "/v1/probe", h, body, NOW + 601),
+            Err(AuthError::Skewed { .. })
+        ));
+    }
+
+    #[test]
+    fn headers_are_checked_without_the_body_or_the_secret() {
+        let ts = NOW.to_string();
+        let sig = "00".repeat(32);
+        let c = check_headers(headers(&ts, NONCE, &sig), NOW).unwrap();
+        assert_eq!((c.timestamp, c.nonce, c.signature.len()), (NOW, NONCE, 32));
+        let stale = (NOW - 301).to_string();
+        assert!(matches!(
+            check_headers(headers(&stale, NONCE, &sig), NOW),
+            Err(AuthError::Skewed { .. })
+        ));
+        assert_eq!(
+            check_headers(headers(&ts, "abc", &sig), NOW).unwrap_err(),
+            AuthError::BadNonce
+        );
+        assert_eq!(
+            check_headers(headers(&ts, NONCE, "abc"), NOW).unwrap_err(),
+            AuthError::BadSignature
+        );
+        let none = SignedHeaders {
+            timestamp: None,
+            nonce: None,
+            signature: None,
+        };
+        assert_eq!(
+            check_headers(none, NOW).unwrap_err(),
+            AuthError::Missing("X-Prebounce-Timestamp")
+        );
+    }
+
+    #[test]
+    fn short_secrets_are_refused() {
+        assert_eq!(Secret::new("").unwrap_err(), SecretError::Empty);
+        assert_eq!(
+            Secret::new("short").unwrap_err(),
+            SecretError::TooShort { len: 5 }
+        );
+        let just_short = "x".repeat(MIN_SECRET_BYTES - 1);
+        assert_eq!(
+            Secret::new(&just_short).unwrap_err(),
+            SecretError::TooShort { len: 31 }
+        );
+        assert_eq!(Secret::new("x".repeat(MIN_SECRET_BYTES)).unwrap().len(), 32);
+        // As given: bytes, not characters, and nothing trimmed.
+        assert!(Secret::new("é".repeat(16)).is_ok());
+        let msg = SecretError::TooShort { len: 5 }.to_string();
+        assert!(
+            msg.contains("5 bytes") && msg.contains("32") && msg.contains("openssl rand -hex 32"),
+            "{msg}"
+        );
+        assert!(SecretError::Empty
+            .to_string()
+            .contains("openssl rand -hex 32"));
+    }
+
+    #[test]
     fn secret_is_never_shown() {
-        let s = Secret::new("hunter2-hunter2").unwrap();
+        let s = Secret::new("hunter2-hunter2-hunter2-hunter2-hunter2").unwrap();
         let shown = format!("{s:?} {:?}", Authenticator::new(s.clone()));
         assert!(!shown.contains("hunter2"), "{shown}");
-        assert!(Secret::new("").is_none());
     }
 }

@@ -11,12 +11,12 @@
 #[path = "support/http.rs"]
 mod http;
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use http::{now, AuthHeaders, Serve};
 use serde_json::{json, Value};
@@ -431,7 +431,7 @@ fn tampered_body_is_refused_without_smtp() {
     assert!(msg.contains("X-Prebounce-Signature"), "{msg}");
     // Signed with another secret.
     let body = probed_body();
-    let h = AuthHeaders::new(b"not-the-secret", PROBE, now(), &body);
+    let h = AuthHeaders::new(b"not-the-secret-0123456789abcdef0123", PROBE, now(), &body);
     assert_error(
         w.serve.post_with(PROBE, &body, Some(&h)),
         401,
@@ -580,20 +580,125 @@ fn batch_limits() {
     assert_eq!(json_of(resp), json!({"results": []}));
 }
 
+/// Sends `POST /v1/probe` by hand: these headers, a `Content-Length` of
+/// `declared`, and only `body` of it (so a server that waits for the rest
+/// never answers). Returns the status and the body of the answer, or `None`
+/// if none came within 10 s.
+fn raw_post(
+    addr: SocketAddr,
+    headers: &[(&str, String)],
+    declared: usize,
+    body: &[u8],
+) -> Option<(u16, Value)> {
+    let mut conn = TcpStream::connect(addr).expect("connect to serve");
+    conn.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut head = format!(
+        "POST {PROBE} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+         Content-Length: {declared}\r\n"
+    );
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    conn.write_all(head.as_bytes()).unwrap();
+    // The server may answer and close without reading what it does not need.
+    let _ = conn.write_all(body);
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        if let Some(end) = got.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&got[..end]).into_owned();
+            let length: usize = head
+                .lines()
+                .find_map(|l| {
+                    let (name, value) = l.split_once(':')?;
+                    name.eq_ignore_ascii_case("content-length")
+                        .then(|| value.trim().parse().ok())?
+                })
+                .expect("the answer has a Content-Length");
+            if got.len() >= end + 4 + length {
+                let status = head.split(' ').nth(1)?.parse().ok()?;
+                let json = serde_json::from_slice(&got[end + 4..end + 4 + length]).ok()?;
+                return Some((status, json));
+            }
+        }
+        match conn.read(&mut buf) {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+        }
+    }
+}
+
+#[test]
+fn headers_are_checked_before_the_body_is_read() {
+    let w = World::start();
+    let sig = ("X-Prebounce-Signature", "0".repeat(64));
+    let nonce = ("X-Prebounce-Nonce", http::fresh_nonce());
+    let stale = ("X-Prebounce-Timestamp", (now() - 301).to_string());
+    let fresh = ("X-Prebounce-Timestamp", now().to_string());
+    let bad_nonce = ("X-Prebounce-Nonce", "0011223344556677".to_owned());
+    type Case<'a> = (Vec<(&'a str, String)>, usize, &'a str);
+    let cases: [Case<'_>; 5] = [
+        (vec![], 10 << 20, "X-Prebounce-Timestamp"),
+        (vec![], 100_000, "X-Prebounce-Timestamp"),
+        (
+            vec![fresh.clone(), nonce.clone()],
+            100_000,
+            "X-Prebounce-Signature",
+        ),
+        (vec![stale, nonce, sig.clone()], 100_000, "300 s"),
+        (vec![fresh, bad_nonce, sig], 100_000, "hex"),
+    ];
+    for (headers, declared, says) in cases {
+        // None of the body is sent.
+        let start = Instant::now();
+        let answer = raw_post(w.serve.addr, &headers, declared, b"");
+        let (status, v) = answer.unwrap_or_else(|| {
+            panic!("no answer without the body ({headers:?}, Content-Length {declared})")
+        });
+        assert_eq!(status, 401, "{headers:?}: {v}");
+        assert_eq!(v["error"]["code"], "unauthorized");
+        let message = v["error"]["message"].as_str().unwrap();
+        assert!(message.contains(says), "{message}");
+        assert!(start.elapsed() < Duration::from_secs(5));
+    }
+    assert_eq!(w.smtp.connections(), 0);
+    let metrics = w.serve.get("/metrics").text().unwrap();
+    assert_eq!(
+        metric(&metrics, "prebounce_requests_total{code=\"401\"}"),
+        Some(5.0)
+    );
+    // A request whose headers pass has its body read, up to the limit.
+    let body = probed_body();
+    let h = AuthHeaders::new(SECRET.as_bytes(), PROBE, now(), &body);
+    let headers = [
+        ("X-Prebounce-Timestamp", h.timestamp.clone()),
+        ("X-Prebounce-Nonce", h.nonce.clone()),
+        ("X-Prebounce-Signature", h.signature.clone()),
+    ];
+    let (status, v) = raw_post(w.serve.addr, &headers, body.len(), &body).expect("an answer");
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(results(&v)[0]["reason"], "ok", "{v}");
+}
+
 #[test]
 fn body_limits() {
-    // The default: 1 MiB.
+    // The default: 512 KiB, a full batch of the longest addresses and more.
     let w = World::start();
     let mut big = br#"{"emails": [""#.to_vec();
-    big.resize(big.len() + (1 << 20), b'a');
+    big.resize(big.len() + (512 << 10), b'a');
     big.extend_from_slice(br#""]}"#);
     assert_error(w.serve.post_signed(PROBE, &big), 413, "payload_too_large");
-    // Unsigned too: the size is checked before anything else.
-    assert_error(
-        w.serve.post_with(PROBE, &big, None),
-        413,
-        "payload_too_large",
-    );
+    // 500 addresses of 254 octets, every one escaped: within the default.
+    let longest = serde_json::to_vec(&json!({ "emails": vec!["\\".repeat(254); 500] })).unwrap();
+    assert!(longest.len() > 255_000, "{}", longest.len());
+    let resp = w.serve.post_signed(PROBE, &longest);
+    assert_eq!(resp.status().as_u16(), 200);
+    assert_eq!(results(&json_of(resp)).len(), 500);
+    // Unsigned, it is refused by its headers, before the size matters.
+    let (status, v) = raw_post(w.serve.addr, &[], big.len(), b"").expect("an answer");
+    assert_eq!((status, &v["error"]["code"]), (401, &json!("unauthorized")));
     drop(w);
 
     // --max-body and --max-batch set lower.
@@ -780,7 +885,7 @@ fn secret_file_is_read() {
     let dir = std::env::temp_dir().join(format!("prebounce-serve-api-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("secret");
-    std::fs::write(&file, "from-a-file-0123456789\n").unwrap();
+    std::fs::write(&file, "from-a-file-0123456789abcdef0123456789\n").unwrap();
     let smtp = FakeSmtp::start();
     let mx = smtp.mx();
     let mut cmd = Serve::command(&[
@@ -794,8 +899,8 @@ fn secret_file_is_read() {
         file.to_str().unwrap(),
     ]);
     // The file wins over the environment.
-    cmd.env("PREBOUNCE_SECRET", "from-the-environment");
-    let serve = Serve::spawn(cmd, b"from-a-file-0123456789");
+    cmd.env("PREBOUNCE_SECRET", "from-the-environment-0123456789abcdef");
+    let serve = Serve::spawn(cmd, b"from-a-file-0123456789abcdef0123456789");
     let resp = serve.post_signed(PROBE, br#"{"emails": []}"#);
     assert_eq!(resp.status().as_u16(), 200);
     drop(serve);
@@ -809,10 +914,21 @@ fn start_up_error(args: &[&str], secret: Option<&str>, code: i32) -> String {
     if let Some(s) = secret {
         cmd.env("PREBOUNCE_SECRET", s);
     }
-    let out = cmd
+    let mut child = cmd
         .stdout(std::process::Stdio::piped())
-        .output()
+        .spawn()
         .expect("run serve");
+    // A server that starts instead of refusing would never exit by itself.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while child.try_wait().expect("wait for serve").is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("serve started instead of refusing: {args:?}");
+        }
+        thread::sleep(Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().expect("serve's output");
     assert_eq!(out.status.code(), Some(code), "{args:?}");
     assert!(
         !String::from_utf8_lossy(&out.stdout).contains("listening on"),
@@ -834,6 +950,30 @@ fn start_up_errors_are_clear() {
     );
     let err = start_up_error(&ident, Some(""), 2);
     assert!(err.contains("empty"), "{err}");
+    // Shorter than 32 bytes as given: refused, with how to make one.
+    for short in ["short", "0123456789abcdef0123456789abcde"] {
+        let err = start_up_error(&ident, Some(short), 2);
+        assert!(
+            err.contains("PREBOUNCE_SECRET")
+                && err.contains(&format!("has {} bytes", short.len()))
+                && err.contains("at least 32")
+                && err.contains("openssl rand -hex 32"),
+            "{err}"
+        );
+        assert!(!err.contains(short), "the secret was shown: {err}");
+    }
+    let dir = std::env::temp_dir().join(format!("prebounce-serve-short-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("secret");
+    std::fs::write(&file, "0123456789abcdef0123456789abcde\n").unwrap();
+    let mut args = ident.to_vec();
+    args.extend(["--secret-file", file.to_str().unwrap()]);
+    let err = start_up_error(&args, None, 2);
+    assert!(
+        err.contains("--secret-file") && err.contains("has 31 bytes"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
     let err = start_up_error(&["--from", "probe@example.com"], Some(SECRET), 2);
     assert!(err.contains("--helo"), "{err}");
     let err = start_up_error(&["--helo", "probe.test"], Some(SECRET), 2);

@@ -29,7 +29,7 @@ use prebounce_api::{ProbeAnswer, ProbeRequest};
 mod bounces;
 mod suppressions;
 
-const SECRET: &str = "probe-secret";
+const SECRET: &str = "probe-secret-0123456789abcdef0123456789";
 const PROBE: &str = "http://probe.test:8025/v1/probe";
 const DOH: &str = "http://doh.test/dns-query";
 const SITE: &str = "http://localhost:5173";

@@ -12,7 +12,11 @@
 //! `method_not_allowed`, 413 `payload_too_large`, 503 `unavailable`.
 //!
 //! A request is authenticated before its body is parsed and before anything
-//! is probed: a refused request causes no DNS or SMTP traffic.
+//! is probed: a refused request causes no DNS or SMTP traffic. The checks
+//! that need no body (the headers are there, the timestamp is in the
+//! window, the nonce has its shape) run before the body is even read, so an
+//! unsigned or stale request costs no body bytes; only then is the body read
+//! (at most `--max-body`) and the signature checked.
 
 pub mod metrics;
 
@@ -42,6 +46,7 @@ use crate::options::OptionFlags;
 use prebounce_probe::engine::Prober;
 
 use metrics::Metrics;
+use prebounce_api::probe::{DEFAULT_MAX_BATCH, DEFAULT_MAX_BODY};
 use prebounce_api::signing::{self as auth, AuthError, Authenticator, Secret, SignedHeaders};
 use prebounce_api::{ErrorBody, Item, ProbeAnswer, ProbeRequest};
 
@@ -65,11 +70,13 @@ pub struct ServeArgs {
     #[arg(long, value_name = "PATH")]
     secret_file: Option<PathBuf>,
     /// Most addresses in one request; more is refused with 413.
-    #[arg(long, value_name = "N", default_value_t = 500,
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_BATCH as u32,
           value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     max_batch: u32,
-    /// Largest request body in bytes; more is refused with 413.
-    #[arg(long, value_name = "BYTES", default_value_t = 1 << 20,
+    /// Largest request body in bytes; more is refused with 413. The default
+    /// (512 KiB) holds a full default batch of the longest addresses, with
+    /// room for their MX lists.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_BODY as u64,
           value_parser = clap::value_parser!(u64).range(64..=1 << 30))]
     max_body: u64,
     /// Log JSON objects (one a line) instead of text. The level comes from
@@ -104,12 +111,6 @@ impl From<String> for ServeError {
 pub fn run(args: ServeArgs) -> Result<ExitCode, ServeError> {
     init_logging(args.log_json);
     let secret = load_secret(args.secret_file.as_ref())?;
-    if secret.len() < 32 {
-        warn!(
-            bytes = secret.len(),
-            "the shared secret is short; use at least 32 random bytes"
-        );
-    }
     if args.net.helo.is_none() {
         return Err(ServeError::Usage(
             "--helo NAME is required: the host name to greet mail servers with (a name whose \
@@ -253,8 +254,8 @@ fn init_logging(json: bool) {
 }
 
 /// The secret from `--secret-file` or `PREBOUNCE_SECRET`: a file that
-/// cannot be read is a run-time error, no secret or an empty one a usage
-/// error.
+/// cannot be read is a run-time error; no secret, or one shorter than
+/// [`auth::MIN_SECRET_BYTES`] as given, a usage error.
 fn load_secret(file: Option<&PathBuf>) -> Result<Secret, ServeError> {
     let (bytes, source) = match file {
         Some(path) => {
@@ -280,8 +281,7 @@ fn load_secret(file: Option<&PathBuf>) -> Result<Secret, ServeError> {
             }
         },
     };
-    Secret::new(bytes)
-        .ok_or_else(|| ServeError::Usage(format!("the secret from {source} is empty")))
+    Secret::new(bytes).map_err(|e| ServeError::Usage(format!("the secret from {source} {e}")))
 }
 
 // ------------------------------------------------------------------ the app
@@ -299,7 +299,10 @@ struct Inner {
 
 fn router(state: AppState, max_body: usize) -> Router {
     Router::new()
-        .route(PROBE_PATH, post(probe))
+        .route(
+            PROBE_PATH,
+            post(probe).route_layer(middleware::from_fn(check_headers_first)),
+        )
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics_page))
         .fallback(not_found)
@@ -392,6 +395,26 @@ fn unix_now() -> u64 {
         .unwrap_or(0)
 }
 
+/// The headers of a request, as text, for [`auth::check_headers`].
+fn signed_headers(headers: &HeaderMap) -> SignedHeaders<'_> {
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    SignedHeaders {
+        timestamp: text(auth::TIMESTAMP_HEADER),
+        nonce: text(auth::NONCE_HEADER),
+        signature: text(auth::SIGNATURE_HEADER),
+    }
+}
+
+/// Refuses a request whose headers fail [`auth::check_headers`] before its
+/// body is read: the body is left unread (the connection is closed after
+/// the answer), so an unsigned 10 MB upload costs headers only.
+async fn check_headers_first(req: Request, next: Next) -> Response {
+    if let Err(e) = auth::check_headers(signed_headers(req.headers()), unix_now()) {
+        return ApiError::from(e).into_response();
+    }
+    next.run(req).await
+}
+
 async fn probe(
     State(state): State<AppState>,
     method: Method,
@@ -410,15 +433,15 @@ async fn probe(
         }
     })?;
 
-    // Authenticate before looking inside the body.
-    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let signed = SignedHeaders {
-        timestamp: text(auth::TIMESTAMP_HEADER),
-        nonce: text(auth::NONCE_HEADER),
-        signature: text(auth::SIGNATURE_HEADER),
-    };
-    s.auth
-        .verify(method.as_str(), uri.path(), signed, &body, unix_now())?;
+    // Authenticate before looking inside the body (the headers alone were
+    // checked before it was read).
+    s.auth.verify(
+        method.as_str(),
+        uri.path(),
+        signed_headers(&headers),
+        &body,
+        unix_now(),
+    )?;
 
     let request = ProbeRequest::parse(&body, s.defaults).map_err(|e| ApiError::bad_request(e.0))?;
     let n = request.emails.len();
@@ -608,6 +631,9 @@ mod tests {
         }
     }
 
+    const S3CRET: &str = "s3cret-s3cret-s3cret-s3cret-s3cret";
+    const WRONG: &str = "wrong-wrong-wrong-wrong-wrong-wrong";
+
     fn state(max_batch: usize) -> AppState {
         let flags = NetFlags {
             resolver: None,
@@ -630,7 +656,7 @@ mod tests {
         };
         let config: ProbeConfig = flags.to_config(Duration::ZERO, true).unwrap();
         AppState(Arc::new(Inner {
-            auth: Authenticator::new(Secret::new("s3cret").unwrap()),
+            auth: Authenticator::new(Secret::new(S3CRET).unwrap()),
             prober: Prober::new(config).unwrap(),
             metrics: Metrics::default(),
             defaults: Options::default(),
@@ -646,7 +672,7 @@ mod tests {
         let body = r#"{"emails":["not-an-address",42]}"#;
 
         let c = Client::start(app).await;
-        let (status, v) = c.signed(body, "s3cret", nonce).await;
+        let (status, v) = c.signed(body, S3CRET, nonce).await;
         assert_eq!(status, StatusCode::OK);
         let results = v["results"].as_array().unwrap();
         assert_eq!(results.len(), 2);
@@ -656,7 +682,7 @@ mod tests {
         assert_eq!(results[1]["error"]["code"], "not_a_string");
 
         // The same request again: a replay.
-        let (status, v) = c.signed(body, "s3cret", nonce).await;
+        let (status, v) = c.signed(body, S3CRET, nonce).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
         assert_eq!(v["error"]["code"], "unauthorized");
         assert!(v["error"]["message"]
@@ -666,24 +692,24 @@ mod tests {
 
         // Wrong secret; the nonce is fresh but never recorded.
         let other = "fedcba9876543210fedcba9876543210";
-        let (status, _) = c.signed(body, "wrong", other).await;
+        let (status, _) = c.signed(body, WRONG, other).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
         assert_eq!(st.0.auth.nonces_held(), 1);
 
         // Batch over the limit, then a body over the limit.
         let (status, v) = c
-            .signed(r#"{"emails":["a","b","c","d"]}"#, "s3cret", other)
+            .signed(r#"{"emails":["a","b","c","d"]}"#, S3CRET, other)
             .await;
         assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{v}");
         let huge = format!(r#"{{"emails":["{}"]}}"#, "a".repeat(5000));
         let n3 = "11111111111111111111111111111111";
-        let (status, v) = c.signed(&huge, "s3cret", n3).await;
+        let (status, v) = c.signed(&huge, S3CRET, n3).await;
         assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
         assert_eq!(v["error"]["code"], "payload_too_large");
 
         // Bad JSON after good auth.
         let n4 = "22222222222222222222222222222222";
-        let (status, v) = c.signed("{\"emails\": [", "s3cret", n4).await;
+        let (status, v) = c.signed("{\"emails\": [", S3CRET, n4).await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
         assert_eq!(v["error"]["code"], "bad_request");
 
@@ -717,13 +743,22 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("prebounce-serve-unit-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("secret");
-        std::fs::write(&file, "abc\r\n").unwrap();
-        assert_eq!(load_secret(Some(&file)).unwrap().len(), 3);
+        let long = "0123456789abcdef".repeat(4);
+        std::fs::write(&file, format!("{long}\r\n")).unwrap();
+        assert_eq!(load_secret(Some(&file)).unwrap().len(), 64);
         std::fs::write(&file, "\n").unwrap();
         assert!(matches!(
             load_secret(Some(&file)),
             Err(ServeError::Usage(e)) if e.contains("is empty")
         ));
+        // 32 bytes as given: the line ending is not counted, spaces are.
+        std::fs::write(&file, format!("{}\n", &long[..31])).unwrap();
+        assert!(matches!(
+            load_secret(Some(&file)),
+            Err(ServeError::Usage(e)) if e.contains("has 31 bytes") && e.contains("openssl rand -hex 32")
+        ));
+        std::fs::write(&file, format!(" {}\n", &long[..31])).unwrap();
+        assert_eq!(load_secret(Some(&file)).unwrap().len(), 32);
         let missing = dir.join("missing");
         assert!(matches!(
             load_secret(Some(&missing)),
