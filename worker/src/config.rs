@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use prebounce_api::signing::Secret;
+use prebounce_api::signing::{same_secret, Secret};
 use serde::Deserialize;
 
 use crate::sns::{SigningCert, Topics};
@@ -195,6 +195,10 @@ impl Config {
                 );
             }
         }
+        let sns_topics = Topics::parse(get("SNS_TOPIC_ARNS")).unwrap_or_else(|e| {
+            problems.push(e);
+            Topics::Unset
+        });
         Config {
             doh_url: get("DOH_URL").unwrap_or(DEFAULT_DOH_URL).to_owned(),
             probe_url,
@@ -206,7 +210,7 @@ impl Config {
             probe_timeout_ms,
             max_body_bytes,
             max_bulk_body_bytes,
-            sns_topics: Topics::parse(get("SNS_TOPIC_ARNS")),
+            sns_topics,
             sns_max_age_secs,
             sns_test_cert,
             sns_test_confirm_origin,
@@ -225,9 +229,17 @@ impl Config {
         }
     }
 
-    /// The settings of `key`, if it is one of ours.
+    /// The settings of `key`, if it is one of ours. Every key is compared,
+    /// each in constant time (`signing::same_secret`): how long a refusal
+    /// takes tells nothing about how close a guess was.
     pub fn key(&self, key: &str) -> Option<&ApiKey> {
-        self.keys.iter().find(|k| k.key == key)
+        self.keys.iter().fold(None, |found, k| {
+            if same_secret(k.key.as_bytes(), key.as_bytes()) {
+                Some(k)
+            } else {
+                found
+            }
+        })
     }
 
     /// Whether any publishable key lists `origin` (for CORS preflights).

@@ -99,36 +99,38 @@ impl SigningCert {
 pub enum Topics {
     /// Not configured: no topic may (the endpoint refuses everything).
     Unset,
-    /// `*`: any topic.
-    Any,
     /// These topic ARNs only.
     Only(Vec<String>),
 }
 
 impl Topics {
-    /// Reads `SNS_TOPIC_ARNS`: comma-separated ARNs, or `*`.
-    pub fn parse(value: Option<&str>) -> Topics {
+    /// Reads `SNS_TOPIC_ARNS`: comma-separated ARNs. A wildcard is refused:
+    /// any AWS account can make a topic and sign with it, so `*` would let
+    /// anyone's notifications suppress addresses here.
+    pub fn parse(value: Option<&str>) -> Result<Topics, String> {
         let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else {
-            return Topics::Unset;
+            return Ok(Topics::Unset);
         };
-        if value == "*" {
-            return Topics::Any;
+        let arns: Vec<String> = value
+            .split(',')
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+            .map(str::to_owned)
+            .collect();
+        if arns.iter().any(|a| a.contains('*')) {
+            return Err(
+                "SNS_TOPIC_ARNS: a wildcard would accept any AWS account's topic; \
+                 list your topic ARNs, comma-separated"
+                    .into(),
+            );
         }
-        Topics::Only(
-            value
-                .split(',')
-                .map(str::trim)
-                .filter(|a| !a.is_empty())
-                .map(str::to_owned)
-                .collect(),
-        )
+        Ok(Topics::Only(arns))
     }
 
     /// Whether messages from `topic_arn` are accepted.
     pub fn allows(&self, topic_arn: &str) -> bool {
         match self {
             Topics::Unset => false,
-            Topics::Any => true,
             Topics::Only(list) => list.iter().any(|a| a == topic_arn),
         }
     }
@@ -306,10 +308,22 @@ pub(crate) mod tests {
     #[test]
     fn topic_lists() {
         let arn = "arn:aws:sns:us-east-1:123456789012:ses-bounces";
-        assert!(!Topics::parse(None).allows(arn));
-        assert!(!Topics::parse(Some("  ")).allows(arn));
-        assert!(Topics::parse(Some("*")).allows(arn));
-        let list = Topics::parse(Some(&format!(" arn:aws:sns:us-east-1:1:other , {arn} ")));
+        assert!(!Topics::parse(None).unwrap().allows(arn));
+        assert!(!Topics::parse(Some("  ")).unwrap().allows(arn));
+        // Any AWS account could make a topic: no wildcard.
+        for wild in [
+            "*",
+            &format!("{arn},*"),
+            "arn:aws:sns:us-east-1:123456789012:*",
+        ] {
+            let e = Topics::parse(Some(wild)).unwrap_err();
+            assert!(
+                e.contains("SNS_TOPIC_ARNS") && e.contains("wildcard"),
+                "{e}"
+            );
+        }
+        let list =
+            Topics::parse(Some(&format!(" arn:aws:sns:us-east-1:1:other , {arn} "))).unwrap();
         assert!(list.allows(arn));
         assert!(!list.allows("arn:aws:sns:us-east-1:123456789012:ses"));
     }

@@ -123,6 +123,18 @@ impl fmt::Debug for Secret {
     }
 }
 
+/// Whether two secrets (API keys, tokens) are equal, in time that depends on
+/// neither's content nor on where they differ: their SHA-256 digests are
+/// compared with no early exit. A key looked up with `==` tells a caller,
+/// by how long a refusal takes, how many of its first bytes were right.
+pub fn same_secret(a: &[u8], b: &[u8]) -> bool {
+    let (x, y) = (Sha256::digest(a), Sha256::digest(b));
+    x.iter()
+        .zip(y.iter())
+        .fold(0u8, |acc, (p, q)| acc | (p ^ q))
+        == 0
+}
+
 /// The string that is signed.
 pub fn canonical_string(
     method: &str,
@@ -409,6 +421,16 @@ impl NonceStore {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn secrets_compare_by_content_whatever_their_lengths() {
+        assert!(same_secret(b"sk_live_0123456789", b"sk_live_0123456789"));
+        assert!(!same_secret(b"sk_live_0123456789", b"sk_live_0123456788"));
+        assert!(!same_secret(b"sk_live_0123456789", b"sk_live_012345678"));
+        assert!(!same_secret(b"", b"x"));
+        assert!(same_secret(b"", b""));
+    }
+
     use super::*;
 
     const NOW: u64 = 1_700_000_000;

@@ -31,7 +31,7 @@ use serde_json::{json, Value};
 
 use super::ApiError;
 use crate::platform::Outbound;
-use crate::sns::{check_cert_url, check_subscribe_url, SigningCert, SnsError, Topics};
+use crate::sns::{check_cert_url, check_subscribe_url, SigningCert, SnsError};
 use crate::store;
 use crate::{Config, HttpRequest, HttpResponse, Platform};
 use prebounce_store::ledger::NewEvent;
@@ -158,7 +158,7 @@ pub(super) async fn post(
 
     match envelope.kind.as_str() {
         "SubscriptionConfirmation" => confirm(&envelope, config, platform).await,
-        "Notification" => notification(&envelope, sent_ms, &config.sns_topics, platform).await,
+        "Notification" => notification(&envelope, sent_ms, platform).await,
         _ => {
             platform.log(&format!(
                 "SNS: unsubscribed from {} (message {})",
@@ -275,7 +275,6 @@ async fn confirm(
 async fn notification(
     envelope: &SnsEnvelope,
     sent_ms: i64,
-    topics: &Topics,
     platform: &impl Platform,
 ) -> Result<HttpResponse, ApiError> {
     let report = bounce::parse(envelope.message.as_bytes());
@@ -310,13 +309,9 @@ async fn notification(
     // Never later than now (as the CLI's `when`): a sender's clock up to
     // CLOCK_SLACK_MS ahead must not place the event past every window.
     let seen = StoreTime::from_unix_ms(sent_ms.min(platform.now_ms() as i64));
-    // SNS's signature was checked: the provider vouches for the message.
-    // With `SNS_TOPIC_ARNS=*` it proves only that some AWS account's topic
-    // sent it, not that the mail was ours.
-    let verified = match topics {
-        Topics::Any => Verified::None,
-        _ => Verified::Provider,
-    };
+    // SNS's signature was checked, and the topic is one of ours
+    // (`SNS_TOPIC_ARNS` takes no wildcard): the provider vouches for it.
+    let verified = Verified::Provider;
     let mut events = Vec::with_capacity(report.records.len());
     for record in &report.records {
         match NewEvent::new(&message_key, record, seen, store::SES_SOURCE) {

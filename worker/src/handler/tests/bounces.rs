@@ -346,15 +346,12 @@ fn forged_or_foreign_messages_are_refused_and_nothing_is_stored() {
         .unwrap()
         .contains("SNS_TOPIC_ARNS"));
     assert_eq!(stored(&fake), (0, 0));
-    // `*` accepts any topic; the message is still checked.
+    // `*` is refused (a misconfiguration, not "any topic"): nothing stored.
     assert_eq!(
         post(&foreign, &config(&[("SNS_TOPIC_ARNS", "*")]), &fake).0,
-        200
+        500
     );
-    assert_eq!(
-        suppression("victim@example.com", &fake).unwrap()["count"],
-        1
-    );
+    assert_eq!(stored(&fake), (0, 0));
 }
 
 #[test]
@@ -598,14 +595,17 @@ fn a_bounce_on_a_pushed_record_adds_one() {
 }
 
 #[test]
-fn a_topic_accepted_by_wildcard_is_not_the_providers_word_for_our_mail() {
+fn a_wildcard_topic_list_is_a_misconfiguration() {
+    // Any AWS account can make a topic and sign with it.
     let fake = fake_at(NOW * 1000);
-    // `*` after the test topic: the later setting wins.
     let c = sns_config(&[("SNS_TOPIC_ARNS", "*")]);
+    assert_eq!(c.problems.len(), 1, "{:?}", c.problems);
+    assert!(c.problems[0].contains("wildcard"), "{:?}", c.problems);
     let e = note(&hard("any@alpha.test"), "m-any", &fake, "1");
-    assert_eq!(post(&e, &c, &fake).0, 200);
+    let (s, b) = post(&e, &c, &fake);
     assert_eq!(
-        fake.sql("SELECT verified FROM bounce_events"),
-        [[rusqlite::types::Value::Text("none".into())]]
+        (s, b["error"]["code"].as_str()),
+        (500, Some("misconfigured"))
     );
+    assert_eq!(stored(&fake), (0, 0));
 }
