@@ -1,4 +1,6 @@
-//! `prebounce check`: one verdict per address, as text or JSON Lines.
+//! `prebounce check`: one verdict per address, as text, JSON Lines or CSV.
+//! CSV cells get core's formula guard (`list::guard_formula`, the one the
+//! list page's exports use) unless `--no-formula-guard`; JSON never does.
 //!
 //! A resolver that answers NXDOMAIN for top-level domains that exist (core's
 //! resolver guard, `prebounce_core::mx::guard`) ends the run with exit code
@@ -6,6 +8,7 @@
 //! lying resolver made `dns_error` (that row and the ones before it are
 //! written); addresses given as arguments are all written first.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
@@ -49,6 +52,12 @@ pub struct CheckArgs {
     /// `csv` (a header, then one row per address).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
+    /// With `--format csv`: write cells as they are. By default a cell that
+    /// starts with `=`, `+`, `-`, `@`, a tab or a carriage return gets a
+    /// leading `'`, so a spreadsheet shows it instead of running it as a
+    /// formula (a reply text, an address such as `=cmd|…@example.com`).
+    #[arg(long)]
+    no_formula_guard: bool,
     /// Stop at depth `syntax`: no DNS, no SMTP.
     #[arg(long)]
     offline: bool,
@@ -166,7 +175,11 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, CheckError> {
         Some(Network { runtime, prober })
     };
     let stdout = io::stdout();
-    let mut out = Output::new(io::BufWriter::with_capacity(1 << 16, stdout.lock()), format)?;
+    let mut out = Output::new(
+        io::BufWriter::with_capacity(1 << 16, stdout.lock()),
+        format,
+        !args.no_formula_guard,
+    )?;
 
     if !args.addresses.is_empty() {
         let mut verdicts: Vec<Verdict> =
@@ -401,7 +414,8 @@ struct Output<W: Write> {
 enum OutputSink<W: Write> {
     Text(W),
     Json(W),
-    Csv(Box<csv::Writer<W>>),
+    /// CSV, and whether its cells get core's formula guard.
+    Csv(Box<csv::Writer<W>>, bool),
 }
 
 /// The CSV columns, in order.
@@ -429,14 +443,14 @@ const CSV_HEADER: [&str; 20] = [
 ];
 
 impl<W: Write> Output<W> {
-    fn new(w: W, format: Format) -> io::Result<Output<W>> {
+    fn new(w: W, format: Format, formula_guard: bool) -> io::Result<Output<W>> {
         let w = match format {
             Format::Text => OutputSink::Text(w),
             Format::Json => OutputSink::Json(w),
             Format::Csv => {
                 let mut c = csv::Writer::from_writer(w);
                 c.write_record(CSV_HEADER).map_err(csv_io)?;
-                OutputSink::Csv(Box::new(c))
+                OutputSink::Csv(Box::new(c), formula_guard)
             }
         };
         Ok(Output { w })
@@ -445,7 +459,7 @@ impl<W: Write> Output<W> {
     fn flush(&mut self) -> io::Result<()> {
         match &mut self.w {
             OutputSink::Text(w) | OutputSink::Json(w) => w.flush(),
-            OutputSink::Csv(c) => c.flush(),
+            OutputSink::Csv(c, _) => c.flush(),
         }
     }
 
@@ -455,7 +469,17 @@ impl<W: Write> Output<W> {
                 serde_json::to_writer(&mut *w, v)?;
                 w.write_all(b"\n")
             }
-            OutputSink::Csv(c) => c.write_record(csv_row(v)).map_err(csv_io),
+            OutputSink::Csv(c, guard) => {
+                let mut row = csv_row(v);
+                if *guard {
+                    for cell in &mut row {
+                        if let Cow::Owned(g) = list::guard_formula(cell) {
+                            *cell = g;
+                        }
+                    }
+                }
+                c.write_record(row).map_err(csv_io)
+            }
             OutputSink::Text(w) => write_text(w, v),
         }
     }

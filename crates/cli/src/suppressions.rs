@@ -2,9 +2,13 @@
 //! sync it with the edge store through docs/DESIGN.md's routes.
 //!
 //! * `list` and `export` print the records (text, JSON Lines or CSV).
+//!   CSV cells get core's formula guard (`list::guard_formula`) unless
+//!   `--no-formula-guard`.
 //! * `import` reads CSV (a header naming at least `address`) or JSON Lines
 //!   of docs/DESIGN.md's record; missing fields get `--reason`, `--source`, now,
-//!   and a count of 1. Bad rows are reported with their line numbers and the
+//!   and a count of 1. A CSV cell's leading `'` before `=`, `+`, `-`, `@`, a
+//!   tab or a carriage return is the guard's and is dropped
+//!   (`list::unguard_formula`), so an export imports as it was. Bad rows are reported with their line numbers and the
 //!   rest is imported, in one transaction.
 //! * `remove` deletes addresses (a mistake, an erasure request).
 //! * `push` sends every record changed locally since the last push to
@@ -20,6 +24,7 @@ use std::time::{Duration, SystemTime};
 
 use clap::{Args, Subcommand, ValueEnum};
 use prebounce_api::{Change, ErrorBody, Page, PushRequest, MAX_PUSH};
+use prebounce_core::list::{guard_formula, unguard_formula};
 use prebounce_core::suppression::{self, RawRecord, Suppression};
 use prebounce_core::time::{format_ms, StoreTime};
 use serde::Deserialize;
@@ -54,6 +59,8 @@ enum Action {
         /// proved the bounce was about mail you sent: docs/TRUST.md).
         #[arg(long)]
         unverified: bool,
+        #[command(flatten)]
+        guard: GuardFlag,
     },
     /// Write every suppression as CSV (default) or JSON Lines.
     Export {
@@ -63,6 +70,8 @@ enum Action {
         /// Write to this file instead of standard output.
         #[arg(long, short, value_name = "PATH")]
         output: Option<PathBuf>,
+        #[command(flatten)]
+        guard: GuardFlag,
     },
     /// Add suppressions from CSV or JSON Lines (`-` for standard input).
     Import {
@@ -89,6 +98,17 @@ enum Action {
     Push(SyncArgs),
     /// Merge the edge store's changes into the local store.
     Pull(SyncArgs),
+}
+
+/// `--no-formula-guard` of `list` and `export`.
+#[derive(Debug, Args)]
+struct GuardFlag {
+    /// With CSV: write cells as they are. By default a cell that starts with
+    /// `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`, so
+    /// a spreadsheet shows it instead of running it as a formula; `import`
+    /// takes that `'` off again.
+    #[arg(long)]
+    no_formula_guard: bool,
 }
 
 #[derive(Debug, Args)]
@@ -165,25 +185,35 @@ const COLUMNS: [&str; 6] = [
 /// Runs `prebounce suppressions`.
 pub fn run(args: SuppressionsArgs) -> Result<ExitCode, SuppressionsError> {
     match args.command {
-        Action::List { format, unverified } => {
+        Action::List {
+            format,
+            unverified,
+            guard,
+        } => {
             let store = Store::open_read_only(&args.db)?;
             let rows = if unverified {
                 store.unverified()?
             } else {
                 all(&store)?
             };
-            write_all(&rows, format, &mut io::stdout().lock())?;
+            let guard = !guard.no_formula_guard;
+            write_all(&rows, format, guard, &mut io::stdout().lock())?;
         }
-        Action::Export { format, output } => {
+        Action::Export {
+            format,
+            output,
+            guard,
+        } => {
+            let guard = !guard.no_formula_guard;
             let store = Store::open_read_only(&args.db)?;
             let rows = all(&store)?;
             match output {
                 Some(path) => {
                     let mut f = io::BufWriter::new(std::fs::File::create(&path)?);
-                    write_all(&rows, format, &mut f)?;
+                    write_all(&rows, format, guard, &mut f)?;
                     f.flush()?;
                 }
-                None => write_all(&rows, format, &mut io::stdout().lock())?,
+                None => write_all(&rows, format, guard, &mut io::stdout().lock())?,
             }
         }
         Action::Import {
@@ -241,9 +271,13 @@ fn all(store: &Store) -> Result<Vec<Suppression>, SuppressionsError> {
     Ok(store.all(None)?.into_iter().map(|(s, _)| s).collect())
 }
 
+/// Writes the records; `formula_guard` puts core's formula guard on CSV
+/// cells (JSON Lines and text are never guarded: they are not read by
+/// spreadsheets).
 fn write_all(
     rows: &[Suppression],
     format: OutFormat,
+    formula_guard: bool,
     out: &mut impl Write,
 ) -> Result<(), SuppressionsError> {
     match format {
@@ -257,15 +291,22 @@ fn write_all(
         OutFormat::Csv => {
             let mut w = csv::Writer::from_writer(out);
             w.write_record(COLUMNS).map_err(csv_io)?;
+            let cell = |c: &str| {
+                if formula_guard {
+                    guard_formula(c).into_owned()
+                } else {
+                    c.to_owned()
+                }
+            };
             for s in rows {
                 let i = &s.info;
                 w.write_record([
-                    s.address.as_str(),
-                    &i.reason,
-                    &i.first_seen.to_string(),
-                    &i.last_seen.to_string(),
-                    &i.count.to_string(),
-                    &i.source,
+                    cell(&s.address),
+                    cell(&i.reason),
+                    cell(&i.first_seen.to_string()),
+                    cell(&i.last_seen.to_string()),
+                    cell(&i.count.to_string()),
+                    cell(&i.source),
                 ])
                 .map_err(csv_io)?;
             }
@@ -361,6 +402,8 @@ fn read_import(
             .map(|rec| match rec {
                 Ok(rec) => {
                     let line = rec.position().map_or(0, |p| p.line());
+                    // Cells as written before `export`'s formula guard.
+                    let rec: csv::StringRecord = rec.iter().map(unguard_formula).collect();
                     (
                         line,
                         rec.deserialize(Some(&lower)).map_err(|e| e.to_string()),

@@ -7,7 +7,8 @@
 //! - whether the first record is a header, and which column holds the
 //!   addresses ([`detect`]);
 //! - the verdict for a line that is not UTF-8 ([`invalid_encoding`]);
-//! - the spreadsheet-formula guard of exported cells ([`guard_formula`]).
+//! - the spreadsheet-formula guard of exported cells ([`guard_formula`]),
+//!   and its undoing when such a file is read back ([`unguard_formula`]).
 
 use std::borrow::Cow;
 
@@ -194,6 +195,19 @@ pub fn guard_formula(cell: &str) -> Cow<'_, str> {
     }
 }
 
+/// A cell read back from a file [`guard_formula`] may have written: the
+/// guard's `'` is dropped only when the character after it is one of
+/// [`FORMULA_STARTS`], so `'=1` reads as `=1` and `'quoted'@example.com`
+/// stays as it is. `unguard_formula(&guard_formula(c)) == c` for every cell
+/// except one that itself starts with `'` and a character of
+/// [`FORMULA_STARTS`] (`'=1`), which the guard leaves as it is.
+pub fn unguard_formula(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(|c| FORMULA_STARTS.contains(c)) => rest,
+        _ => cell,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -365,6 +379,47 @@ mod tests {
                 matches!(guard_formula(cell), Cow::Borrowed(c) if c == cell),
                 "{cell:?}"
             );
+        }
+    }
+
+    #[test]
+    fn the_guard_comes_off_only_before_a_formula_start() {
+        for cell in ["=1", "+1", "-bob@x.com", "@bob", "\tx", "\rx"] {
+            assert_eq!(unguard_formula(&format!("'{cell}")), cell);
+        }
+        for cell in [
+            "",
+            "'",
+            "''",
+            "'quoted'@x.com",
+            "'a=1",
+            "ann@x.com",
+            "=1",
+            " '=1",
+        ] {
+            assert_eq!(unguard_formula(cell), cell, "{cell:?}");
+        }
+        // Only one quote comes off: the guard adds one.
+        assert_eq!(unguard_formula("''=1"), "''=1");
+    }
+
+    #[test]
+    fn guarded_cells_read_back_as_written() {
+        for cell in [
+            "",
+            "ann@x.com",
+            "=cmd|'/c'!a0@x.com",
+            "-bob@x.com",
+            "@bob",
+            "+1 555",
+            "\tx",
+            "\rx",
+            "'quoted'@x.com",
+            "'",
+            "''=1",
+            "é",
+        ] {
+            assert_eq!(unguard_formula(&guard_formula(cell)), cell, "{cell:?}");
         }
     }
 }
