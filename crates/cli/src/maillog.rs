@@ -13,15 +13,12 @@ use prebounce_core::time::StoreTime;
 
 use crate::lines::BoundedLines;
 
-/// Queue IDs whose Message-ID or deferred recipients are kept, at most: a
-/// log may be endless and a message's last line may never come.
-const MAX_QUEUE_IDS: usize = 100_000;
+/// Queue IDs whose lines are joined, at most (here and in `sent`): a log
+/// may be endless and a message's last line may never come.
+pub const MAX_QUEUE_IDS: usize = 100_000;
 
 /// Deferred recipients kept per queue ID, at most.
 const MAX_DEFERRED: usize = 1_000;
-
-/// The longest Message-ID kept (RFC 5322's line length).
-const MAX_MESSAGE_ID: usize = 998;
 
 /// One bounce our MTA logged.
 #[derive(Debug)]
@@ -80,7 +77,7 @@ impl<R: BufRead> Bounces<R> {
 
     fn read(&mut self, n: u64, line: LogLine) {
         match &line.event {
-            Event::MessageId(id) if id.len() <= MAX_MESSAGE_ID => {
+            Event::MessageId(id) => {
                 if self.message_ids.len() >= MAX_QUEUE_IDS {
                     self.message_ids.clear();
                 }
@@ -119,7 +116,7 @@ impl<R: BufRead> Bounces<R> {
                     self.ready.extend(b);
                 }
             }
-            Event::MessageId(_) | Event::Queued { .. } | Event::Notified { .. } => {}
+            Event::Queued { .. } | Event::Notified { .. } => {}
         }
     }
 }

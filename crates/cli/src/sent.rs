@@ -33,6 +33,7 @@ use thiserror::Error;
 
 use crate::failure::csv_io;
 use crate::lines::BoundedLines;
+use crate::maillog::MAX_QUEUE_IDS;
 use crate::store::{store_time, Store, StoreError};
 
 /// Arguments of `prebounce sent`.
@@ -194,7 +195,7 @@ fn record(
 ) -> Result<Sent, String> {
     let id = trust::message_id_key(message_id);
     if id.is_empty()
-        || id.len() > MAX_MESSAGE_ID
+        || id.len() > trust::MAX_MESSAGE_ID
         || id.chars().any(|c| c.is_whitespace() || c.is_control())
     {
         return Err(format!("message_id {message_id:?} is not a Message-ID"));
@@ -342,14 +343,6 @@ fn read_csv(reader: Box<dyn BufRead>, batch: &mut Batch<'_>) -> Result<(), SentE
     Ok(())
 }
 
-/// Queue IDs kept while their lines stream past, at most: a log may be
-/// endless and a message's last line may never come.
-const MAX_OPEN_QUEUE_IDS: usize = 100_000;
-
-/// The longest Message-ID kept (RFC 5322's line length): a stranger's mail
-/// chooses its own, and a longer one is nobody's real ID.
-const MAX_MESSAGE_ID: usize = 998;
-
 /// What a Postfix log says of each queue ID so far, across the files of
 /// one run, and whose messages count.
 struct LogJoin {
@@ -372,7 +365,7 @@ impl LogJoin {
     }
 
     fn entry(&mut self, queue_id: &str) -> &mut (Option<String>, Option<String>) {
-        if self.queue.len() >= MAX_OPEN_QUEUE_IDS && !self.queue.contains_key(queue_id) {
+        if self.queue.len() >= MAX_QUEUE_IDS && !self.queue.contains_key(queue_id) {
             self.queue.clear();
         }
         self.queue.entry(queue_id.to_owned()).or_default()
@@ -390,7 +383,7 @@ fn read_postfix_log(
             return Ok(());
         };
         match parsed.event {
-            Event::MessageId(id) if id.len() <= MAX_MESSAGE_ID => {
+            Event::MessageId(id) => {
                 log.entry(&parsed.queue_id).0 = Some(id);
             }
             Event::Queued { from } => log.entry(&parsed.queue_id).1 = Some(from),
@@ -414,7 +407,7 @@ fn read_postfix_log(
                     ),
                 }
             }
-            Event::MessageId(_) | Event::Expired { .. } | Event::Notified { .. } => {}
+            Event::Expired { .. } | Event::Notified { .. } => {}
         }
         Ok(())
     })

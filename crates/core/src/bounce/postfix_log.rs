@@ -58,6 +58,7 @@
 //! peer of `tests/peers/postfix.sh`; the replies quoted are that peer's.
 
 use crate::reply::EnhancedCode;
+use crate::suppression::trust::MAX_MESSAGE_ID;
 use crate::suppression::BounceReason;
 use crate::time::{parse_rfc3339_ms, StoreTime};
 
@@ -427,7 +428,8 @@ fn event(body: &str) -> Option<Event> {
         let id = id.trim();
         let id = id.strip_prefix('<').unwrap_or(id);
         let id = id.strip_suffix('>').unwrap_or(id).trim();
-        return (!id.is_empty()).then(|| Event::MessageId(id.to_owned()));
+        return (!id.is_empty() && id.len() <= MAX_MESSAGE_ID)
+            .then(|| Event::MessageId(id.to_owned()));
     }
     if body.starts_with("to=<") {
         return delivery(body).map(Event::Delivery);

@@ -139,6 +139,10 @@ pub fn verify<'a>(
     Verified::None
 }
 
+/// The longest Message-ID kept, in bytes (RFC 5322's line length): a
+/// stranger's mail chooses its own, and a longer one is nobody's real ID.
+pub const MAX_MESSAGE_ID: usize = 998;
+
 /// A Message-ID as the sent log and the reports are matched on: without
 /// white space and angle brackets (`<a@b>` and `a@b` are the same).
 pub fn message_id_key(id: &str) -> &str {
